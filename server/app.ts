@@ -1,0 +1,35 @@
+/**
+ * Builds the whiteboard server around a log. The entry point (main.ts) and
+ * the tests both call this; it opens no ports and reads no environment.
+ */
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { BoardLog } from './log/board-log.ts';
+import { CLOSE, LIMITS } from './protocol/messages.ts';
+import { Rooms } from './rooms/rooms.ts';
+import { boardSocketRoute } from './routes/board-socket.ts';
+import { healthRoutes } from './routes/health.ts';
+import { pageRoutes } from './routes/pages.ts';
+
+export type AppDeps = {
+  log: BoardLog;
+  logger: FastifyBaseLogger;
+  /** Directory of the built web app (web/dist). */
+  webRoot: string;
+  /** How long an empty board stays in memory. */
+  roomIdleMs?: number;
+};
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({ loggerInstance: deps.logger, forceCloseConnections: true });
+  const rooms = new Rooms(deps.log, deps.logger, deps.roomIdleMs);
+
+  // Sockets would keep the HTTP server from closing; clients reconnect on 1001.
+  app.addHook('preClose', async () => rooms.close(CLOSE.goingAway, 'server shutting down'));
+
+  await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes } });
+  healthRoutes(app, deps.log);
+  boardSocketRoute(app, rooms, deps.logger);
+  await pageRoutes(app, deps.webRoot);
+  return app;
+}

@@ -1,0 +1,36 @@
+/**
+ * Board state as JSON: what a late joiner receives instead of the history.
+ * It carries everything the fold needs to continue (hidden strokes, undo
+ * stacks), so a client folds later records exactly as the server does.
+ */
+import type { Action, BoardState, History, Stroke } from './state.ts';
+
+export type BoardSnapshot = {
+  pos: number;
+  ts: number;
+  strokes: Stroke[];
+  actions: Action[];
+  history: [user: string, history: History][];
+};
+
+export function toSnapshot(state: BoardState): BoardSnapshot {
+  return {
+    pos: state.pos,
+    ts: state.ts,
+    strokes: [...state.strokes.values()],
+    actions: [...state.actions.values()],
+    history: [...state.history.entries()],
+  };
+}
+
+/** Rebuilds a state that the caller may mutate (nothing is shared with the snapshot). */
+export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
+  const copy = structuredClone(snapshot);
+  return {
+    pos: copy.pos,
+    ts: copy.ts,
+    strokes: new Map(copy.strokes.map((s) => [s.id, s])),
+    actions: new Map(copy.actions.map((a) => [a.pos, a])),
+    history: new Map(copy.history),
+  };
+}

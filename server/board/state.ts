@@ -1,0 +1,64 @@
+/**
+ * Board state: what a fold of a board's log records produces. The same
+ * types are used by the server's rooms and by the web app.
+ */
+
+export type Stroke = {
+  id: string;
+  /** Author's user id and nickname at the time of drawing. */
+  user: string;
+  name: string;
+  color: string;
+  w: number;
+  /** Points carry pressure. */
+  pr: boolean;
+  /** Encoded point chunks in arrival order (see protocol/points.ts). */
+  chunks: string[];
+  /** Total points across chunks. */
+  n: number;
+  ended: boolean;
+  /** Undone by its author. */
+  undone: boolean;
+  /** Positions of the erase/clear actions currently hiding this stroke. */
+  hiddenBy: number[];
+  /** Position and time of the stroke's first record. */
+  pos: number;
+  ts: number;
+};
+
+/** An undoable action, identified by the position of the record that made it. */
+export type Action = {
+  pos: number;
+  user: string;
+  kind: 'stroke' | 'erase' | 'clear';
+  /** Stroke ids the action created or hid. */
+  targets: string[];
+};
+
+/** Per-user undo and redo stacks of action positions (last = most recent). */
+export type History = { undo: number[]; redo: number[] };
+
+export type BoardState = {
+  /** Position of the last record folded in; -1 for an empty board. */
+  pos: number;
+  /** Timestamp of the last record folded in; 0 for an empty board. */
+  ts: number;
+  /** Strokes in log order of their first record (which is drawing order). */
+  strokes: Map<string, Stroke>;
+  /** Actions that can still be undone or redone. */
+  actions: Map<number, Action>;
+  history: Map<string, History>;
+};
+
+export function emptyBoard(): BoardState {
+  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map() };
+}
+
+/** A stroke is drawn when its author has not undone it and nothing hides it. */
+export function isVisible(stroke: Stroke): boolean {
+  return !stroke.undone && stroke.hiddenBy.length === 0;
+}
+
+export function visibleStrokes(state: BoardState): Stroke[] {
+  return [...state.strokes.values()].filter(isVisible);
+}

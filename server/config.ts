@@ -1,0 +1,21 @@
+/** Settings come from explicit environment variables, each with a default. */
+import { resolve } from 'node:path';
+
+export type Config = {
+  host: string;
+  port: number;
+  /** Where the embedded log keeps its files. */
+  dataDir: string;
+  logLevel: string;
+};
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  return {
+    host: env.HOST ?? '0.0.0.0',
+    port,
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * All live rooms of this process. Owns the single log subscription and
+ * routes each record to its board's room; boards nobody is on are not kept.
+ */
+import type { Logger } from '../logger.ts';
+import type { BoardLog } from '../log/board-log.ts';
+import { Room } from './room.ts';
+
+export class Rooms {
+  private readonly rooms = new Map<string, Room>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly log: BoardLog,
+    private readonly logger: Logger,
+    /** How long an empty room stays loaded, so a reload does not refold the board. */
+    private readonly idleMs = 30_000,
+  ) {
+    this.unsubscribe = log.subscribe((rec) => this.rooms.get(rec.board)?.onRecord(rec));
+  }
+
+  /** The room of a board, loading it from the log on first use. */
+  open(board: string): Room {
+    clearTimeout(this.idleTimers.get(board));
+    this.idleTimers.delete(board);
+    let room = this.rooms.get(board);
+    if (!room) {
+      room = new Room(board, this.log, this.logger);
+      this.rooms.set(board, room);
+      room.loaded.catch((err: unknown) => {
+        this.logger.error({ board, err }, 'board failed to load');
+        this.rooms.delete(board);
+      });
+    }
+    return room;
+  }
+
+  /** Called when a session left; unloads the room once it stayed empty. */
+  release(room: Room): void {
+    if (room.sessions.size > 0 || this.idleTimers.has(room.board)) return;
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(room.board);
+      if (room.sessions.size === 0 && this.rooms.get(room.board) === room) this.rooms.delete(room.board);
+    }, this.idleMs);
+    timer.unref();
+    this.idleTimers.set(room.board, timer);
+  }
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** Closes every client (they reconnect elsewhere or later) and stops listening. */
+  close(code: number, reason: string): void {
+    this.unsubscribe();
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    for (const room of this.rooms.values()) {
+      for (const session of room.sessions) session.close(code, reason);
+    }
+    this.rooms.clear();
+  }
+}

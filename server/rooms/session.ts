@@ -1,0 +1,71 @@
+/**
+ * One connected client as rooms see it: an identity, a way to send, and the
+ * catch-up buffer. The transport is hidden behind `ClientSocket`, so rooms
+ * run the same over a real WebSocket or anything else that can send text.
+ */
+import { CLOSE, type Participant, type ServerMessage } from '../protocol/messages.ts';
+
+export interface ClientSocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  isOpen(): boolean;
+  /** Bytes queued but not yet written to the network. */
+  bufferedAmount(): number;
+}
+
+/** A client that lets this much pile up is dropped; it resumes on reconnect. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+export class Session {
+  user = '';
+  cid = '';
+  name = '';
+  /** Joined: hello handled and welcome sent. */
+  joined = false;
+  /** While catching up, live records wait here (already serialized) in order. */
+  backlog: { pos: number; text: string }[] | null = null;
+  /** Highest record position this client has been sent. */
+  sentPos = -1;
+  /** This session's strokes: pressure flag and points so far (for the stroke limit). */
+  readonly strokes = new Map<string, { pr: boolean; n: number }>();
+
+  constructor(
+    readonly board: string,
+    private readonly socket: ClientSocket,
+  ) {}
+
+  get participant(): Participant {
+    return { cid: this.cid, user: this.user, name: this.name };
+  }
+
+  isOpen(): boolean {
+    return this.socket.isOpen();
+  }
+
+  send(message: ServerMessage): void {
+    this.sendText(JSON.stringify(message));
+  }
+
+  sendText(text: string): void {
+    if (!this.socket.isOpen()) return;
+    if (this.socket.bufferedAmount() > MAX_BUFFERED_BYTES) {
+      this.close(CLOSE.slowConsumer, 'client is not keeping up; reconnect to resume');
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  /** Sends a live record, or queues it while the session is catching up. */
+  sendRecord(pos: number, text: string): void {
+    if (this.backlog) {
+      this.backlog.push({ pos, text });
+    } else if (pos > this.sentPos) {
+      this.sentPos = pos;
+      this.sendText(text);
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.isOpen()) this.socket.close(code, reason);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The browser's side of a board: one WebSocket, the folded board state, and
+ * an outbox of operations the log has not acknowledged yet.
+ *
+ * An operation is acknowledged when its own record comes back from the log
+ * (matched by client id and sequence number). After a disconnect the client
+ * resumes from the last position it holds; records it missed arrive first,
+ * acknowledging whatever did reach the log, and only then is the rest of the
+ * outbox sent again. So nothing is lost and nothing is doubled.
+ */
+import { applyRecord } from '../../server/board/fold.ts';
+import { fromSnapshot } from '../../server/board/snapshot.ts';
+import { emptyBoard, type BoardState } from '../../server/board/state.ts';
+import {
+  CLOSE,
+  PROTOCOL_VERSION,
+  type ClientMessage,
+  type LogRecord,
+  type Op,
+  type OpMessage,
+  type Participant,
+  type ServerMessage,
+} from '../../server/protocol/messages.ts';
+
+export type Status = 'connecting' | 'live' | 'reconnecting' | 'failed';
+
+export type BoardClientOptions = {
+  url: string;
+  user: string;
+  cid: string;
+  name: string;
+};
+
+export type BoardEvents = {
+  /** The board state changed (records folded or a new snapshot). */
+  change(): void;
+  /** A record was folded (after `state` reflects it). */
+  record(record: LogRecord): void;
+  status(status: Status, detail: string): void;
+  people(people: Participant[]): void;
+  cursor(cid: string, x: number | null, y: number | null): void;
+  /** The server refused one of our operations or messages. */
+  refused(reason: string, op: Op | undefined): void;
+};
+
+export class BoardClient {
+  state: BoardState = emptyBoard();
+  people: Participant[] = [];
+  status: Status = 'connecting';
+  private readonly outbox = new Map<number, OpMessage>();
+  private seq = 0;
+  private ws: WebSocket | null = null;
+  private synced = false;
+  private hasState = false;
+  private retries = 0;
+  private stopped = false;
+  private readonly handlers: Partial<BoardEvents> = {};
+
+  constructor(private readonly options: BoardClientOptions) {}
+
+  on<K extends keyof BoardEvents>(event: K, handler: BoardEvents[K]): void {
+    this.handlers[event] = handler;
+  }
+
+  get cid(): string {
+    return this.options.cid;
+  }
+
+  /** Operations sent or waiting to be sent, not yet in the log. */
+  get unacknowledged(): number {
+    return this.outbox.size;
+  }
+
+  connect(): void {
+    const ws = new WebSocket(this.options.url);
+    this.ws = ws;
+    this.synced = false;
+    ws.onopen = () => {
+      const hello: ClientMessage = { t: 'hello', v: PROTOCOL_VERSION, user: this.options.user, cid: this.cid, name: this.options.name };
+      if (this.hasState) hello.since = this.state.pos;
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as ServerMessage);
+    ws.onclose = (event) => this.closed(event.code, event.reason);
+  }
+
+  /** Queues an operation for the log; returns its sequence number. */
+  send(op: Op): number {
+    const message: OpMessage = { t: 'op', s: ++this.seq, o: op };
+    this.outbox.set(message.s, message);
+    if (this.synced) this.transmit(message);
+    return message.s;
+  }
+
+  cursor(x: number | null, y: number | null): void {
+    if (!this.synced) return;
+    this.transmit(x === null || y === null ? { t: 'cursor', x: null, y: null } : { t: 'cursor', x: Math.round(x), y: Math.round(y) });
+  }
+
+  rename(name: string): void {
+    this.options.name = name;
+    if (this.synced) this.transmit({ t: 'name', name });
+  }
+
+  close(): void {
+    this.stopped = true;
+    this.ws?.close(1000, 'leaving');
+  }
+
+  private transmit(message: ClientMessage): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  private receive(message: ServerMessage): void {
+    switch (message.t) {
+      case 'welcome':
+        if (message.state) {
+          this.state = fromSnapshot(message.state);
+          this.hasState = true;
+          for (const seq of this.outbox.keys()) if (seq <= (message.acked ?? -1)) this.outbox.delete(seq);
+          this.handlers.change?.();
+        }
+        return;
+      case 'rec':
+        this.fold(message.r);
+        return;
+      case 'synced':
+        this.synced = true;
+        this.retries = 0;
+        this.hasState = true;
+        this.setStatus('live', '');
+        // Whatever the catch-up did not acknowledge never reached the log.
+        for (const message of [...this.outbox.values()].sort((a, b) => a.s - b.s)) this.transmit(message);
+        return;
+      case 'presence':
+        this.people = message.people;
+        this.handlers.people?.(message.people);
+        return;
+      case 'cursor':
+        this.handlers.cursor?.(message.cid, message.x, message.y);
+        return;
+      case 'error': {
+        const op = message.s === undefined ? undefined : this.outbox.get(message.s)?.o;
+        if (message.s !== undefined) this.outbox.delete(message.s);
+        this.handlers.refused?.(message.reason, op);
+        return;
+      }
+    }
+  }
+
+  private fold(record: LogRecord): void {
+    applyRecord(this.state, record);
+    if (record.cid === this.cid) this.outbox.delete(record.seq);
+    this.handlers.record?.(record);
+    this.handlers.change?.();
+  }
+
+  private closed(code: number, reason: string): void {
+    this.ws = null;
+    this.synced = false;
+    if (this.stopped) return;
+    if (code === CLOSE.badRequest) {
+      this.setStatus('failed', reason || 'the server refused this board');
+      return;
+    }
+    // Back off, with jitter so a restarted server is not hit by everyone at once.
+    const delay = Math.min(5_000, 250 * 2 ** this.retries++) * (0.5 + Math.random() / 2);
+    this.setStatus('reconnecting', reason);
+    setTimeout(() => this.connect(), delay);
+  }
+
+  private setStatus(status: Status, detail: string): void {
+    this.status = status;
+    this.handlers.status?.(status, detail);
+  }
+}

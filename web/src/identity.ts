@@ -1,0 +1,44 @@
+/**
+ * Who this browser is: a stable user id (owner of undo history) and a
+ * nickname, both remembered in localStorage; and a fresh client id per page.
+ */
+import { LIMITS } from '../../server/protocol/messages.ts';
+
+function randomId(bytes = 9): string {
+  const raw = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...raw)).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+export function userId(): string {
+  let id = localStorage.getItem('whiteboard.user');
+  if (!id) {
+    id = randomId();
+    localStorage.setItem('whiteboard.user', id);
+  }
+  return id;
+}
+
+export function pageClientId(): string {
+  return randomId();
+}
+
+export function savedNickname(): string | null {
+  return localStorage.getItem('whiteboard.name');
+}
+
+export function saveNickname(name: string): void {
+  localStorage.setItem('whiteboard.name', name);
+}
+
+/** Trims and bounds a nickname the way the server will accept it. */
+export function cleanNickname(raw: string): string | null {
+  const name = raw.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, LIMITS.maxNameLength);
+  return name.length > 0 ? name : null;
+}
+
+/** A colour per client, the same on every screen. */
+export function colorFor(cid: string): string {
+  let hash = 0;
+  for (let i = 0; i < cid.length; i++) hash = (hash * 31 + cid.charCodeAt(i)) | 0;
+  return `hsl(${Math.abs(hash) % 360} 70% 45%)`;
+}

@@ -1,0 +1,203 @@
+/**
+ * The board page: wires the toolbar, the canvas and the connection.
+ */
+import { isVisible } from '../../server/board/state.ts';
+import type { Participant } from '../../server/protocol/messages.ts';
+import type { Point } from '../../server/protocol/points.ts';
+import { BoardClient, type Status } from './board-client.ts';
+import { Cursors } from './cursors.ts';
+import { Drawing, type Tool } from './drawing.ts';
+import { cleanNickname, colorFor, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
+import { Renderer, type Drawable } from './renderer.ts';
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+
+const board = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const canvas = $<HTMLCanvasElement>('#board');
+const renderer = new Renderer(canvas);
+const cursors = new Cursors($('#cursors'));
+
+function askNickname(): string {
+  const saved = savedNickname();
+  if (saved) return saved;
+  const name = cleanNickname(prompt('Your name on the board:') ?? '') ?? `Guest ${Math.floor(Math.random() * 900 + 100)}`;
+  saveNickname(name);
+  return name;
+}
+
+const client = new BoardClient({
+  url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/${encodeURIComponent(board)}`,
+  user: userId(),
+  cid: pageClientId(),
+  name: askNickname(),
+});
+
+/** Confirmed strokes, with this page's own unacknowledged strokes drawn from local points. */
+function* onScreen(): Iterable<Drawable> {
+  for (const stroke of client.state.strokes.values()) {
+    if (!isVisible(stroke) || drawing.erasing.has(stroke.id)) continue;
+    yield drawing.local.get(stroke.id) ?? stroke;
+  }
+  for (const stroke of drawing.local.values()) {
+    if (!client.state.strokes.has(stroke.id)) yield stroke;
+  }
+}
+
+let redrawQueued = false;
+function redraw(): void {
+  if (redrawQueued) return;
+  redrawQueued = true;
+  requestAnimationFrame(() => {
+    redrawQueued = false;
+    renderer.draw(onScreen());
+  });
+}
+
+const drawing = new Drawing({ client, visible: onScreen, pointsOf: (s) => renderer.pointsOf(s), redraw });
+
+client.on('change', redraw);
+client.on('record', (record) => {
+  if (record.cid !== client.cid) return;
+  const op = record.op;
+  if (op.k === 'end') drawing.local.delete(op.id);
+  if (op.k === 'erase') for (const id of op.ids) drawing.erasing.delete(id);
+});
+client.on('refused', (reason, op) => {
+  if (op && (op.k === 'begin' || op.k === 'ext' || op.k === 'end')) drawing.local.delete(op.id);
+  if (op?.k === 'erase') for (const id of op.ids) drawing.erasing.delete(id);
+  toast(op ? `Not saved: ${reason}` : reason);
+  redraw();
+});
+client.on('status', showStatus);
+client.on('people', showPeople);
+client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
+
+// ---------------------------------------------------------------------------
+// Pointer input (mouse, touch and pen alike).
+
+function pointOf(event: PointerEvent): Point {
+  const rect = canvas.getBoundingClientRect();
+  const point: Point = { x: Math.round(event.clientX - rect.left), y: Math.round(event.clientY - rect.top) };
+  // Pens report real pressure; mice report a constant 0.5 or 0.
+  if (event.pointerType === 'pen') point.p = Math.round(event.pressure * 100) / 100;
+  return point;
+}
+
+let activePointer: number | null = null;
+canvas.addEventListener('pointerdown', (event) => {
+  if (activePointer !== null || event.button !== 0) return;
+  activePointer = event.pointerId;
+  canvas.setPointerCapture(event.pointerId);
+  drawing.down(pointOf(event), event.pointerType === 'pen');
+});
+canvas.addEventListener('pointermove', (event) => {
+  const point = pointOf(event);
+  client.cursor(point.x, point.y);
+  if (event.pointerId !== activePointer) return;
+  const events = event.getCoalescedEvents?.() ?? [];
+  drawing.move(events.length > 0 ? events.map(pointOf) : [point]);
+});
+const release = (event: PointerEvent) => {
+  if (event.pointerId !== activePointer) return;
+  activePointer = null;
+  drawing.up();
+};
+canvas.addEventListener('pointerup', release);
+canvas.addEventListener('pointercancel', release);
+canvas.addEventListener('pointerleave', () => client.cursor(null, null));
+
+// ---------------------------------------------------------------------------
+// Toolbar.
+
+function selectTool(tool: Tool): void {
+  drawing.tool = tool;
+  for (const button of document.querySelectorAll<HTMLElement>('[data-tool]')) {
+    button.classList.toggle('active', button.dataset.tool === tool);
+  }
+  canvas.dataset.tool = tool;
+}
+for (const button of document.querySelectorAll<HTMLElement>('[data-tool]')) {
+  button.addEventListener('click', () => selectTool(button.dataset.tool as Tool));
+}
+for (const swatch of document.querySelectorAll<HTMLElement>('[data-color]')) {
+  swatch.style.background = swatch.dataset.color!;
+  swatch.addEventListener('click', () => {
+    drawing.color = swatch.dataset.color!;
+    document.querySelectorAll('[data-color]').forEach((s) => s.classList.toggle('active', s === swatch));
+    selectTool('pen');
+  });
+}
+for (const button of document.querySelectorAll<HTMLElement>('[data-width]')) {
+  button.addEventListener('click', () => {
+    drawing.width = Number(button.dataset.width);
+    document.querySelectorAll('[data-width]').forEach((b) => b.classList.toggle('active', b === button));
+    selectTool('pen');
+  });
+}
+$('#undo').addEventListener('click', () => client.send({ k: 'undo' }));
+$('#redo').addEventListener('click', () => client.send({ k: 'redo' }));
+$('#clear').addEventListener('click', () => client.send({ k: 'clear' }));
+$('#rename').addEventListener('click', () => {
+  const name = cleanNickname(prompt('Your name on the board:', savedNickname() ?? '') ?? '');
+  if (!name) return;
+  saveNickname(name);
+  client.rename(name);
+});
+$('#share').addEventListener('click', () => {
+  void navigator.clipboard?.writeText(location.href).then(() => toast('Link copied'));
+});
+document.addEventListener('keydown', (event) => {
+  const mod = event.ctrlKey || event.metaKey;
+  if (mod && event.key.toLowerCase() === 'z') {
+    event.preventDefault();
+    client.send({ k: event.shiftKey ? 'redo' : 'undo' });
+  } else if (mod && event.key.toLowerCase() === 'y') {
+    event.preventDefault();
+    client.send({ k: 'redo' });
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Status, people, toasts.
+
+function showStatus(status: Status, detail: string): void {
+  const banner = $('#status');
+  document.body.dataset.status = status;
+  banner.textContent =
+    status === 'live' ? '' : status === 'failed' ? `Cannot open this board: ${detail}` : status === 'reconnecting' ? 'Reconnecting… your drawing is kept and will be saved' : 'Connecting…';
+  banner.hidden = status === 'live';
+}
+
+function showPeople(people: Participant[]): void {
+  const list = $('#people');
+  list.replaceChildren(
+    ...people.map((person) => {
+      const chip = document.createElement('li');
+      chip.textContent = person.cid === client.cid ? `${person.name} (you)` : person.name;
+      chip.style.setProperty('--who', colorFor(person.cid));
+      return chip;
+    }),
+  );
+  cursors.setPeople(people);
+}
+
+let toastTimer = 0;
+function toast(text: string): void {
+  const el = $('#toast');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => (el.hidden = true), 4_000);
+}
+
+window.addEventListener('resize', () => {
+  renderer.resize();
+  redraw();
+});
+renderer.resize();
+selectTool('pen');
+showStatus('connecting', '');
+client.connect();
+
+// Lets tests and the curious inspect the live board from the console.
+Object.assign(window, { whiteboard: { client, drawing } });

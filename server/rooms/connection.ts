@@ -62,8 +62,9 @@ export class Connection {
   }
 
   private async handle(message: ClientMessage): Promise<void> {
-    if (!this.session.isOpen()) return;
     if (message.t === 'hello') {
+      // Joining a socket that already closed would leave it in the room forever.
+      if (!this.session.isOpen()) return;
       if (this.room) return this.reject('hello was already received');
       if (message.v !== PROTOCOL_VERSION) {
         this.session.close(CLOSE.badRequest, `protocol version ${message.v} is not supported; reload the page`);

@@ -1,0 +1,154 @@
+/**
+ * The rules every BoardLog backend keeps. A backend's test file calls
+ * `registerBoardLogContract` with a factory for fresh, empty storage.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
+import type { LogRecord } from '../../server/protocol/messages.ts';
+import { encodePoints } from '../../server/protocol/points.ts';
+
+export type LogStorage = {
+  /** Opens a log on this storage; several opens see the same records. */
+  open(): Promise<BoardLog>;
+  /** Removes the storage. */
+  dispose(): Promise<void>;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let seq = 0;
+function draft(board: string, user = 'ann'): NewRecord {
+  return {
+    board,
+    user,
+    cid: `c-${user}`,
+    seq: ++seq,
+    name: user,
+    op: { k: 'begin', id: `s${seq}`, color: '#1971c2', w: 4, pr: 1, p: encodePoints([{ x: seq, y: 2, p: 0.5 }], true) },
+  };
+}
+
+export async function readAll(log: BoardLog, board: string, from = 0): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const page of log.read(board, from)) out.push(...page);
+  return out;
+}
+
+export function registerBoardLogContract(backend: string, makeStorage: () => Promise<LogStorage>): void {
+  describe(`BoardLog contract: ${backend}`, () => {
+    let storage: LogStorage;
+    let log: BoardLog;
+    const opened: BoardLog[] = [];
+    const open = async () => {
+      const l = await storage.open();
+      opened.push(l);
+      return l;
+    };
+
+    beforeEach(async () => {
+      storage = await makeStorage();
+      log = await open();
+    });
+    afterEach(async () => {
+      for (const l of opened.splice(0)) await l.close();
+      await storage.dispose();
+    });
+
+    it('returns each record as appended, with a position and a server timestamp', async () => {
+      const before = Date.now();
+      const input = draft('b1');
+      const stored = await log.append(input);
+      expect(stored).toEqual({ ...input, pos: stored.pos, ts: stored.ts });
+      expect(stored.ts).toBeGreaterThanOrEqual(before);
+      expect(stored.ts).toBeLessThanOrEqual(Date.now());
+      expect(await readAll(log, 'b1')).toEqual([stored]);
+    });
+
+    it('keeps a board’s records in append order with increasing positions, even when appended concurrently', async () => {
+      const stored = await Promise.all(Array.from({ length: 50 }, () => log.append(draft('b1'))));
+      const read = await readAll(log, 'b1');
+      expect(read).toEqual(stored);
+      for (let i = 1; i < read.length; i++) {
+        expect(read[i]!.pos).toBeGreaterThan(read[i - 1]!.pos);
+        expect(read[i]!.ts).toBeGreaterThanOrEqual(read[i - 1]!.ts);
+      }
+    });
+
+    it('isolates boards: reading one board never returns another’s records', async () => {
+      const a: LogRecord[] = [];
+      const b: LogRecord[] = [];
+      for (let i = 0; i < 20; i++) {
+        a.push(await log.append(draft('board-a')));
+        b.push(await log.append(draft('board-b')));
+      }
+      expect(await readAll(log, 'board-a')).toEqual(a);
+      expect(await readAll(log, 'board-b')).toEqual(b);
+      expect(await readAll(log, 'board-c')).toEqual([]);
+    });
+
+    it('reads from a position: exactly the records at or after it', async () => {
+      const stored: LogRecord[] = [];
+      for (let i = 0; i < 10; i++) stored.push(await log.append(draft('b1')));
+      expect(await readAll(log, 'b1', stored[4]!.pos)).toEqual(stored.slice(4));
+      expect(await readAll(log, 'b1', stored[9]!.pos + 1)).toEqual([]);
+    });
+
+    it('reads long boards completely, across pages', async () => {
+      const stored = await Promise.all(Array.from({ length: 2_500 }, () => log.append(draft('long'))));
+      const read = await readAll(log, 'long');
+      expect(read.length).toBe(2_500);
+      expect(read.at(-1)).toEqual(stored.at(-1));
+    });
+
+    it('finds the position for a timestamp: before, between, at and after records', async () => {
+      const r1 = await log.append(draft('b1'));
+      await sleep(15);
+      const r2 = await log.append(draft('b1'));
+      await sleep(15);
+      const r3 = await log.append(draft('b1'));
+      await log.append(draft('other')); // other boards must not affect the answer
+      expect(await log.positionAt('b1', 0)).toBe(r1.pos);
+      expect(await log.positionAt('b1', r1.ts)).toBe(r1.pos);
+      expect(await log.positionAt('b1', r1.ts + 1)).toBe(r2.pos);
+      expect(await log.positionAt('b1', r2.ts)).toBe(r2.pos);
+      expect(await log.positionAt('b1', r3.ts)).toBe(r3.pos);
+      const after = await log.positionAt('b1', r3.ts + 1);
+      expect(after).toBeGreaterThan(r3.pos);
+      expect(await readAll(log, 'b1', after)).toEqual([]);
+    });
+
+    it('tells subscribers about every record, in order, until they unsubscribe', async () => {
+      const heard: LogRecord[] = [];
+      const stop = log.subscribe((r) => {
+        if (r.board === 'sub') heard.push(r);
+      });
+      const stored = await Promise.all(Array.from({ length: 20 }, () => log.append(draft('sub'))));
+      await expect.poll(() => heard.length).toBe(20);
+      expect(heard).toEqual(stored);
+      stop();
+      await log.append(draft('sub'));
+      await sleep(200);
+      expect(heard.length).toBe(20);
+    });
+
+    it('keeps every acknowledged record across close and reopen, and continues after them', async () => {
+      const stored: LogRecord[] = [];
+      for (let i = 0; i < 30; i++) stored.push(await log.append(draft(i % 2 ? 'b1' : 'b2')));
+      await log.close();
+      const reopened = await open();
+      const b1 = stored.filter((r) => r.board === 'b1');
+      expect(await readAll(reopened, 'b1')).toEqual(b1);
+      const next = await reopened.append(draft('b1'));
+      expect(next.pos).toBeGreaterThan(b1.at(-1)!.pos);
+      expect(next.ts).toBeGreaterThanOrEqual(b1.at(-1)!.ts);
+    });
+
+    it('refuses appends once closed, and says it is not ready', async () => {
+      expect(log.isReady()).toBe(true);
+      await log.close();
+      expect(log.isReady()).toBe(false);
+      await expect(log.append(draft('b1'))).rejects.toThrow();
+      await log.close(); // closing twice is harmless
+    });
+  });
+}

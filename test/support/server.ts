@@ -1,0 +1,95 @@
+/** Starts the real app on a real loopback port, in this process or as a child process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { buildApp } from '../../server/app.ts';
+import type { BoardLog } from '../../server/log/board-log.ts';
+import { EmbeddedLog } from '../../server/log/embedded-log.ts';
+
+export const webRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function tempDir(prefix = 'whiteboard-'): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export type RunningServer = { http: string; ws: string; log: BoardLog; close(): Promise<void> };
+
+/** buildApp around an embedded log in a fresh directory, listening on 127.0.0.1. */
+export async function startServer(): Promise<RunningServer> {
+  const dir = await tempDir();
+  const log = new EmbeddedLog(dir.path);
+  const app = await buildApp({ log, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), webRoot });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as { port: number };
+  return {
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}`,
+    log,
+    async close() {
+      await app.close();
+      await log.close();
+      await dir.remove();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The real entry point (server/main.ts) as a child process, for kill -9 and signals. */
+export class ServerProcess {
+  child: ChildProcess | null = null;
+  output = '';
+  constructor(
+    readonly port: number,
+    readonly dataDir: string,
+  ) {}
+
+  get http(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  get ws(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout!.on('data', (d) => (this.output += d));
+    child.stderr!.on('data', (d) => (this.output += d));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
+      const ready = await fetch(`${this.http}/readyz`).then((r) => r.ok, () => false);
+      if (ready) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server did not become ready:\n${this.output}`);
+  }
+
+  /** Sends a signal and resolves with the exit code (or signal name). */
+  async stop(signal: NodeJS.Signals): Promise<number | string> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? 'not running';
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? 'unknown')));
+    child.kill(signal);
+    const result = await exited;
+    this.child = null;
+    return result;
+  }
+}

@@ -82,6 +82,8 @@ export class BoardClient {
     };
     ws.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as ServerMessage);
     ws.onclose = (event) => this.closed(event.code, event.reason);
+    // A failed connection also closes; the close handler reconnects.
+    ws.onerror = () => {};
   }
 
   /** Queues an operation for the log; returns its sequence number. */

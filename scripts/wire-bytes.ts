@@ -1,0 +1,79 @@
+/**
+ * Measures wire bytes per pen point, both directions, for a synthetic hand
+ * stroke sampled every 8 ms and batched per 16 ms frame like the web client.
+ * Usage: npx tsx scripts/wire-bytes.ts
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import WebSocket from 'ws';
+import { buildApp } from '../server/app.ts';
+import { EmbeddedLog } from '../server/log/embedded-log.ts';
+import type { ServerMessage } from '../server/protocol/messages.ts';
+import { encodePoints } from '../server/protocol/points.ts';
+
+const STROKES = 20;
+const POINTS_PER_STROKE = 120; // about one second of drawing
+const PER_FRAME = 2;
+
+const dir = await mkdtemp(join(tmpdir(), 'wire-'));
+const log = new EmbeddedLog(dir);
+const app = await buildApp({ log, logger: pino({ level: 'silent' }), webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)) });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const { port } = app.server.address() as { port: number };
+
+const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/wire`);
+await new Promise((r) => ws.once('open', r));
+let received = 0;
+let recBytes = 0;
+let recs = 0;
+ws.on('message', (data) => {
+  const text = data.toString();
+  received += text.length;
+  if ((JSON.parse(text) as ServerMessage).t === 'rec') {
+    recBytes += text.length;
+    recs++;
+  }
+});
+const send = (m: unknown) => {
+  const text = JSON.stringify(m);
+  sent += text.length;
+  ws.send(text);
+};
+let sent = 0;
+send({ t: 'hello', v: 1, user: 'u1', cid: 'c1', name: 'Ann' });
+await new Promise((r) => setTimeout(r, 200));
+sent = 0;
+
+let seq = 0;
+let points = 0;
+for (let s = 0; s < STROKES; s++) {
+  const id = `stroke${s}`;
+  // A curve drawn at a moderate speed: ~300 px/s, sampled every 8 ms.
+  const pts = Array.from({ length: POINTS_PER_STROKE }, (_, i) => ({
+    x: 200 + i * 2.4 + Math.sin(i / 9 + s) * 30,
+    y: 300 + Math.cos(i / 13 + s) * 40,
+  }));
+  for (let i = 0; i < pts.length; i += PER_FRAME) {
+    const p = encodePoints(pts.slice(i, i + PER_FRAME), false);
+    send({ t: 'op', s: ++seq, o: i === 0 ? { k: 'begin', id, color: '#1e1e1e', w: 4, p } : { k: 'ext', id, p } });
+    // Stay under the per-session message rate, as a real drawer does (60/s).
+    await new Promise((r) => setTimeout(r, 4));
+  }
+  send({ t: 'op', s: ++seq, o: { k: 'end', id } });
+  points += pts.length;
+}
+if (ws.readyState !== ws.OPEN) throw new Error('socket closed');
+while (recs < seq) await new Promise((r) => setTimeout(r, 20));
+
+console.log('| direction | bytes | points | bytes/point |');
+console.log('| --- | ---: | ---: | ---: |');
+console.log(`| client → server | ${sent} | ${points} | ${(sent / points).toFixed(1)} |`);
+console.log(`| server → each client | ${recBytes} | ${points} | ${(recBytes / points).toFixed(1)} |`);
+console.log(`\n${STROKES} strokes × ${POINTS_PER_STROKE} points, ${PER_FRAME} points per message`);
+ws.close();
+await app.close();
+await log.close();
+await rm(dir, { recursive: true, force: true });

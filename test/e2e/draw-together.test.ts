@@ -1,0 +1,83 @@
+/**
+ * Two real browser pages on one board: what one draws appears as pixels on
+ * the other's canvas, and undo takes back only the undoer's own stroke.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { startServer, type RunningServer } from '../support/server.ts';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openBoard(board: string, nickname: string): Promise<Page> {
+  // A separate context is a separate browser profile: another user.
+  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
+  const page = await context.newPage();
+  await page.goto(`${server.http}/b/${board}`);
+  await page.waitForFunction(() => document.body.dataset.status === 'live');
+  return page;
+}
+
+/** Inked (non-transparent) canvas pixels inside a rectangle given in CSS pixels of the page. */
+function inkIn(page: Page, box: { x: number; y: number; w: number; h: number }): Promise<number> {
+  return page.evaluate((b) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#board')!;
+    const rect = canvas.getBoundingClientRect();
+    const ratio = canvas.width / rect.width;
+    const data = canvas
+      .getContext('2d')!
+      .getImageData((b.x - rect.left) * ratio, (b.y - rect.top) * ratio, b.w * ratio, b.h * ratio).data;
+    let inked = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
+    return inked;
+  }, box);
+}
+
+async function drawLine(page: Page, from: [number, number], to: [number, number]): Promise<void> {
+  await page.mouse.move(...from);
+  await page.mouse.down();
+  await page.mouse.move(...to, { steps: 20 });
+  await page.mouse.up();
+}
+
+const ANN_BOX = { x: 90, y: 190, w: 320, h: 40 };
+const BOB_BOX = { x: 90, y: 440, w: 320, h: 40 };
+
+describe('drawing together in Chromium', () => {
+  it('a stroke drawn on one page appears on the other; undo removes only your own', async () => {
+    const ann = await openBoard('e2e-together', 'Ann');
+    const bob = await openBoard('e2e-together', 'Bob');
+    expect(await inkIn(bob, ANN_BOX)).toBe(0);
+
+    await drawLine(ann, [100, 210], [400, 210]);
+    await expect.poll(() => inkIn(bob, ANN_BOX)).toBeGreaterThan(300);
+    await drawLine(bob, [100, 460], [400, 460]);
+    await expect.poll(() => inkIn(ann, BOB_BOX)).toBeGreaterThan(300);
+
+    // Both see each other in the people list.
+    await expect.poll(() => ann.locator('#people li').allTextContents()).toEqual(expect.arrayContaining(['Ann (you)', 'Bob']));
+
+    await ann.click('#undo');
+    for (const page of [ann, bob]) {
+      await expect.poll(() => inkIn(page, ANN_BOX)).toBe(0);
+      expect(await inkIn(page, BOB_BOX)).toBeGreaterThan(300);
+    }
+
+    // A late joiner (or a reload) sees the board as it is, at once.
+    const late = await openBoard('e2e-together', 'Cat');
+    await expect.poll(() => inkIn(late, BOB_BOX), { timeout: 2_000 }).toBeGreaterThan(300);
+    expect(await inkIn(late, ANN_BOX)).toBe(0);
+    if (process.env.SCREENSHOT_PATH) await ann.screenshot({ path: process.env.SCREENSHOT_PATH });
+  });
+});

@@ -80,6 +80,8 @@ export class Room {
 
   async join(session: Session, hello: Hello): Promise<void> {
     await this.loaded;
+    // The client may have gone while the board loaded; it has already left.
+    if (!session.isOpen()) return;
     session.user = hello.user;
     session.cid = hello.cid;
     session.name = hello.name;
@@ -100,6 +102,10 @@ export class Room {
     } else {
       session.send({ t: 'welcome', v: PROTOCOL_VERSION, board: this.board, cid: session.cid });
       await this.catchUp(session, since);
+      if (!session.isOpen()) {
+        this.sessions.delete(session);
+        return;
+      }
     }
     session.joined = true;
     session.send({ t: 'synced', pos: session.sentPos });

@@ -55,7 +55,7 @@ const ANN_BOX = { x: 90, y: 190, w: 320, h: 40 };
 const BOB_BOX = { x: 90, y: 440, w: 320, h: 40 };
 
 describe('drawing together in Chromium', () => {
-  it('a stroke drawn on one page appears on the other; undo removes only your own', async () => {
+  it('a stroke drawn on one page appears on the other; undo removes only your own; the eraser removes whole strokes', async () => {
     const ann = await openBoard('e2e-together', 'Ann');
     const bob = await openBoard('e2e-together', 'Bob');
     expect(await inkIn(bob, ANN_BOX)).toBe(0);
@@ -73,6 +73,13 @@ describe('drawing together in Chromium', () => {
       await expect.poll(() => inkIn(page, ANN_BOX)).toBe(0);
       expect(await inkIn(page, BOB_BOX)).toBeGreaterThan(300);
     }
+
+    // Bob's eraser swipe removes his whole stroke everywhere; his undo brings it back.
+    await bob.click('[data-tool="eraser"]');
+    await drawLine(bob, [250, 420], [250, 500]);
+    for (const page of [ann, bob]) await expect.poll(() => inkIn(page, BOB_BOX)).toBe(0);
+    await bob.keyboard.press('Control+z');
+    for (const page of [ann, bob]) await expect.poll(() => inkIn(page, BOB_BOX)).toBeGreaterThan(300);
 
     // A late joiner (or a reload) sees the board as it is, at once.
     const late = await openBoard('e2e-together', 'Cat');

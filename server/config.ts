@@ -1,5 +1,6 @@
 /** Settings come from explicit environment variables, each with a default. */
 import { resolve } from 'node:path';
+import { kafkaSettingsFromEnv, type KafkaSettings } from './log/kafka/settings.ts';
 
 export type Config = {
   host: string;
@@ -7,6 +8,8 @@ export type Config = {
   /** Where the embedded log keeps its files. */
   dataDir: string;
   logLevel: string;
+  /** Set when KAFKA_BROKERS is: the log lives in Kafka instead of DATA_DIR. */
+  kafka: KafkaSettings | null;
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -17,5 +20,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     dataDir: resolve(env.DATA_DIR ?? './data'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    kafka: kafkaSettingsFromEnv(env),
   };
 }

@@ -5,11 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { configFromEnv } from './config.ts';
+import type { BoardLog } from './log/board-log.ts';
 import { EmbeddedLog } from './log/embedded-log.ts';
+import { KafkaLog } from './log/kafka/kafka-log.ts';
 
 const config = configFromEnv();
 const logger = pino({ level: config.logLevel });
-const log = new EmbeddedLog(config.dataDir);
+const log: BoardLog = config.kafka ? await KafkaLog.open(config.kafka, logger) : new EmbeddedLog(config.dataDir);
 const app = await buildApp({ log, logger, webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)) });
 
 let stopping = false;
@@ -30,4 +32,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ host: config.host, port: config.port });
-logger.info({ dataDir: config.dataDir, log: 'embedded' }, 'whiteboard ready');
+logger.info(
+  config.kafka ? { log: 'kafka', brokers: config.kafka.brokers, topic: config.kafka.topic } : { log: 'embedded', dataDir: config.dataDir },
+  'whiteboard ready',
+);

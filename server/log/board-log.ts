@@ -9,6 +9,7 @@ import type { LogRecord } from '../protocol/messages.ts';
 export type NewRecord = Omit<LogRecord, 'pos' | 'ts'>;
 
 export type RecordListener = (record: LogRecord) => void;
+export type ReadyListener = (ready: boolean) => void;
 
 export interface BoardLog {
   /**
@@ -37,6 +38,9 @@ export interface BoardLog {
 
   /** True while the log can take appends. */
   isReady(): boolean;
+
+  /** Calls `listener` whenever readiness changes (an outage, a recovery, close). */
+  onReadyChange(listener: ReadyListener): () => void;
 
   /** Stops subscriptions and releases the store. Safe to call twice. */
   close(): Promise<void>;

@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { LogRecord } from '../protocol/messages.ts';
-import { LogUnavailableError, type BoardLog, type NewRecord, type RecordListener } from './board-log.ts';
+import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from './board-log.ts';
 
 type Body = Omit<LogRecord, 'board' | 'pos'>;
 type Key = [string, number];
@@ -31,6 +31,7 @@ export class EmbeddedLog implements BoardLog {
   private readonly records: Database<Body, Key>;
   private readonly byTime: Database<null, TimeKey>;
   private readonly listeners = new Set<RecordListener>();
+  private readonly readyListeners = new Set<ReadyListener>();
   /** Next position and last timestamp per board, loaded on first append. */
   private readonly heads = new Map<string, { next: number; ts: number }>();
   private closed = false;
@@ -101,10 +102,18 @@ export class EmbeddedLog implements BoardLog {
     return !this.closed;
   }
 
+  /** The embedded log is ready from open to close. */
+  onReadyChange(listener: ReadyListener): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.listeners.clear();
+    for (const listener of this.readyListeners) listener(false);
+    this.readyListeners.clear();
     await this.root.close();
   }
 }

@@ -70,6 +70,10 @@ export class Connection {
         this.session.close(CLOSE.badRequest, `protocol version ${message.v} is not supported; reload the page`);
         return;
       }
+      if (!this.rooms.available) {
+        this.session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
+        return;
+      }
       this.room = this.rooms.open(this.session.board);
       await this.room.join(this.session, message);
       return;

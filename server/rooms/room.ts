@@ -10,8 +10,9 @@ import type { Logger } from '../logger.ts';
 import { applyRecord } from '../board/fold.ts';
 import { emptyBoard, type BoardState } from '../board/state.ts';
 import { toSnapshot } from '../board/snapshot.ts';
-import type { BoardLog } from '../log/board-log.ts';
+import { LogUnavailableError, type BoardLog } from '../log/board-log.ts';
 import {
+  CLOSE,
   ERROR,
   LIMITS,
   PROTOCOL_VERSION,
@@ -180,7 +181,12 @@ export class Room {
       })
       .catch((err: unknown) => {
         this.logger.warn({ board: this.board, cid: session.cid, err }, 'append failed');
-        reject(ERROR.notSaved, 'the board could not save this change; try again');
+        if (err instanceof LogUnavailableError) {
+          // The client keeps the op and sends it again once it is back.
+          session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
+        } else {
+          reject(ERROR.notSaved, 'the board could not save this change');
+        }
       });
   }
 

@@ -4,12 +4,14 @@
  */
 import type { Logger } from '../logger.ts';
 import type { BoardLog } from '../log/board-log.ts';
+import { CLOSE } from '../protocol/messages.ts';
 import { Room } from './room.ts';
 
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
+  private readonly unwatchReady: () => void;
 
   constructor(
     private readonly log: BoardLog,
@@ -18,6 +20,18 @@ export class Rooms {
     private readonly idleMs = 30_000,
   ) {
     this.unsubscribe = log.subscribe((rec) => this.rooms.get(rec.board)?.onRecord(rec));
+    // Without the log nothing can be saved: clients go back to reconnecting
+    // (keeping their unsaved work) until it is back.
+    this.unwatchReady = log.onReadyChange((ready) => {
+      if (!ready) this.disconnectAll(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
+    });
+  }
+
+  /** Closes every client's socket; rooms stay loaded and keep following the log. */
+  disconnectAll(code: number, reason: string): void {
+    for (const room of this.rooms.values()) {
+      for (const session of room.sessions) session.close(code, reason);
+    }
   }
 
   /** The room of a board, loading it from the log on first use. */
@@ -47,6 +61,11 @@ export class Rooms {
     this.idleTimers.set(room.board, timer);
   }
 
+  /** Whether the log takes appends now; clients are turned away otherwise. */
+  get available(): boolean {
+    return this.log.isReady();
+  }
+
   get size(): number {
     return this.rooms.size;
   }
@@ -54,10 +73,9 @@ export class Rooms {
   /** Closes every client (they reconnect elsewhere or later) and stops listening. */
   close(code: number, reason: string): void {
     this.unsubscribe();
+    this.unwatchReady();
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
-    for (const room of this.rooms.values()) {
-      for (const session of room.sessions) session.close(code, reason);
-    }
+    this.disconnectAll(code, reason);
     this.rooms.clear();
   }
 }

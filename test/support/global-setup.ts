@@ -1,6 +1,27 @@
 import { execFileSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import { LocalKafka } from '../../scripts/kafka-local.ts';
 
-/** The browser tests load the built web app; build it once per run. */
-export default function setup(): void {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Bootstrap address of the Kafka broker the tests use. */
+    kafkaBrokers: string;
+  }
+}
+
+/**
+ * Once per run: build the web app (the browser tests load it) and provide a
+ * Kafka broker: KAFKA_BROKERS when given, otherwise one started by the
+ * project's own script (fetched from Maven Central on first use).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'inherit' });
+  if (process.env.KAFKA_BROKERS) {
+    project.provide('kafkaBrokers', process.env.KAFKA_BROKERS);
+    return async () => undefined;
+  }
+  const kafka = await LocalKafka.create();
+  await kafka.start();
+  project.provide('kafkaBrokers', kafka.brokers);
+  return () => kafka.stop();
 }

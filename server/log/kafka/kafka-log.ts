@@ -1,0 +1,234 @@
+/**
+ * The Kafka backend: one topic, records keyed by board (see record-format.ts).
+ *
+ * - Appends are batched: kafkajs has no linger, so appends made while a
+ *   produce request is in flight go out together in the next one. The
+ *   producer is idempotent with acks from all in-sync replicas; an append
+ *   resolves only when Kafka has acknowledged it.
+ * - Fan-out: every instance consumes every partition in a consumer group of
+ *   its own, starting at the end of the topic as it was when the log opened,
+ *   and hands each record to the subscribers.
+ * - Reads and timestamp lookups use short-lived consumers (partition-reader.ts).
+ * - Readiness follows a probe of the cluster and the outcome of produces.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { LogRecord } from '../../protocol/messages.ts';
+import type { Logger } from '../../logger.ts';
+import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
+import { readPartition } from './partition-reader.ts';
+import { decodeMessage, encodeValue, partitionFinder } from './record-format.ts';
+import { kafkaClientConfig, type KafkaSettings } from './settings.ts';
+
+const MAX_BATCH = 1_000;
+const PROBE_EVERY_MS = 1_000;
+
+type Pending = { record: NewRecord; partition: number; resolve(r: LogRecord): void; reject(e: Error): void };
+
+function kafkaLogger(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      if (level <= logLevel.ERROR) logger.error({ kafka: extra }, message);
+      else if (level === logLevel.WARN) logger.warn({ kafka: extra }, message);
+    };
+}
+
+export class KafkaLog implements BoardLog {
+  private readonly listeners = new Set<RecordListener>();
+  private readonly readyListeners = new Set<ReadyListener>();
+  private queue: Pending[] = [];
+  private sending = false;
+  private ready = false;
+  private closed = false;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private readonly partitionOf: (board: string) => number;
+
+  private constructor(
+    private readonly settings: KafkaSettings,
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly fanout: Consumer,
+    private readonly fanoutGroup: string,
+    partitions: number,
+    private readonly logger: Logger,
+  ) {
+    this.partitionOf = partitionFinder(settings.topic, partitions);
+  }
+
+  /** Connects, creates the topic when missing, and starts the fan-out consumer. */
+  static async open(settings: KafkaSettings, logger: Logger): Promise<KafkaLog> {
+    const kafka = new Kafka({ ...kafkaClientConfig(settings), logLevel: logLevel.WARN, logCreator: kafkaLogger(logger) });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    if (!topics.includes(settings.topic)) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: settings.topic,
+            numPartitions: settings.partitions,
+            replicationFactor: settings.replicationFactor,
+            // The broker stamps each record as it appends it.
+            configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+          },
+        ],
+      });
+      logger.info({ topic: settings.topic, partitions: settings.partitions }, 'created topic');
+    }
+    const ends = await admin.fetchTopicOffsets(settings.topic);
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+
+    const fanoutGroup = `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
+    const fanout = kafka.consumer({ groupId: fanoutGroup, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    await fanout.connect();
+    await fanout.subscribe({ topics: [settings.topic], fromBeginning: false });
+    const log = new KafkaLog(settings, kafka, admin, producer, fanout, fanoutGroup, ends.length, logger);
+    await fanout.run({
+      // Offsets are committed so a consumer that restarts after a broker
+      // outage resumes where it was, not at the end.
+      autoCommit: true,
+      eachMessage: async ({ message }) => {
+        const record = decodeMessage(message);
+        if (record) for (const listener of log.listeners) listener(record);
+      },
+    });
+    for (const { partition, high } of ends) fanout.seek({ topic: settings.topic, partition, offset: high });
+    log.setReady(true);
+    log.probe();
+    return log;
+  }
+
+  append(record: NewRecord): Promise<LogRecord> {
+    if (this.closed) return Promise.reject(new LogUnavailableError('log is closed'));
+    if (!this.ready) return Promise.reject(new LogUnavailableError('Kafka is not reachable'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, partition: this.partitionOf(record.board), resolve, reject });
+      if (!this.sending) setImmediate(() => void this.flush());
+    });
+  }
+
+  /** Sends everything queued, one produce request at a time. */
+  private async flush(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      const sentAt = Date.now();
+      try {
+        const metadata = await this.producer.send({
+          topic: this.settings.topic,
+          acks: -1,
+          messages: batch.map((p) => ({
+            key: p.record.board,
+            value: encodeValue(p.record),
+            partition: p.partition,
+            timestamp: String(sentAt),
+          })),
+        });
+        // Within one request, a partition's records get consecutive offsets in order.
+        const next = new Map<number, { offset: number; ts: number }>();
+        for (const m of metadata) {
+          const appendTime = Number(m.logAppendTime ?? -1);
+          next.set(m.partition, { offset: Number(m.baseOffset), ts: appendTime > 0 ? appendTime : sentAt });
+        }
+        for (const p of batch) {
+          const slot = next.get(p.partition)!;
+          p.resolve({ ...p.record, pos: slot.offset++, ts: slot.ts });
+        }
+      } catch (err) {
+        this.logger.warn({ err, records: batch.length }, 'produce failed');
+        this.setReady(false);
+        for (const p of batch) p.reject(new LogUnavailableError(`Kafka did not take the record: ${(err as Error).message}`));
+      }
+    }
+    this.sending = false;
+  }
+
+  async *read(board: string, from: number): AsyncIterable<LogRecord[]> {
+    const partition = this.partitionOf(board);
+    const offsets = await this.admin.fetchTopicOffsets(this.settings.topic);
+    const bounds = offsets.find((o) => o.partition === partition);
+    if (!bounds) throw new LogUnavailableError(`partition ${partition} of ${this.settings.topic} is missing`);
+    yield* readPartition(this.kafka, this.admin, this.logger, {
+      topic: this.settings.topic,
+      partition,
+      board,
+      from: Math.max(from, Number(bounds.low)),
+      end: Number(bounds.high),
+      groupPrefix: this.settings.groupPrefix,
+    });
+  }
+
+  async positionAt(board: string, ts: number): Promise<number> {
+    const partition = this.partitionOf(board);
+    const [atTime, ends] = await Promise.all([
+      this.admin.fetchTopicOffsetsByTimestamp(this.settings.topic, ts),
+      this.admin.fetchTopicOffsets(this.settings.topic),
+    ]);
+    const start = Number(atTime.find((o) => o.partition === partition)!.offset);
+    const end = Number(ends.find((o) => o.partition === partition)!.high);
+    // The offset found may belong to another board on the same partition.
+    for await (const page of this.read(board, start)) return page[0]!.pos;
+    return end;
+  }
+
+  subscribe(listener: RecordListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  isReady(): boolean {
+    return this.ready && !this.closed;
+  }
+
+  onReadyChange(listener: ReadyListener): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  private setReady(ready: boolean): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    this.logger.warn({ ready }, ready ? 'Kafka is reachable again' : 'Kafka is not reachable');
+    for (const listener of this.readyListeners) listener(ready);
+  }
+
+  /** Asks the cluster for the topic's offsets every second: our heartbeat. */
+  private probe(): void {
+    if (this.closed) return;
+    this.probeTimer = setTimeout(async () => {
+      try {
+        await this.admin.fetchTopicOffsets(this.settings.topic);
+        this.setReady(true);
+      } catch {
+        this.setReady(false);
+      }
+      this.probe();
+    }, PROBE_EVERY_MS);
+    this.probeTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.listeners.clear();
+    for (const p of this.queue.splice(0)) p.reject(new LogUnavailableError('log is closed'));
+    const quietly = (what: string) => (err: unknown) => this.logger.warn({ err }, `${what} failed during close`);
+    await this.fanout.disconnect().catch(quietly('fan-out disconnect'));
+    await this.admin.deleteGroups([this.fanoutGroup]).catch(quietly('deleting the fan-out group'));
+    await this.producer.disconnect().catch(quietly('producer disconnect'));
+    await this.admin.disconnect().catch(quietly('admin disconnect'));
+    for (const listener of this.readyListeners) listener(false);
+    this.readyListeners.clear();
+  }
+}

@@ -1,0 +1,60 @@
+/** Kafka settings, read from explicit environment variables. */
+import { hostname } from 'node:os';
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
+
+export type KafkaSettings = {
+  brokers: string[];
+  clientId: string;
+  topic: string;
+  /** Partitions of the topic when we create it. */
+  partitions: number;
+  /** Replication factor when we create the topic; -1 takes the broker's default. */
+  replicationFactor: number;
+  /** Prefix of this instance's consumer group ids. */
+  groupPrefix: string;
+  ssl: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+};
+
+function positiveInt(value: string | undefined, fallback: number, name: string, allowMinusOne = false): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || (n < 1 && !(allowMinusOne && n === -1))) throw new Error(`${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
+export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {
+  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) return null;
+  const settings: KafkaSettings = {
+    brokers,
+    clientId: env.KAFKA_CLIENT_ID ?? 'whiteboard',
+    topic: env.KAFKA_TOPIC ?? 'whiteboard-boards',
+    partitions: positiveInt(env.KAFKA_PARTITIONS, 6, 'KAFKA_PARTITIONS'),
+    replicationFactor: positiveInt(env.KAFKA_REPLICATION_FACTOR, -1, 'KAFKA_REPLICATION_FACTOR', true),
+    groupPrefix: env.KAFKA_GROUP_PREFIX ?? `whiteboard-${hostname()}`,
+    ssl: env.KAFKA_SSL === 'true',
+  };
+  const mechanism = env.KAFKA_SASL_MECHANISM;
+  if (mechanism) {
+    if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+      throw new Error(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got ${mechanism}`);
+    }
+    settings.sasl = { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' };
+  }
+  return settings;
+}
+
+export function kafkaClientConfig(settings: KafkaSettings): KafkaConfig {
+  return {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    ...(settings.sasl ? { sasl: settings.sasl as SASLOptions } : {}),
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    // Give up on a request within seconds: callers (and clients' outboxes) retry.
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+  };
+}

@@ -9,6 +9,8 @@ import { pino } from 'pino';
 import { buildApp } from '../../server/app.ts';
 import type { BoardLog } from '../../server/log/board-log.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
+import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
+import type { KafkaSettings } from '../../server/log/kafka/settings.ts';
 
 export const webRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,10 +22,13 @@ export async function tempDir(prefix = 'whiteboard-'): Promise<{ path: string; r
 
 export type RunningServer = { http: string; ws: string; log: BoardLog; close(): Promise<void> };
 
-/** buildApp around an embedded log in a fresh directory, listening on 127.0.0.1. */
-export async function startServer(): Promise<RunningServer> {
-  const dir = await tempDir();
-  const log = new EmbeddedLog(dir.path);
+/**
+ * buildApp listening on 127.0.0.1, around the given log or else an embedded
+ * log in a fresh directory. Closing the server closes its log.
+ */
+export async function startServer(given?: BoardLog): Promise<RunningServer> {
+  const dir = given ? null : await tempDir();
+  const log = given ?? new EmbeddedLog(dir!.path);
   const app = await buildApp({ log, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), webRoot });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
@@ -34,7 +39,7 @@ export async function startServer(): Promise<RunningServer> {
     async close() {
       await app.close();
       await log.close();
-      await dir.remove();
+      await dir?.remove();
     },
   };
 }
@@ -92,4 +97,14 @@ export class ServerProcess {
     this.child = null;
     return result;
   }
+}
+
+/** Kafka settings for a test: its own topic and group prefix on the shared broker. */
+export function kafkaTestSettings(brokers: string, topic: string, instance: string): KafkaSettings {
+  return { brokers: [brokers], clientId: `test-${instance}`, topic, partitions: 3, replicationFactor: 1, groupPrefix: `test-${topic}-${instance}`, ssl: false };
+}
+
+/** An app instance on a Kafka topic, as one of several servers sharing it. */
+export async function startKafkaServer(brokers: string, topic: string, instance: string): Promise<RunningServer> {
+  return startServer(await KafkaLog.open(kafkaTestSettings(brokers, topic, instance), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })));
 }

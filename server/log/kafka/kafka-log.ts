@@ -34,6 +34,39 @@ function kafkaLogger(logger: Logger) {
     };
 }
 
+/**
+ * Creates the topic when missing. Several instances may start at once: one
+ * creates it, the others see it exist, and all wait until its partitions
+ * have leaders.
+ */
+async function ensureTopic(admin: Admin, settings: KafkaSettings, logger: Logger): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if (!(await admin.listTopics()).includes(settings.topic)) {
+        const created = await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic: settings.topic,
+              numPartitions: settings.partitions,
+              replicationFactor: settings.replicationFactor,
+              // The broker stamps each record as it appends it.
+              configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+            },
+          ],
+        });
+        if (created) logger.info({ topic: settings.topic, partitions: settings.partitions }, 'created topic');
+      }
+      await admin.fetchTopicOffsets(settings.topic);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 export class KafkaLog implements BoardLog {
   private readonly listeners = new Set<RecordListener>();
   private readonly readyListeners = new Set<ReadyListener>();
@@ -62,22 +95,7 @@ export class KafkaLog implements BoardLog {
     const kafka = new Kafka({ ...kafkaClientConfig(settings), logLevel: logLevel.WARN, logCreator: kafkaLogger(logger) });
     const admin = kafka.admin();
     await admin.connect();
-    const topics = await admin.listTopics();
-    if (!topics.includes(settings.topic)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: settings.topic,
-            numPartitions: settings.partitions,
-            replicationFactor: settings.replicationFactor,
-            // The broker stamps each record as it appends it.
-            configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
-          },
-        ],
-      });
-      logger.info({ topic: settings.topic, partitions: settings.partitions }, 'created topic');
-    }
+    await ensureTopic(admin, settings, logger);
     const ends = await admin.fetchTopicOffsets(settings.topic);
     const producer = kafka.producer({
       idempotent: true,

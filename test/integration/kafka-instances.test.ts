@@ -1,0 +1,73 @@
+/**
+ * Several server instances on one Kafka topic serve the same boards.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { converged, webClient, type TestClient } from '../support/board-client.ts';
+import { startKafkaServer, type RunningServer } from '../support/server.ts';
+
+const brokers = inject('kafkaBrokers');
+const topic = `instances-${randomBytes(6).toString('hex')}`;
+const servers: RunningServer[] = [];
+const clients: TestClient[] = [];
+
+async function instance(name: string): Promise<RunningServer> {
+  const server = await startKafkaServer(brokers, topic, name);
+  servers.push(server);
+  return server;
+}
+function join(server: RunningServer, name: string): TestClient {
+  const client = webClient(server.ws, 'shared', name, name);
+  clients.push(client);
+  return client;
+}
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  for (const s of servers) await s.close();
+});
+
+describe('several instances on one Kafka topic', () => {
+  let before: unknown;
+  let bobCid = '';
+
+  it('clients on instance A and instance B draw on one board and see each other live', async () => {
+    const [a, b] = await Promise.all([instance('a'), instance('b')]);
+    const ann = join(a, 'ann');
+    const bob = join(b, 'bob');
+    bobCid = bob.cid;
+    await Promise.all([ann.live(), bob.live()]);
+    const seen: string[] = [];
+    bob.on('record', (r) => {
+      if (r.user === 'ann') seen.push(r.op.k);
+    });
+    const a1 = ann.stroke();
+    await converged([ann, bob]);
+    expect(seen).toEqual(['begin', 'ext', 'end']); // each piece as it was drawn
+    const b1 = bob.stroke();
+    ann.stroke();
+    bob.send({ k: 'undo' });
+    await converged([ann, bob]);
+    expect(bob.visible()).toContain(a1);
+    expect(bob.visible()).not.toContain(b1);
+    expect(ann.visible()).toHaveLength(2);
+    before = ann.snapshot();
+  });
+
+  it('a third instance started later shows its clients the full board', async () => {
+    const c = await instance('c');
+    const cat = join(c, 'cat');
+    await cat.live();
+    expect(cat.snapshot()).toEqual(before);
+  });
+
+  it('an instance that restarts rebuilds the same board from the topic', async () => {
+    await servers.shift()!.close(); // instance a goes away
+    const again = await instance('a-again');
+    const dan = join(again, 'dan');
+    await dan.live();
+    expect(dan.snapshot()).toEqual(before);
+    dan.stroke();
+    await converged([dan, clients.find((c) => c.cid === bobCid)!]);
+  });
+});

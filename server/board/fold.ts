@@ -49,11 +49,16 @@ function pointsIn(chunk: string, pressure: boolean): number {
   return Number.isInteger(n) && n > 0 ? n : -1;
 }
 
-/** Folds one record into the state. Records at or before `state.pos` are skipped. */
+/**
+ * Folds one record into the state. Records at or before `state.pos` are
+ * skipped, and so is a client's op whose sequence number was already folded.
+ */
 export function applyRecord(state: BoardState, rec: LogRecord): void {
   if (rec.pos <= state.pos) return;
   state.pos = rec.pos;
   state.ts = rec.ts;
+  if (rec.seq <= (state.seqs.get(rec.cid) ?? -1)) return;
+  state.seqs.set(rec.cid, rec.seq);
   const op = rec.op;
   switch (op.k) {
     case 'begin': {

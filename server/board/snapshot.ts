@@ -11,6 +11,7 @@ export type BoardSnapshot = {
   strokes: Stroke[];
   actions: Action[];
   history: [user: string, history: History][];
+  seqs: [cid: string, seq: number][];
 };
 
 export function toSnapshot(state: BoardState): BoardSnapshot {
@@ -20,6 +21,7 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
     strokes: [...state.strokes.values()],
     actions: [...state.actions.values()],
     history: [...state.history.entries()],
+    seqs: [...state.seqs.entries()],
   };
 }
 
@@ -32,5 +34,6 @@ export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
     strokes: new Map(copy.strokes.map((s) => [s.id, s])),
     actions: new Map(copy.actions.map((a) => [a.pos, a])),
     history: new Map(copy.history),
+    seqs: new Map(copy.seqs),
   };
 }

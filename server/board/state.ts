@@ -48,10 +48,16 @@ export type BoardState = {
   /** Actions that can still be undone or redone. */
   actions: Map<number, Action>;
   history: Map<string, History>;
+  /**
+   * Highest op sequence number folded per client id. A client may send an op
+   * again after a reconnect when it could not know the first one was saved;
+   * the fold applies each (cid, seq) once.
+   */
+  seqs: Map<string, number>;
 };
 
 export function emptyBoard(): BoardState {
-  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map() };
+  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map(), seqs: new Map() };
 }
 
 /** A stroke is drawn when its author has not undone it and nothing hides it. */

@@ -105,7 +105,13 @@ export type LogRecord = {
 export type Hello = {
   t: 'hello';
   v: number;
+  /**
+   * Secret key of this browser (kept in localStorage). The server publishes
+   * only an id derived from it, so nobody can act as someone else (their
+   * undo history is keyed by it).
+   */
   user: string;
+  /** Secret key of this page, derived into the public client id the same way. */
   cid: string;
   name: string;
   /** Last log position this client holds; absent on a first join. */
@@ -129,6 +135,8 @@ export type Welcome = {
   t: 'welcome';
   v: number;
   board: string;
+  /** This client's public user and client ids, as records and presence carry them. */
+  user: string;
   cid: string;
   /** Full state when the client must (re)build; absent when resuming. */
   state?: BoardSnapshot;

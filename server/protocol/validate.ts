@@ -5,7 +5,7 @@
 import { COLOR_PATTERN, ID_PATTERN, LIMITS, type ClientMessage, type Hello, type Op, type StrokeBegin } from './messages.ts';
 import { decodePointValues, PointCodecError } from './points.ts';
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string; s?: number };
 
 class Invalid extends Error {}
 
@@ -137,8 +137,11 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
   try {
     return { ok: true, value: message(raw) };
   } catch (err) {
-    if (err instanceof Invalid) return { ok: false, reason: err.message };
-    throw err;
+    if (!(err instanceof Invalid)) throw err;
+    // A refused op names its sequence number, so its author can drop it.
+    const s = (raw as { t?: unknown; s?: unknown } | null)?.s;
+    const isOp = (raw as { t?: unknown } | null)?.t === 'op';
+    return isOp && Number.isSafeInteger(s) ? { ok: false, reason: err.message, s: s as number } : { ok: false, reason: err.message };
   }
 }
 

@@ -3,6 +3,7 @@
  * enforces rate and error limits, and hands typed messages to the room one
  * at a time, in order. A bad frame is answered here and goes no further.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import { CLOSE, ERROR, PROTOCOL_VERSION, type ClientMessage } from '../protocol/messages.ts';
 import { LIMITS } from '../protocol/messages.ts';
@@ -10,6 +11,11 @@ import { isValidBoardId, parseClientMessage } from '../protocol/validate.ts';
 import type { Room } from './room.ts';
 import type { Rooms } from './rooms.ts';
 import { Session, type ClientSocket } from './session.ts';
+
+/** The public id for a client's secret key: the secret cannot be recovered from it. */
+export function publicId(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 16);
+}
 
 export class Connection {
   private readonly session: Session;
@@ -45,7 +51,7 @@ export class Connection {
     }
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
-      this.reject(parsed.reason);
+      this.reject(parsed.reason, parsed.s);
       return;
     }
     const message = parsed.value;
@@ -75,7 +81,7 @@ export class Connection {
         return;
       }
       this.room = this.rooms.open(this.session.board);
-      await this.room.join(this.session, message);
+      await this.room.join(this.session, { ...message, user: publicId(message.user), cid: publicId(message.cid) });
       return;
     }
     const room = this.room;
@@ -93,9 +99,9 @@ export class Connection {
     }
   }
 
-  private reject(reason: string): void {
+  private reject(reason: string, s?: number): void {
     this.logger.debug({ board: this.session.board, cid: this.session.cid, reason }, 'bad message');
-    this.session.send({ t: 'error', code: ERROR.badMessage, reason });
+    this.session.send({ t: 'error', code: ERROR.badMessage, reason, ...(s === undefined ? {} : { s }) });
     if (++this.errors >= LIMITS.maxErrorsPerSession) {
       this.session.close(CLOSE.badRequest, 'too many bad messages');
     }

@@ -34,8 +34,6 @@ export class Room {
   private state: BoardState = emptyBoard();
   /** Records heard while loading; folded once the history is in. */
   private early: LogRecord[] | null = [];
-  /** Highest op sequence number in the log per client id (see Welcome.acked). */
-  private readonly lastSeq = new Map<string, number>();
   readonly loaded: Promise<void>;
 
   constructor(
@@ -74,11 +72,10 @@ export class Room {
   }
 
   private fold(rec: LogRecord): void {
-    if (rec.pos <= this.state.pos) return;
     applyRecord(this.state, rec);
-    this.lastSeq.set(rec.cid, rec.seq);
   }
 
+  /** Joins a session; `hello` carries public ids (see Connection). */
   async join(session: Session, hello: Hello): Promise<void> {
     await this.loaded;
     // The client may have gone while the board loaded; it has already left.
@@ -90,18 +87,19 @@ export class Room {
     const since = hello.since;
     const canResume = since !== undefined && since <= this.state.pos && this.state.pos - since <= MAX_CATCH_UP_RECORDS;
     if (!canResume) {
-      const acked = this.lastSeq.get(session.cid);
+      const acked = this.state.seqs.get(session.cid);
       session.send({
         t: 'welcome',
         v: PROTOCOL_VERSION,
         board: this.board,
+        user: session.user,
         cid: session.cid,
         state: toSnapshot(this.state),
         ...(acked === undefined ? {} : { acked }),
       });
       session.sentPos = this.state.pos;
     } else {
-      session.send({ t: 'welcome', v: PROTOCOL_VERSION, board: this.board, cid: session.cid });
+      session.send({ t: 'welcome', v: PROTOCOL_VERSION, board: this.board, user: session.user, cid: session.cid });
       await this.catchUp(session, since);
       if (!session.isOpen()) {
         this.sessions.delete(session);
@@ -156,6 +154,8 @@ export class Room {
     const reject = (code: (typeof ERROR)[keyof typeof ERROR], reason: string) =>
       session.send({ t: 'error', code, reason, s: msg.s });
     if (op.k === 'begin') {
+      const existing = this.state.strokes.get(op.id);
+      if (existing && existing.user !== session.user) return reject(ERROR.badMessage, `stroke id ${op.id} is taken`);
       session.strokes.set(op.id, { pr: op.pr === 1, n: countPoints(op.p, op.pr === 1) });
     } else if (op.k === 'ext') {
       const stroke = this.ownStroke(session, op.id);

@@ -29,7 +29,7 @@ async function boardStillWorks(): Promise<void> {
   expect(good.visible().length).toBe(before + 1);
   expect(good.refusals).toEqual([]);
   const users = new Set((await readAll(server.log, BOARD)).map((r) => r.user));
-  expect([...users]).toEqual(['good']);
+  expect([...users]).toEqual([good.user]);
 }
 
 describe('bad input is answered, and harms no one else', () => {

@@ -47,6 +47,27 @@ describe('two clients on one board', () => {
     expect(ann.visible()).toEqual([a2]);
   });
 
+  it('nobody can act as someone else: a borrowed public id undoes nothing of theirs', async () => {
+    const ann = join('spoof', 'ann');
+    await ann.live();
+    const id = ann.stroke();
+    await converged([ann]);
+    const mallory = await rawSocket(server.ws, 'spoof');
+    // Mallory knows Ann's public ids (records and presence show them), not her secret keys.
+    await mallory.hello({ user: ann.user, cid: ann.cid });
+    mallory.op(1, { k: 'undo' });
+    mallory.op(2, { k: 'clear' });
+    await mallory.next((m) => m.t === 'rec' && m.r.op.k === 'clear');
+    await converged([ann]);
+    expect(ann.visible()).toEqual([]);
+    expect(ann.state.strokes.get(id)!.undone).toBe(false); // hidden by Mallory's clear, not undone
+    ann.send({ k: 'undo' }); // Ann's own undo still takes back her stroke
+    await converged([ann]);
+    expect(ann.state.strokes.get(id)!.undone).toBe(true);
+    expect(ann.unacknowledged).toBe(0);
+    mallory.socket.close();
+  });
+
   it('a late joiner gets the whole board at once, in its welcome', async () => {
     const ann = join('late', 'ann');
     await ann.live();

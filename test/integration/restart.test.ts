@@ -42,9 +42,14 @@ describe('server restart', () => {
     const offlineA = ann.stroke();
     const offlineB = bob.stroke();
     bob.send({ k: 'undo' });
+    // A long offline session: more ops than the server takes in a second.
+    const backlog = Array.from({ length: 250 }, () => bob.stroke());
     await server.start();
     await Promise.all([ann.live(), bob.live()]);
+    const resumedAt = bob.statuses.length;
     await converged([ann, bob]);
+    // Paced under the rate limit: the backlog never got Bob disconnected.
+    expect(bob.statuses.slice(resumedAt)).not.toContain('reconnecting');
     expect(ann.state.strokes.get(offlineA)).toMatchObject({ n: 4, ended: true, undone: false });
     expect(ann.state.strokes.get(offlineB)).toMatchObject({ n: 4, ended: true, undone: true });
 
@@ -55,7 +60,7 @@ describe('server restart', () => {
     await converged([ann, bob, fresh]);
     const strokes = (s: unknown) => (s as { strokes: { id: string }[] }).strokes.map((x) => x.id);
     expect(strokes(fresh.snapshot()).slice(0, 10)).toEqual(strokes(before));
-    expect(strokes(fresh.snapshot()).slice(10).sort()).toEqual([offlineA, offlineB].sort());
+    expect(strokes(fresh.snapshot()).slice(10).sort()).toEqual([offlineA, offlineB, ...backlog].sort());
   });
 
   it('ops saved just before a crash whose echo never arrived are not sent twice', async () => {

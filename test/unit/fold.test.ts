@@ -103,6 +103,17 @@ describe('board fold', () => {
     expect(toSnapshot(twice)).toEqual(toSnapshot(once));
   });
 
+  it('applies each client op once: a resent (cid, seq) is ignored', () => {
+    const m = new RecordMaker();
+    const [begin, ext, end] = m.stroke('ann', 's1');
+    const undo = m.rec('ann', { k: 'undo' });
+    const resentUndo = { ...m.rec('ann', { k: 'undo' }), seq: undo.seq };
+    const resentExt = { ...m.rec('ann', ext!.op), seq: ext!.seq };
+    const state = foldRecords([begin!, ext!, end!, undo, resentUndo, resentExt]);
+    expect(state.strokes.get('s1')).toMatchObject({ n: 3, undone: true });
+    expect(state.pos).toBe(resentExt.pos); // the duplicates were read, just not applied
+  });
+
   it('caps a stroke at the point limit and undo history at its depth', () => {
     const m = new RecordMaker();
     const chunk = encodePoints(Array.from({ length: LIMITS.maxPointsPerOp }, (_, i) => ({ x: i, y: 0 })), false);

@@ -62,6 +62,11 @@ describe('protocol validation: bad input is refused with a reason', () => {
     expect(reasonOf(message)).toMatch(reason);
   });
 
+  it('a refused op carries its sequence number, so its author can drop it', () => {
+    expect(parse({ t: 'op', s: 7, o: { k: 'erase', ids: [] } })).toMatchObject({ ok: false, s: 7 });
+    expect(parse({ t: 'cursor', x: 'a', y: 0, s: 7 })).not.toHaveProperty('s');
+  });
+
   it('checks an extension against its stroke’s point format', () => {
     expect(validateExtension(p, false).ok).toBe(true);
     expect(validateExtension('AAA', false)).toEqual({ ok: false, reason: 'points end in the middle of a point' });

@@ -24,6 +24,9 @@ import {
 
 export type Status = 'connecting' | 'live' | 'reconnecting' | 'failed';
 
+/** Ops per half second; the server closes clients past 500 messages a second. */
+const OPS_PER_HALF_SECOND = 150;
+
 export type BoardClientOptions = {
   url: string;
   user: string;
@@ -34,6 +37,8 @@ export type BoardClientOptions = {
 export type BoardEvents = {
   /** The board state changed (records folded or a new snapshot). */
   change(): void;
+  /** The state was replaced by a snapshot: local drafts must be checked against it. */
+  resync(): void;
   /** A record was folded (after `state` reflects it). */
   record(record: LogRecord): void;
   status(status: Status, detail: string): void;
@@ -49,6 +54,14 @@ export class BoardClient {
   status: Status = 'connecting';
   private readonly outbox = new Map<number, OpMessage>();
   private seq = 0;
+  /** Highest sequence number sent on the current connection. */
+  private sentUpTo = 0;
+  /** Ops this connection may still send in the current half second. */
+  private budget = OPS_PER_HALF_SECOND;
+  private windowStart = 0;
+  private refill: ReturnType<typeof setTimeout> | null = null;
+  /** Public ids the server gave us (records and presence carry these). */
+  private me = { user: '', cid: '' };
   private ws: WebSocket | null = null;
   private synced = false;
   private hasState = false;
@@ -62,8 +75,19 @@ export class BoardClient {
     this.handlers[event] = handler;
   }
 
+  /** This page's public client id (known once welcomed). */
   get cid(): string {
-    return this.options.cid;
+    return this.me.cid;
+  }
+
+  /** This browser's public user id (known once welcomed). */
+  get user(): string {
+    return this.me.user;
+  }
+
+  /** Operations not yet acknowledged by the log, oldest first. */
+  pendingOps(): Op[] {
+    return [...this.outbox.values()].map((m) => m.o);
   }
 
   /** Operations sent or waiting to be sent, not yet in the log. */
@@ -75,8 +99,9 @@ export class BoardClient {
     const ws = new WebSocket(this.options.url);
     this.ws = ws;
     this.synced = false;
+    this.sentUpTo = 0;
     ws.onopen = () => {
-      const hello: ClientMessage = { t: 'hello', v: PROTOCOL_VERSION, user: this.options.user, cid: this.cid, name: this.options.name };
+      const hello: ClientMessage = { t: 'hello', v: PROTOCOL_VERSION, user: this.options.user, cid: this.options.cid, name: this.options.name };
       if (this.hasState) hello.since = this.state.pos;
       ws.send(JSON.stringify(hello));
     };
@@ -90,8 +115,35 @@ export class BoardClient {
   send(op: Op): number {
     const message: OpMessage = { t: 'op', s: ++this.seq, o: op };
     this.outbox.set(message.s, message);
-    if (this.synced) this.transmit(message);
+    this.pump();
     return message.s;
+  }
+
+  /**
+   * Sends unsent ops strictly in sequence order (the log applies each
+   * client's ops in that order), paced under the server's rate limit so a
+   * long offline backlog goes out over a few seconds instead of tripping it.
+   */
+  private pump(): void {
+    if (!this.synced) return;
+    const now = Date.now();
+    if (now - this.windowStart >= 500) {
+      this.windowStart = now;
+      this.budget = OPS_PER_HALF_SECOND;
+    }
+    for (const [seq, message] of this.outbox) {
+      if (seq <= this.sentUpTo) continue;
+      if (this.budget <= 0) {
+        this.refill ??= setTimeout(() => {
+          this.refill = null;
+          this.pump();
+        }, this.windowStart + 500 - now);
+        return;
+      }
+      this.budget--;
+      this.sentUpTo = seq;
+      this.transmit(message);
+    }
   }
 
   cursor(x: number | null, y: number | null): void {
@@ -116,10 +168,12 @@ export class BoardClient {
   private receive(message: ServerMessage): void {
     switch (message.t) {
       case 'welcome':
+        this.me = { user: message.user, cid: message.cid };
         if (message.state) {
           this.state = fromSnapshot(message.state);
           this.hasState = true;
           for (const seq of this.outbox.keys()) if (seq <= (message.acked ?? -1)) this.outbox.delete(seq);
+          this.handlers.resync?.();
           this.handlers.change?.();
         }
         return;
@@ -132,7 +186,7 @@ export class BoardClient {
         this.hasState = true;
         this.setStatus('live', '');
         // Whatever the catch-up did not acknowledge never reached the log.
-        for (const message of [...this.outbox.values()].sort((a, b) => a.s - b.s)) this.transmit(message);
+        this.pump();
         return;
       case 'presence':
         this.people = message.people;

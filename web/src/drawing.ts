@@ -33,8 +33,10 @@ export class Drawing {
   width = 4;
   /** Own strokes not yet fully acknowledged by the log, drawn from local points. */
   readonly local = new Map<string, LocalStroke>();
-  /** Strokes hidden by the eraser gesture in progress or awaiting its record. */
+  /** Strokes hidden by an eraser gesture in progress or awaiting its record. */
   readonly erasing = new Set<string>();
+  /** Strokes the eraser touched in the gesture in progress. */
+  private readonly gesture = new Set<string>();
   private current: LocalStroke | null = null;
   private lastErasePoint: Point | null = null;
   private frame = 0;
@@ -86,7 +88,12 @@ export class Drawing {
   up(): void {
     if (this.tool === 'eraser' && this.lastErasePoint) {
       this.lastErasePoint = null;
-      if (this.erasing.size > 0) this.host.client.send({ k: 'erase', ids: [...this.erasing] });
+      const ids = [...this.gesture];
+      this.gesture.clear();
+      // One erase per gesture, split only past the protocol's limit.
+      for (let i = 0; i < ids.length; i += LIMITS.maxEraseIds) {
+        this.host.client.send({ k: 'erase', ids: ids.slice(i, i + LIMITS.maxEraseIds) });
+      }
       return;
     }
     const stroke = this.current;
@@ -96,6 +103,16 @@ export class Drawing {
     stroke.ended = true;
     this.host.client.send({ k: 'end', id: stroke.id });
     this.host.redraw();
+  }
+
+  /** Sends the stroke in progress so far, so an op sent next is ordered after it. */
+  flushCurrent(): void {
+    if (this.current) this.flush(this.current);
+  }
+
+  /** Strokes hidden by the gesture in progress (kept across a resync). */
+  isErasingNow(id: string): boolean {
+    return this.gesture.has(id);
   }
 
   /** Sends the points gathered since the last frame, as one message. */
@@ -132,6 +149,7 @@ export class Drawing {
       const reach = radius + stroke.w / 2;
       if (this.host.pointsOf(stroke).some((p) => distanceToSegment(p, from, point) <= reach)) {
         this.erasing.add(stroke.id);
+        this.gesture.add(stroke.id);
         hit = true;
       }
     }

@@ -56,6 +56,12 @@ function redraw(): void {
 const drawing = new Drawing({ client, visible: onScreen, pointsOf: (s) => renderer.pointsOf(s), redraw });
 
 client.on('change', redraw);
+client.on('resync', () => {
+  // A snapshot acknowledges without records: settle local drafts against it.
+  for (const id of drawing.local.keys()) if (client.state.strokes.get(id)?.ended) drawing.local.delete(id);
+  const pendingErase = new Set(client.pendingOps().flatMap((op) => (op.k === 'erase' ? op.ids : [])));
+  for (const id of drawing.erasing) if (!pendingErase.has(id) && !drawing.isErasingNow(id)) drawing.erasing.delete(id);
+});
 client.on('record', (record) => {
   if (record.cid !== client.cid) return;
   const op = record.op;
@@ -90,9 +96,20 @@ canvas.addEventListener('pointerdown', (event) => {
   canvas.setPointerCapture(event.pointerId);
   drawing.down(pointOf(event), event.pointerType === 'pen');
 });
+// Cursor positions go out at most once per frame.
+let cursorAt: Point | null = null;
+let cursorFrame = 0;
+function shareCursor(point: Point): void {
+  cursorAt = point;
+  cursorFrame ||= requestAnimationFrame(() => {
+    cursorFrame = 0;
+    if (cursorAt) client.cursor(cursorAt.x, cursorAt.y);
+  });
+}
+
 canvas.addEventListener('pointermove', (event) => {
   const point = pointOf(event);
-  client.cursor(point.x, point.y);
+  shareCursor(point);
   if (event.pointerId !== activePointer) return;
   const events = event.getCoalescedEvents?.() ?? [];
   drawing.move(events.length > 0 ? events.map(pointOf) : [point]);
@@ -104,7 +121,11 @@ const release = (event: PointerEvent) => {
 };
 canvas.addEventListener('pointerup', release);
 canvas.addEventListener('pointercancel', release);
-canvas.addEventListener('pointerleave', () => client.cursor(null, null));
+canvas.addEventListener('lostpointercapture', release);
+canvas.addEventListener('pointerleave', () => {
+  cursorAt = null;
+  client.cursor(null, null);
+});
 
 // ---------------------------------------------------------------------------
 // Toolbar.
@@ -134,9 +155,14 @@ for (const button of document.querySelectorAll<HTMLElement>('[data-width]')) {
     selectTool('pen');
   });
 }
-$('#undo').addEventListener('click', () => client.send({ k: 'undo' }));
-$('#redo').addEventListener('click', () => client.send({ k: 'redo' }));
-$('#clear').addEventListener('click', () => client.send({ k: 'clear' }));
+/** History ops go after whatever of the stroke in progress is drawn so far. */
+function command(k: 'undo' | 'redo' | 'clear'): void {
+  drawing.flushCurrent();
+  client.send({ k });
+}
+$('#undo').addEventListener('click', () => command('undo'));
+$('#redo').addEventListener('click', () => command('redo'));
+$('#clear').addEventListener('click', () => command('clear'));
 $('#rename').addEventListener('click', () => {
   const name = cleanNickname(prompt('Your name on the board:', savedNickname() ?? '') ?? '');
   if (!name) return;
@@ -147,13 +173,14 @@ $('#share').addEventListener('click', () => {
   void navigator.clipboard?.writeText(location.href).then(() => toast('Link copied'));
 });
 document.addEventListener('keydown', (event) => {
+  // Physical keys, so the shortcuts work on every keyboard layout.
   const mod = event.ctrlKey || event.metaKey;
-  if (mod && event.key.toLowerCase() === 'z') {
+  if (mod && event.code === 'KeyZ') {
     event.preventDefault();
-    client.send({ k: event.shiftKey ? 'redo' : 'undo' });
-  } else if (mod && event.key.toLowerCase() === 'y') {
+    command(event.shiftKey ? 'redo' : 'undo');
+  } else if (mod && event.code === 'KeyY') {
     event.preventDefault();
-    client.send({ k: 'redo' });
+    command('redo');
   }
 });
 

@@ -120,7 +120,7 @@ export class KafkaLog implements BoardLog {
       },
     });
     for (const { partition, high } of ends) fanout.seek({ topic: settings.topic, partition, offset: high });
-    log.setReady(true);
+    log.ready = true;
     log.probe();
     return log;
   }

@@ -30,6 +30,33 @@ registerBoardLogContract('Kafka', async () => {
   };
 });
 
+describe('Kafka log batching', () => {
+  it('sends appends made together in few produce requests, each acknowledged with its own offset', async () => {
+    const topic = `batching-${randomBytes(6).toString('hex')}`;
+    const log = await KafkaLog.open(
+      { brokers: [brokers], clientId: 'batch', topic, partitions: 3, replicationFactor: 1, groupPrefix: `b-${topic}`, ssl: false },
+      pino({ level: 'silent' }),
+    );
+    try {
+      // One animation frame's worth from 100 drawing clients on 20 boards.
+      const stored = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => log.append({ board: `board${i % 20}`, user: 'u', cid: `c${i}`, seq: 1, op: { k: 'clear' } })),
+      );
+      expect(log.stats.records).toBe(100);
+      expect(log.stats.produceRequests).toBeLessThanOrEqual(2);
+      const positions = new Set(stored.map((r) => `${r.board}/${r.pos}`));
+      expect(positions.size).toBe(100);
+      for (let b = 0; b < 20; b++) {
+        const read: number[] = [];
+        for await (const page of log.read(`board${b}`, 0)) read.push(...page.map((r) => r.pos));
+        expect(read).toEqual(stored.filter((r) => r.board === `board${b}`).map((r) => r.pos));
+      }
+    } finally {
+      await log.close();
+    }
+  });
+});
+
 describe('Kafka log housekeeping', () => {
   it('reads and timestamp lookups leave no consumer group behind; close removes the fan-out group', async () => {
     const topic = `housekeeping-${randomBytes(6).toString('hex')}`;

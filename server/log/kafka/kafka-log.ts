@@ -51,8 +51,13 @@ async function ensureTopic(admin: Admin, settings: KafkaSettings, logger: Logger
               topic: settings.topic,
               numPartitions: settings.partitions,
               replicationFactor: settings.replicationFactor,
-              // The broker stamps each record as it appends it.
-              configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+              configEntries: [
+                // The broker stamps each record as it appends it.
+                { name: 'message.timestamp.type', value: 'LogAppendTime' },
+                // The topic is the boards' history: never delete it by age or size.
+                { name: 'retention.ms', value: '-1' },
+                { name: 'retention.bytes', value: '-1' },
+              ],
             },
           ],
         });
@@ -76,6 +81,8 @@ export class KafkaLog implements BoardLog {
   private closed = false;
   private probeTimer: NodeJS.Timeout | null = null;
   private readonly partitionOf: (board: string) => number;
+  /** Produce requests sent and records they carried (batching at work). */
+  readonly stats = { produceRequests: 0, records: 0 };
 
   private constructor(
     private readonly settings: KafkaSettings,
@@ -141,6 +148,8 @@ export class KafkaLog implements BoardLog {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       const sentAt = Date.now();
+      this.stats.produceRequests++;
+      this.stats.records += batch.length;
       try {
         const metadata = await this.producer.send({
           topic: this.settings.topic,

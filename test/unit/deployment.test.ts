@@ -1,0 +1,103 @@
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so this checks what
+ * can be checked: the app and the broker agree on addresses and settings,
+ * and the app's settings are ones it accepts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { KAFKA_VERSION } from '../../scripts/kafka-local.ts';
+import { configFromEnv } from '../../server/config.ts';
+import { kafkaSettingsFromEnv } from '../../server/log/kafka/settings.ts';
+
+type Service = {
+  image?: string;
+  build?: string;
+  environment: Record<string, string | number>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+};
+const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
+  services: { kafka: Service; app: Service };
+  volumes: Record<string, unknown>;
+};
+const { kafka, app } = compose.services;
+const env = (s: Service) => Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, String(v)]));
+
+describe('docker-compose.yml', () => {
+  it('runs the same Kafka version the tests run', () => {
+    expect(kafka.image).toBe(`apache/kafka:${KAFKA_VERSION}`);
+  });
+
+  it('is a single-node KRaft broker whose controller and listeners line up', () => {
+    const k = env(kafka);
+    expect(k.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    const listeners = Object.fromEntries(k.KAFKA_LISTENERS!.split(',').map((l) => l.split('://') as [string, string]));
+    const voter = k.KAFKA_CONTROLLER_QUORUM_VOTERS!.match(/^(\d+)@([^:]+):(\d+)$/)!;
+    expect(voter[1]).toBe(k.KAFKA_NODE_ID);
+    expect(voter[2]).toBe('kafka'); // the service name
+    expect(listeners[k.KAFKA_CONTROLLER_LISTENER_NAMES!]).toBe(`:${voter[3]}`);
+    expect(listeners[k.KAFKA_INTER_BROKER_LISTENER_NAME!]).toBeDefined();
+    for (const name of Object.keys(listeners)) expect(k.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toContain(`${name}:`);
+    for (const key of ['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR']) {
+      expect(k[key]).toBe('1');
+    }
+  });
+
+  it('keeps the broker’s data in a named volume at its log dir', () => {
+    const [volume, path] = kafka.volumes![0]!.split(':');
+    expect(compose.volumes).toHaveProperty(volume!);
+    expect(path).toBe(env(kafka).KAFKA_LOG_DIRS);
+  });
+
+  it('points the app at the broker’s advertised listener and publishes the app’s port', () => {
+    const settings = kafkaSettingsFromEnv(env(app))!;
+    const advertised = env(kafka).KAFKA_ADVERTISED_LISTENERS!.split(',').map((l) => l.split('://')[1]);
+    expect(advertised).toContain(settings.brokers[0]);
+    expect(settings.replicationFactor).toBeLessThanOrEqual(1); // one broker
+    const config = configFromEnv(env(app));
+    expect(app.ports).toContain(`${config.port}:${config.port}`);
+    expect(app.depends_on?.kafka?.condition).toBe('service_healthy');
+    expect(existsSync(new URL(`../../${app.build}/Dockerfile`, import.meta.url))).toBe(true);
+  });
+});
+
+describe('Kafka settings from the environment', () => {
+  it('stay off without KAFKA_BROKERS (the embedded log is the default)', () => {
+    expect(kafkaSettingsFromEnv({})).toBeNull();
+    expect(configFromEnv({}).kafka).toBeNull();
+  });
+
+  it('read brokers, client id, topic, partitions, TLS and SASL', () => {
+    expect(
+      kafkaSettingsFromEnv({
+        KAFKA_BROKERS: 'a:9092, b:9093',
+        KAFKA_CLIENT_ID: 'wb',
+        KAFKA_TOPIC: 'boards',
+        KAFKA_PARTITIONS: '12',
+        KAFKA_REPLICATION_FACTOR: '3',
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+        KAFKA_GROUP_PREFIX: 'wb-1',
+      }),
+    ).toEqual({
+      brokers: ['a:9092', 'b:9093'],
+      clientId: 'wb',
+      topic: 'boards',
+      partitions: 12,
+      replicationFactor: 3,
+      groupPrefix: 'wb-1',
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
+    });
+  });
+
+  it('refuse settings that make no sense, naming them', () => {
+    expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_PARTITIONS: '0' })).toThrow(/KAFKA_PARTITIONS/);
+    expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(/KAFKA_SASL_MECHANISM/);
+    expect(() => configFromEnv({ PORT: 'http' })).toThrow(/PORT/);
+  });
+});

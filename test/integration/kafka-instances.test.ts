@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { converged, webClient, type TestClient } from '../support/board-client.ts';
-import { startKafkaServer, type RunningServer } from '../support/server.ts';
+import { freePort, ServerProcess, startKafkaServer, tempDir, type RunningServer } from '../support/server.ts';
 
 const brokers = inject('kafkaBrokers');
 const topic = `instances-${randomBytes(6).toString('hex')}`;
@@ -73,5 +73,33 @@ describe('several instances on one Kafka topic', () => {
     dan.stroke();
     const bob = clients.find((c) => c.cid === bobCid)!;
     await converged([dan, bob]);
+  });
+});
+
+describe('an instance on Kafka killed with -9', () => {
+  it('comes back with every acknowledged stroke', async () => {
+    const dir = await tempDir();
+    const env = { KAFKA_BROKERS: brokers, KAFKA_TOPIC: `${topic}-kill`, KAFKA_PARTITIONS: '2', KAFKA_REPLICATION_FACTOR: '1' };
+    const server = new ServerProcess(await freePort(), dir.path, env);
+    try {
+      await server.start();
+      const eve = webClient(server.ws, 'killed', 'eve');
+      clients.push(eve);
+      await eve.live();
+      for (let i = 0; i < 5; i++) eve.stroke();
+      await converged([eve]);
+      const before = eve.snapshot();
+      expect(await server.stop('SIGKILL')).toBe('SIGKILL');
+      await server.start();
+      const fay = webClient(server.ws, 'killed', 'fay');
+      clients.push(fay);
+      await fay.live();
+      expect(fay.snapshot()).toEqual(before);
+      await eve.live(); // and the survivor resumes
+      await converged([eve, fay]);
+    } finally {
+      await server.stop('SIGTERM');
+      await dir.remove();
+    }
   });
 });

@@ -59,6 +59,8 @@ export class ServerProcess {
   constructor(
     readonly port: number,
     readonly dataDir: string,
+    /** Extra environment, e.g. KAFKA_BROKERS to run on Kafka. */
+    readonly env: Record<string, string> = {},
   ) {}
 
   get http(): string {
@@ -71,7 +73,7 @@ export class ServerProcess {
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: repoRoot,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info' },
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

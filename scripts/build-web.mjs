@@ -7,8 +7,11 @@ const web = new URL('../web/', import.meta.url);
 const dist = new URL('dist/', web);
 mkdirSync(dist, { recursive: true });
 await build({
-  entryPoints: [new URL('src/main.ts', web).pathname],
-  outfile: new URL('app.js', dist).pathname,
+  entryPoints: {
+    app: new URL('src/main.ts', web).pathname,
+    replay: new URL('src/replay-main.ts', web).pathname,
+  },
+  outdir: dist.pathname,
   bundle: true,
   format: 'esm',
   target: 'es2022',
@@ -16,5 +19,5 @@ await build({
   minify: true,
   logLevel: 'warning',
 });
-for (const file of ['index.html', 'styles.css']) copyFileSync(new URL(file, web), new URL(file, dist));
+for (const file of ['index.html', 'replay.html', 'styles.css']) copyFileSync(new URL(file, web), new URL(file, dist));
 console.log('web app built into web/dist');

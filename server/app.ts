@@ -8,7 +8,9 @@ import type { BoardLog } from './log/board-log.ts';
 import { CLOSE, LIMITS } from './protocol/messages.ts';
 import { Rooms } from './rooms/rooms.ts';
 import { boardSocketRoute } from './routes/board-socket.ts';
+import { DEFAULT_SESSION_GAP_MS } from './history/sessions.ts';
 import { healthRoutes } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
 import { pageRoutes } from './routes/pages.ts';
 
 export type AppDeps = {
@@ -18,6 +20,8 @@ export type AppDeps = {
   webRoot: string;
   /** How long an empty board stays in memory. */
   roomIdleMs?: number;
+  /** Idle time that separates two drawing sessions of a board. */
+  sessionGapMs?: number;
 };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -30,6 +34,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes } });
   healthRoutes(app, deps.log);
   boardSocketRoute(app, rooms, deps.logger);
+  historyRoutes(app, deps.log, deps.sessionGapMs ?? DEFAULT_SESSION_GAP_MS);
   await pageRoutes(app, deps.webRoot);
   return app;
 }

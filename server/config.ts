@@ -8,6 +8,8 @@ export type Config = {
   /** Where the embedded log keeps its files. */
   dataDir: string;
   logLevel: string;
+  /** Idle time separating drawing sessions in a board's history. */
+  sessionGapMs: number;
   /** Set when KAFKA_BROKERS is: the log lives in Kafka instead of DATA_DIR. */
   kafka: KafkaSettings | null;
 };
@@ -15,11 +17,14 @@ export type Config = {
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  const sessionGapMs = Number(env.SESSION_GAP_MS ?? 10 * 60_000);
+  if (!Number.isInteger(sessionGapMs) || sessionGapMs < 1) throw new Error(`SESSION_GAP_MS must be a positive integer, got ${env.SESSION_GAP_MS}`);
   return {
     host: env.HOST ?? '0.0.0.0',
     port,
     dataDir: resolve(env.DATA_DIR ?? './data'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    sessionGapMs,
     kafka: kafkaSettingsFromEnv(env),
   };
 }

@@ -12,7 +12,12 @@ import { KafkaLog } from './log/kafka/kafka-log.ts';
 const config = configFromEnv();
 const logger = pino({ level: config.logLevel });
 const log: BoardLog = config.kafka ? await KafkaLog.open(config.kafka, logger) : new EmbeddedLog(config.dataDir);
-const app = await buildApp({ log, logger, webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)) });
+const app = await buildApp({
+  log,
+  logger,
+  webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
+  sessionGapMs: config.sessionGapMs,
+});
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

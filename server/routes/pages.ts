@@ -21,4 +21,8 @@ export async function pageRoutes(app: FastifyInstance, webRoot: string): Promise
     }
     return reply.type('text/html').sendFile('index.html');
   });
+  app.get<{ Params: { board: string } }>('/b/:board/replay', async (req, reply) => {
+    if (!isValidBoardId(req.params.board)) return reply.code(404).type('text/plain').send('No such board');
+    return reply.type('text/html').sendFile('replay.html');
+  });
 }

@@ -169,6 +169,7 @@ $('#rename').addEventListener('click', () => {
   saveNickname(name);
   client.rename(name);
 });
+$<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
 $('#share').addEventListener('click', () => {
   void navigator.clipboard?.writeText(location.href).then(() => toast('Link copied'));
 });

@@ -1,0 +1,201 @@
+/**
+ * The replay page (/b/<id>/replay?t=<ms>&speed=<x>): plays a board's history
+ * from the log. It never opens the board's WebSocket, so the live board and
+ * its people list are not disturbed.
+ */
+import { fromSnapshot } from '../../server/board/snapshot.ts';
+import { isVisible } from '../../server/board/state.ts';
+import type { DrawingSession } from '../../server/history/sessions.ts';
+import type { LogRecord } from '../../server/protocol/messages.ts';
+import { decodePoints } from '../../server/protocol/points.ts';
+import { colorFor } from './identity.ts';
+import { Renderer } from './renderer.ts';
+import { ReplayPlayer, SPEEDS } from './replay-player.ts';
+import { readReplay } from './replay-stream.ts';
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+const board = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const api = `/api/boards/${encodeURIComponent(board)}`;
+const params = new URLSearchParams(location.search);
+const canvas = $<HTMLCanvasElement>('#board');
+const renderer = new Renderer(canvas);
+const timeline = $<HTMLInputElement>('#timeline');
+const playButton = $<HTMLButtonElement>('#play');
+const speedSelect = $<HTMLSelectElement>('#speed');
+const skipIdle = $<HTMLInputElement>('#skip-idle');
+const clock = { now: () => performance.now() };
+
+let player: ReplayPlayer | null = null;
+let loading: AbortController | null = null;
+let first = 0;
+let last = 0;
+/** Author labels next to strokes drawn in the last moments, by stroke id. */
+const labels = new Map<string, { el: HTMLElement; until: number }>();
+
+function setMode(mode: 'loading' | 'playing' | 'paused' | 'ended'): void {
+  document.body.dataset.replay = mode;
+  playButton.textContent = mode === 'playing' ? 'Pause' : 'Play';
+}
+
+function redraw(): void {
+  if (!player) return;
+  renderer.draw([...player.state.strokes.values()].filter(isVisible));
+}
+
+function showTime(t: number): void {
+  timeline.value = String(Math.round(t));
+  $('#clock').textContent = new Date(Math.min(Math.max(t, first), last || t)).toLocaleString();
+}
+
+/** Names the author next to the stroke that just grew. */
+function label(records: LogRecord[]): void {
+  if (!player) return;
+  for (const rec of records) {
+    if (rec.op.k !== 'begin' && rec.op.k !== 'ext') continue;
+    const stroke = player.state.strokes.get(rec.op.id);
+    const point = stroke ? decodePoints(rec.op.p, stroke.pr).at(-1) : undefined;
+    if (!stroke || !point) continue;
+    let entry = labels.get(stroke.id);
+    if (!entry) {
+      const el = document.createElement('div');
+      el.className = 'author';
+      el.textContent = stroke.name || 'someone';
+      el.style.background = colorFor(stroke.user);
+      $('#authors').append(el);
+      entry = { el, until: 0 };
+      labels.set(stroke.id, entry);
+    }
+    entry.el.style.transform = `translate(${point.x + 8}px, ${point.y + 6}px)`;
+    entry.until = player.time + 1_200;
+  }
+  for (const [id, entry] of labels) {
+    if (entry.until < player.time) {
+      entry.el.remove();
+      labels.delete(id);
+    }
+  }
+}
+
+/** Shows the board at `t` at once (the server folds everything before it), then plays on if asked. */
+async function load(t: number, autoplay: boolean): Promise<void> {
+  loading?.abort();
+  const controller = (loading = new AbortController());
+  for (const entry of labels.values()) entry.el.remove();
+  labels.clear();
+  setMode('loading');
+  showTime(t);
+  try {
+    await readReplay(
+      `${api}/replay?from=${Math.max(0, Math.round(t))}`,
+      (line) => {
+        if (line.t === 'state') {
+          player = new ReplayPlayer(fromSnapshot(line.state), t, clock);
+          player.speed = Number(speedSelect.value);
+          player.skipIdle = skipIdle.checked;
+          redraw();
+          if (autoplay) player.play();
+          setMode(autoplay ? 'playing' : 'paused');
+        } else if (line.t === 'rec') {
+          player?.push([line.r]);
+        } else if (player) {
+          player.complete = true;
+        }
+      },
+      controller.signal,
+    );
+  } catch (err) {
+    if (!controller.signal.aborted) showStatus(`Could not load the history: ${(err as Error).message}`);
+  }
+}
+
+function frame(): void {
+  if (player?.playing) {
+    const applied = player.tick();
+    if (applied.length > 0) redraw();
+    label(applied);
+    showTime(player.time);
+    if (player.ended) setMode('ended');
+  }
+  requestAnimationFrame(frame);
+}
+
+function showStatus(text: string): void {
+  const status = $('#status');
+  status.textContent = text;
+  status.hidden = !text;
+}
+
+function showSessions(sessions: DrawingSession[]): void {
+  const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  $('#sessions').replaceChildren(
+    ...sessions.map((s, i) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      const names = s.participants.map((p) => p.name).join(', ');
+      button.textContent = `${new Date(s.start).toLocaleDateString()} ${time(s.start)}–${time(s.end)} · ${s.strokes} strokes · ${names}`;
+      button.title = `Play session ${i + 1}`;
+      button.addEventListener('click', () => void load(s.start, true));
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------
+
+playButton.addEventListener('click', () => {
+  if (!player) return;
+  if (player.ended) return void load(first, true);
+  if (player.playing) {
+    player.pause();
+    setMode('paused');
+  } else {
+    player.play();
+    setMode('playing');
+  }
+});
+document.addEventListener('keydown', (event) => {
+  if (event.code === 'Space') {
+    event.preventDefault();
+    playButton.click();
+  }
+});
+for (const speed of SPEEDS) speedSelect.append(new Option(`${speed}×`, String(speed)));
+const asked = Number(params.get('speed') ?? 1);
+speedSelect.value = String(SPEEDS.reduce((best, s) => (Math.abs(s - asked) < Math.abs(best - asked) ? s : best), 1));
+speedSelect.addEventListener('change', () => player?.setSpeed(Number(speedSelect.value)));
+skipIdle.addEventListener('change', () => {
+  if (player) player.skipIdle = skipIdle.checked;
+});
+timeline.addEventListener('input', () => showTime(Number(timeline.value)));
+timeline.addEventListener('change', () => void load(Number(timeline.value), player?.playing ?? false));
+$('#fork').addEventListener('click', async () => {
+  const at = Math.round(player?.time ?? last);
+  const response = await fetch(`${api}/fork`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ at }),
+  });
+  if (!response.ok) return showStatus('Could not create the new board');
+  location.href = ((await response.json()) as { url: string }).url;
+});
+$<HTMLAnchorElement>('#back').href = `/b/${encodeURIComponent(board)}`;
+window.addEventListener('resize', () => {
+  renderer.resize();
+  redraw();
+});
+renderer.resize();
+
+const { sessions } = (await (await fetch(`${api}/sessions`)).json()) as { sessions: DrawingSession[] };
+first = sessions[0]?.start ?? Date.now();
+last = sessions.at(-1)?.end ?? first;
+timeline.min = String(first);
+timeline.max = String(last);
+showSessions(sessions);
+if (sessions.length === 0) showStatus('Nothing has been drawn on this board yet.');
+const requested = Number(params.get('t'));
+void load(Number.isFinite(requested) && requested > 0 ? requested : first, true);
+requestAnimationFrame(frame);
+
+// Lets tests and the curious inspect the replay from the console.
+Object.assign(window, { replay: { get player() { return player; } } });

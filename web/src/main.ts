@@ -92,6 +92,7 @@ function pointOf(event: PointerEvent): Point {
 let activePointer: number | null = null;
 canvas.addEventListener('pointerdown', (event) => {
   if (activePointer !== null || event.button !== 0) return;
+  event.preventDefault(); // no text selection or native drag while drawing
   activePointer = event.pointerId;
   canvas.setPointerCapture(event.pointerId);
   drawing.down(pointOf(event), event.pointerType === 'pen');

@@ -1,0 +1,73 @@
+/**
+ * A drawing made here, replayed at 4x in another page, ends identical to the board.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { startServer, type RunningServer } from '../support/server.ts';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function newPage(path: string, nickname: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
+  const page = await context.newPage();
+  await page.goto(`${server.http}${path}`);
+  return page;
+}
+
+/** The canvas pixels (RGBA) of the top-left w×h board area. */
+function pixels(page: Page, w: number, h: number): Promise<number[]> {
+  return page.evaluate(
+    ([w, h]) => Array.from(document.querySelector<HTMLCanvasElement>('#board')!.getContext('2d')!.getImageData(0, 0, w!, h!).data),
+    [w, h],
+  );
+}
+
+describe('replay in Chromium', () => {
+  it('a drawing replayed at 4x ends identical to the board', async () => {
+    const board = 'e2e-replay';
+    const ann = await newPage(`/b/${board}`, 'Ann');
+    await ann.waitForFunction(() => document.body.dataset.status === 'live');
+    const line = async (from: [number, number], to: [number, number]) => {
+      await ann.mouse.move(...from);
+      await ann.mouse.down();
+      await ann.mouse.move(...to, { steps: 15 });
+      await ann.mouse.up();
+    };
+    // Page coordinates below the toolbar, inside the canvas.
+    await line([60, 160], [300, 220]);
+    await ann.click('[data-color="#e03131"]');
+    await line([80, 300], [200, 420]);
+    await ann.click('[data-width="16"]');
+    await line([350, 180], [380, 400]);
+    await ann.click('#undo');
+    await line([400, 200], [500, 350]);
+    // Everything acknowledged by the log.
+    await ann.waitForFunction(() => (window as unknown as { whiteboard: { client: { unacknowledged: number } } }).whiteboard.client.unacknowledged === 0);
+    await ann.waitForTimeout(100);
+
+    const replay = await newPage(`/b/${board}/replay?speed=4`, 'Viewer');
+    await replay.waitForFunction(() => document.body.dataset.replay === 'ended', undefined, { timeout: 20_000 });
+
+    const [w, h] = [600, 420];
+    const board1 = await pixels(ann, w, h);
+    const replayed = await pixels(replay, w, h);
+    // Three strokes are on the board (the undone one is not); real ink to compare.
+    expect(await ann.evaluate(() => (window as unknown as { whiteboard: { client: { state: { strokes: Map<string, { undone: boolean }> } } } }).whiteboard.client.state.strokes.size)).toBe(4);
+    expect(board1.filter((v, i) => i % 4 === 3 && v > 0).length).toBeGreaterThan(2_000);
+    const differing = board1.filter((v, i) => v !== replayed[i]).length;
+    expect(differing).toBe(0);
+    if (process.env.SCREENSHOT_PATH) await replay.screenshot({ path: process.env.SCREENSHOT_PATH });
+  });
+});

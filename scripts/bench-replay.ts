@@ -20,6 +20,7 @@ import { buildApp } from '../server/app.ts';
 import type { BoardLog, NewRecord } from '../server/log/board-log.ts';
 import { EmbeddedLog } from '../server/log/embedded-log.ts';
 import { KafkaLog } from '../server/log/kafka/kafka-log.ts';
+import { DEFAULT_PARTITIONS } from '../server/log/kafka/settings.ts';
 import { encodePoints } from '../server/protocol/points.ts';
 import { LocalKafka } from './kafka-local.ts';
 
@@ -72,23 +73,27 @@ async function fill(log: BoardLog): Promise<{ first: number; last: number }[]> {
   return bounds;
 }
 
-/** Milliseconds from sending the request until the first line matching `until` arrives. */
+/**
+ * Milliseconds from sending the request until the first line matching
+ * `until` arrives. The rest of the stream is read to its end (untimed), so
+ * one trial's tail never overlaps the next trial.
+ */
 async function timeToFirst(url: string, until: (line: string) => boolean): Promise<number> {
   const started = performance.now();
   const res = await fetch(url);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error('stream ended before the first record');
-      buffer += value;
-      for (const line of buffer.split('\n').slice(0, -1)) if (until(line)) return performance.now() - started;
-      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+  let first = -1;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    if (first >= 0) continue;
+    buffer += value;
+    if (buffer.split('\n').slice(0, -1).some(until)) first = performance.now() - started;
+    buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
   }
+  if (first < 0) throw new Error('stream ended before the first record');
+  return first;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -136,7 +141,7 @@ if (!values['skip-kafka']) {
   }
   const topic = `bench-replay-${randomBytes(4).toString('hex')}`;
   const kafka = await KafkaLog.open(
-    { brokers: brokers.split(','), clientId: 'bench', topic, partitions: 6, replicationFactor: 1, groupPrefix: `bench-${topic}`, ssl: false },
+    { brokers: brokers.split(','), clientId: 'bench', topic, partitions: DEFAULT_PARTITIONS, replicationFactor: 1, groupPrefix: `bench-${topic}`, ssl: false },
     logger,
   );
   console.error('Kafka:');
@@ -146,7 +151,7 @@ if (!values['skip-kafka']) {
 }
 
 const f = (x: number) => x.toFixed(1);
-console.log(`\nReplay seek, ${RECORDS.toLocaleString('en')} records over ${BOARDS} boards, ${TRIALS} trials (ms, median / p90)\n`);
+console.log(`\nReplay seek, ${RECORDS.toLocaleString('en')} records over ${BOARDS} boards (Kafka: ${DEFAULT_PARTITIONS} partitions), ${TRIALS} trials (ms, median / p90)\n`);
 console.log('| log | GET /healthz (baseline) | replay from board start | replay seeking mid-board | mid-board ÷ healthz |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const r of rows) {

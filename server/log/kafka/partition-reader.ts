@@ -72,8 +72,8 @@ export async function* readPartition(kafka: Kafka, admin: Admin, logger: Logger,
             done = true;
             break;
           }
-          const record = decodeMessage(message);
-          if (record && record.board === read.board) page.push(record);
+          const record = decodeMessage(message, read.board);
+          if (record) page.push(record);
           if (offset === read.end - 1) done = true;
         }
         if (page.length > 0) pages.push(page);

@@ -21,14 +21,17 @@ export function encodeValue(record: NewRecord): string {
   return JSON.stringify({ v: RECORD_FORMAT_VERSION, ...body } satisfies StoredValue);
 }
 
-/** Decodes a Kafka message into a record, or null if it is not one of ours. */
-export function decodeMessage(message: {
-  key: Buffer | null;
-  value: Buffer | null;
-  offset: string;
-  timestamp: string;
-}): LogRecord | null {
+/**
+ * Decodes a Kafka message into a record, or null if it is not one of ours
+ * (or, given `board`, not of that board: checked on the key, before any
+ * JSON is parsed, since a board's partition is shared with other boards).
+ */
+export function decodeMessage(
+  message: { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string },
+  board?: string,
+): LogRecord | null {
   if (!message.key || !message.value) return null;
+  if (board !== undefined && (message.key.length !== Buffer.byteLength(board) || message.key.toString('utf8') !== board)) return null;
   try {
     const { v, ...body } = JSON.parse(message.value.toString('utf8')) as StoredValue;
     if (v !== RECORD_FORMAT_VERSION) return null;

@@ -23,6 +23,12 @@ function positiveInt(value: string | undefined, fallback: number, name: string, 
   return n;
 }
 
+/**
+ * Boards share partitions, and reading one board (loading it, resuming a
+ * client, replaying) scans its partition: more partitions, shorter scans.
+ */
+export const DEFAULT_PARTITIONS = 32;
+
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
@@ -31,7 +37,7 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | nu
     brokers,
     clientId: env.KAFKA_CLIENT_ID ?? 'whiteboard',
     topic: env.KAFKA_TOPIC ?? 'whiteboard-boards',
-    partitions: positiveInt(env.KAFKA_PARTITIONS, 6, 'KAFKA_PARTITIONS'),
+    partitions: positiveInt(env.KAFKA_PARTITIONS, DEFAULT_PARTITIONS, 'KAFKA_PARTITIONS'),
     replicationFactor: positiveInt(env.KAFKA_REPLICATION_FACTOR, -1, 'KAFKA_REPLICATION_FACTOR', true),
     groupPrefix: env.KAFKA_GROUP_PREFIX ?? `whiteboard-${hostname()}`,
     ssl: env.KAFKA_SSL === 'true',

@@ -69,5 +69,11 @@ describe('replay in Chromium', () => {
     const differing = board1.filter((v, i) => v !== replayed[i]).length;
     expect(differing).toBe(0);
     if (process.env.SCREENSHOT_PATH) await replay.screenshot({ path: process.env.SCREENSHOT_PATH });
+
+    // "Start a new board from here" opens a new board holding that drawing.
+    await replay.click('#fork');
+    await replay.waitForURL((url) => /^\/b\/[A-Za-z0-9_-]+$/.test(url.pathname) && url.pathname !== `/b/${board}`);
+    await replay.waitForFunction(() => document.body.dataset.status === 'live');
+    await expect.poll(async () => (await pixels(replay, w, h)).filter((v, i) => v !== board1[i]).length).toBe(0);
   });
 });

@@ -57,6 +57,34 @@ describe('Kafka log batching', () => {
   });
 });
 
+describe('Kafka log reads', () => {
+  it('a reader that stops for longer than the session timeout still gets every record, in order', async () => {
+    const topic = `slow-${randomBytes(6).toString('hex')}`;
+    const log = await KafkaLog.open(
+      { brokers: [brokers], clientId: 'slow', topic, partitions: 1, replicationFactor: 1, groupPrefix: `slow-${topic}`, ssl: false },
+      pino({ level: 'silent' }),
+    );
+    try {
+      const p = 'A'.repeat(200); // 100 points at the origin: heavy records, many fetches
+      const stored = await Promise.all(
+        Array.from({ length: 30_000 }, (_, i) => log.append({ board: 'slow', user: 'u', cid: 'c', seq: i + 1, op: { k: 'ext', id: 's', p } })),
+      );
+      const read: number[] = [];
+      let paused = false;
+      for await (const page of log.read('slow', 0)) {
+        read.push(...page.map((r) => r.pos));
+        if (!paused) {
+          paused = true;
+          await new Promise((r) => setTimeout(r, 12_000)); // past the read consumer's 10 s session
+        }
+      }
+      expect(read).toEqual(stored.map((r) => r.pos));
+    } finally {
+      await log.close();
+    }
+  }, 60_000);
+});
+
 describe('Kafka log housekeeping', () => {
   it('reads and timestamp lookups leave no consumer group behind; close removes the fan-out group', async () => {
     const topic = `housekeeping-${randomBytes(6).toString('hex')}`;

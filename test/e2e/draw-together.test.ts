@@ -55,7 +55,7 @@ const ANN_BOX = { x: 90, y: 190, w: 320, h: 40 };
 const BOB_BOX = { x: 90, y: 440, w: 320, h: 40 };
 
 describe('drawing together in Chromium', () => {
-  it('a stroke drawn on one page appears on the other; undo removes only your own; the eraser removes whole strokes', async () => {
+  it('a stroke drawn on one page appears on the other; undo removes only your own; the eraser removes whole strokes', { timeout: 120_000 }, async () => {
     const ann = await openBoard('e2e-together', 'Ann');
     const bob = await openBoard('e2e-together', 'Bob');
     expect(await inkIn(bob, ANN_BOX)).toBe(0);

@@ -35,7 +35,7 @@ function pixels(page: Page, w: number, h: number): Promise<number[]> {
 }
 
 describe('replay in Chromium', () => {
-  it('a drawing replayed at 4x ends identical to the board', async () => {
+  it('a drawing replayed at 4x ends identical to the board', { timeout: 120_000 }, async () => {
     const board = 'e2e-replay';
     const ann = await newPage(`/b/${board}`, 'Ann');
     await ann.waitForFunction(() => document.body.dataset.status === 'live');
@@ -58,7 +58,7 @@ describe('replay in Chromium', () => {
     await ann.waitForTimeout(100);
 
     const replay = await newPage(`/b/${board}/replay?speed=4`, 'Viewer');
-    await replay.waitForFunction(() => document.body.dataset.replay === 'ended', undefined, { timeout: 20_000 });
+    await replay.waitForFunction(() => document.body.dataset.replay === 'ended', undefined, { timeout: 60_000 });
 
     const [w, h] = [600, 420];
     const board1 = await pixels(ann, w, h);

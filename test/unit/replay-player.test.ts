@@ -54,6 +54,13 @@ describe('replay playback', () => {
     expect(player.playing).toBe(false);
   });
 
+  it('shows records that arrive at or before its time at once, even paused', () => {
+    const clock = new FakeClock();
+    const player = new ReplayPlayer(emptyBoard(), 5_000, clock);
+    expect(player.push(recordsAt([4_000, 5_000, 6_000])).map((r) => r.ts)).toEqual([4_000, 5_000]);
+    expect(player.state.strokes.size).toBe(2);
+  });
+
   it('a speed change applies from that moment on', () => {
     const { player, at } = playerFor([0, 2_000], 1);
     at(1_000); // one second of board time at 1x

@@ -80,6 +80,9 @@ function label(records: LogRecord[]): void {
 async function load(t: number, autoplay: boolean): Promise<void> {
   loading?.abort();
   const controller = (loading = new AbortController());
+  // The old position stops at once; nothing plays until the new one is in.
+  player?.pause();
+  player = null;
   for (const entry of labels.values()) entry.el.remove();
   labels.clear();
   setMode('loading');
@@ -96,7 +99,7 @@ async function load(t: number, autoplay: boolean): Promise<void> {
           if (autoplay) player.play();
           setMode(autoplay ? 'playing' : 'paused');
         } else if (line.t === 'rec') {
-          player?.push([line.r]);
+          if (player && player.push([line.r]).length > 0) redraw();
         } else if (player) {
           player.complete = true;
         }
@@ -104,7 +107,10 @@ async function load(t: number, autoplay: boolean): Promise<void> {
       controller.signal,
     );
   } catch (err) {
-    if (!controller.signal.aborted) showStatus(`Could not load the history: ${(err as Error).message}`);
+    if (!controller.signal.aborted) {
+      setMode('paused');
+      showStatus(`Could not load the history: ${(err as Error).message}`);
+    }
   }
 }
 
@@ -148,6 +154,7 @@ playButton.addEventListener('click', () => {
   if (player.ended) return void load(first, true);
   if (player.playing) {
     player.pause();
+    redraw();
     setMode('paused');
   } else {
     player.play();
@@ -163,12 +170,20 @@ document.addEventListener('keydown', (event) => {
 for (const speed of SPEEDS) speedSelect.append(new Option(`${speed}×`, String(speed)));
 const asked = Number(params.get('speed') ?? 1);
 speedSelect.value = String(SPEEDS.reduce((best, s) => (Math.abs(s - asked) < Math.abs(best - asked) ? s : best), 1));
-speedSelect.addEventListener('change', () => player?.setSpeed(Number(speedSelect.value)));
+speedSelect.addEventListener('change', () => {
+  if (player && player.setSpeed(Number(speedSelect.value)).length > 0) redraw();
+});
 skipIdle.addEventListener('change', () => {
   if (player) player.skipIdle = skipIdle.checked;
 });
 timeline.addEventListener('input', () => showTime(Number(timeline.value)));
-timeline.addEventListener('change', () => void load(Number(timeline.value), player?.playing ?? false));
+// Keyboard scrubbing fires a change per key press: load once it settles.
+let scrubTimer = 0;
+timeline.addEventListener('change', () => {
+  const wasPlaying = document.body.dataset.replay === 'playing';
+  clearTimeout(scrubTimer);
+  scrubTimer = window.setTimeout(() => void load(Number(timeline.value), wasPlaying), 250);
+});
 $('#fork').addEventListener('click', async () => {
   const at = Math.round(player?.time ?? last);
   const response = await fetch(`${api}/fork`, {

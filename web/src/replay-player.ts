@@ -33,9 +33,14 @@ export class ReplayPlayer {
     this.time = start;
   }
 
-  /** Records arrive as the replay streams in, oldest first. */
-  push(records: LogRecord[]): void {
+  /**
+   * Records arrive as the replay streams in, oldest first. Those at or
+   * before the current time are shown at once, playing or not, so what is
+   * on screen is always the board as of `time`.
+   */
+  push(records: LogRecord[]): LogRecord[] {
     this.records.push(...records);
+    return this.catchUp();
   }
 
   get ended(): boolean {
@@ -47,14 +52,18 @@ export class ReplayPlayer {
     this.lastTick = this.clock.now();
   }
 
-  pause(): void {
-    this.tick();
+  /** Stops the clock; returns the records that were due up to now. */
+  pause(): LogRecord[] {
+    const applied = this.tick();
     this.playing = false;
+    return applied;
   }
 
-  setSpeed(speed: number): void {
-    this.tick();
+  /** Changes speed from now on; returns the records that were due up to now. */
+  setSpeed(speed: number): LogRecord[] {
+    const applied = this.tick();
     this.speed = speed;
+    return applied;
   }
 
   /** Advances board time by the wall time since the last tick; returns the records applied. */
@@ -63,16 +72,22 @@ export class ReplayPlayer {
     if (!this.playing) return [];
     this.time += (now - this.lastTick) * this.speed;
     this.lastTick = now;
+    const applied = this.catchUp();
+    // A long pause in the drawing plays as a short one.
+    const upcoming = this.records[this.next];
+    if (this.skipIdle && upcoming && upcoming.ts - this.time > IDLE_GAP_MS) this.time = upcoming.ts - IDLE_GAP_MS;
+    if (this.ended) this.playing = false;
+    return applied;
+  }
+
+  /** Applies every record at or before the current time. */
+  private catchUp(): LogRecord[] {
     const applied: LogRecord[] = [];
     while (this.next < this.records.length && this.records[this.next]!.ts <= this.time) {
       const rec = this.records[this.next++]!;
       applyRecord(this.state, rec);
       applied.push(rec);
     }
-    // A long pause in the drawing plays as a short one.
-    const upcoming = this.records[this.next];
-    if (this.skipIdle && upcoming && upcoming.ts - this.time > IDLE_GAP_MS) this.time = upcoming.ts - IDLE_GAP_MS;
-    if (this.ended) this.playing = false;
     return applied;
   }
 }

@@ -21,9 +21,11 @@ import { decodeMessage, encodeValue, partitionFinder } from './record-format.ts'
 import { kafkaClientConfig, type KafkaSettings } from './settings.ts';
 
 const MAX_BATCH = 1_000;
+/** Stay under the broker's default 1 MB request limit, whatever the records weigh. */
+const MAX_BATCH_BYTES = 900_000;
 const PROBE_EVERY_MS = 1_000;
 
-type Pending = { record: NewRecord; partition: number; resolve(r: LogRecord): void; reject(e: Error): void };
+type Pending = { record: NewRecord; value: string; partition: number; resolve(r: LogRecord): void; reject(e: Error): void };
 
 function kafkaLogger(logger: Logger) {
   return () =>
@@ -72,6 +74,16 @@ async function ensureTopic(admin: Admin, settings: KafkaSettings, logger: Logger
   }
 }
 
+/** Idempotent, one request in flight (keeps order), acks from all in-sync replicas per send. */
+function newProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
 export class KafkaLog implements BoardLog {
   private readonly listeners = new Set<RecordListener>();
   private readonly readyListeners = new Set<ReadyListener>();
@@ -80,6 +92,10 @@ export class KafkaLog implements BoardLog {
   private ready = false;
   private closed = false;
   private probeTimer: NodeJS.Timeout | null = null;
+  /** A produce failed: the producer is replaced before the next append (see recover). */
+  private producerFailed = false;
+  /** The fan-out consumer stopped for good: without it nothing reaches the rooms. */
+  private fanoutFailed = false;
   private readonly partitionOf: (board: string) => number;
   /** Produce requests sent and records they carried (batching at work). */
   readonly stats = { produceRequests: 0, records: 0 };
@@ -88,7 +104,7 @@ export class KafkaLog implements BoardLog {
     private readonly settings: KafkaSettings,
     private readonly kafka: Kafka,
     private readonly admin: Admin,
-    private readonly producer: Producer,
+    private producer: Producer,
     private readonly fanout: Consumer,
     private readonly fanoutGroup: string,
     partitions: number,
@@ -104,12 +120,7 @@ export class KafkaLog implements BoardLog {
     await admin.connect();
     await ensureTopic(admin, settings, logger);
     const ends = await admin.fetchTopicOffsets(settings.topic);
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = newProducer(kafka);
     await producer.connect();
 
     const fanoutGroup = `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
@@ -117,13 +128,27 @@ export class KafkaLog implements BoardLog {
     await fanout.connect();
     await fanout.subscribe({ topics: [settings.topic], fromBeginning: false });
     const log = new KafkaLog(settings, kafka, admin, producer, fanout, fanoutGroup, ends.length, logger);
+    fanout.on(fanout.events.CRASH, ({ payload }) => {
+      // kafkajs restarts after retriable errors; anything else stops the fan-out.
+      if (payload.restart) return;
+      logger.error({ err: payload.error }, 'fan-out consumer stopped');
+      log.fanoutFailed = true;
+      log.setReady(false);
+    });
     await fanout.run({
       // Offsets are committed so a consumer that restarts after a broker
       // outage resumes where it was, not at the end.
       autoCommit: true,
       eachMessage: async ({ message }) => {
         const record = decodeMessage(message);
-        if (record) for (const listener of log.listeners) listener(record);
+        if (!record) return;
+        for (const listener of log.listeners) {
+          try {
+            listener(record);
+          } catch (err) {
+            logger.error({ err, board: record.board, pos: record.pos }, 'record listener failed');
+          }
+        }
       },
     });
     for (const { partition, high } of ends) fanout.seek({ topic: settings.topic, partition, offset: high });
@@ -136,7 +161,7 @@ export class KafkaLog implements BoardLog {
     if (this.closed) return Promise.reject(new LogUnavailableError('log is closed'));
     if (!this.ready) return Promise.reject(new LogUnavailableError('Kafka is not reachable'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, partition: this.partitionOf(record.board), resolve, reject });
+      this.queue.push({ record, value: encodeValue(record), partition: this.partitionOf(record.board), resolve, reject });
       if (!this.sending) setImmediate(() => void this.flush());
     });
   }
@@ -146,7 +171,12 @@ export class KafkaLog implements BoardLog {
     if (this.sending) return;
     this.sending = true;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      let count = 0;
+      let bytes = 0;
+      while (count < this.queue.length && count < MAX_BATCH && (count === 0 || bytes + this.queue[count]!.value.length <= MAX_BATCH_BYTES)) {
+        bytes += this.queue[count++]!.value.length;
+      }
+      const batch = this.queue.splice(0, count);
       const sentAt = Date.now();
       this.stats.produceRequests++;
       this.stats.records += batch.length;
@@ -156,7 +186,7 @@ export class KafkaLog implements BoardLog {
           acks: -1,
           messages: batch.map((p) => ({
             key: p.record.board,
-            value: encodeValue(p.record),
+            value: p.value,
             partition: p.partition,
             timestamp: String(sentAt),
           })),
@@ -172,9 +202,15 @@ export class KafkaLog implements BoardLog {
           p.resolve({ ...p.record, pos: slot.offset++, ts: slot.ts });
         }
       } catch (err) {
-        this.logger.warn({ err, records: batch.length }, 'produce failed');
+        // Nothing queued behind a failed batch may go out before it: a
+        // client's later op landing first would make its resend of this one
+        // look like a duplicate. So everything is refused (clients keep the
+        // ops and resend them in order), and appends wait for recovery.
+        this.logger.warn({ err, records: batch.length, queued: this.queue.length }, 'produce failed');
+        this.producerFailed = true;
         this.setReady(false);
-        for (const p of batch) p.reject(new LogUnavailableError(`Kafka did not take the record: ${(err as Error).message}`));
+        const failure = new LogUnavailableError(`Kafka did not take the record: ${(err as Error).message}`);
+        for (const p of [...batch, ...this.queue.splice(0)]) p.reject(failure);
       }
     }
     this.sending = false;
@@ -235,13 +271,30 @@ export class KafkaLog implements BoardLog {
     this.probeTimer = setTimeout(async () => {
       try {
         await this.admin.fetchTopicOffsets(this.settings.topic);
-        this.setReady(true);
+        if (this.producerFailed) await this.replaceProducer();
+        this.setReady(!this.fanoutFailed);
       } catch {
         this.setReady(false);
       }
       this.probe();
     }, PROBE_EVERY_MS);
     this.probeTimer.unref();
+  }
+
+  /**
+   * After a failed send the idempotent producer may have written the batch
+   * (only the answer was lost) yet rewinds its sequence numbers, so its next
+   * batch could be taken for a duplicate and silently dropped. A new
+   * producer (a new producer id) starts clean; resent ops are deduplicated
+   * by the fold, per client and sequence number.
+   */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    const fresh = newProducer(this.kafka);
+    await fresh.connect();
+    this.producer = fresh;
+    this.producerFailed = false;
+    await old.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'old producer disconnect failed'));
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,10 @@ import type { Logger } from '../../logger.ts';
 import { decodeMessage } from './record-format.ts';
 
 const MAX_PENDING_PAGES = 4;
+/** A read that makes no progress for this long has lost its broker or its group. */
+const STALL_MS = 30_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type PartitionRead = {
   topic: string;
@@ -42,6 +46,8 @@ export async function* readPartition(kafka: Kafka, admin: Admin, logger: Logger,
   let done = false;
   let stopped = false;
   let failure: Error | null = null;
+  /** Last time the consumer handed over a batch or the reader took a page. */
+  let activeAt = Date.now();
   let wakeReader: (() => void) | null = null;
   let wakeConsumer: (() => void) | null = null;
   const signalReader = () => {
@@ -59,11 +65,21 @@ export async function* readPartition(kafka: Kafka, admin: Admin, logger: Logger,
       failure = event.payload.error;
       signalReader();
     });
+    // Joining again means the group forgot our position (nothing is
+    // committed): the read would go on from the wrong offset, so it fails.
+    let joins = 0;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (++joins > 1) {
+        failure = new Error(`replay read lost its consumer group ${groupId}`);
+        signalReader();
+      }
+    });
     await consumer.subscribe({ topics: [read.topic], fromBeginning: false });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, heartbeat }) => {
         if (batch.partition !== read.partition || done) return;
+        activeAt = Date.now();
         const page: LogRecord[] = [];
         for (const message of batch.messages) {
           const offset = Number(message.offset);
@@ -78,8 +94,10 @@ export async function* readPartition(kafka: Kafka, admin: Admin, logger: Logger,
         }
         if (page.length > 0) pages.push(page);
         signalReader();
+        // Waiting for a slow reader: keep the group membership alive meanwhile.
         while (pages.length >= MAX_PENDING_PAGES && !stopped) {
-          await new Promise<void>((resolve) => (wakeConsumer = resolve));
+          await Promise.race([new Promise<void>((resolve) => (wakeConsumer = resolve)), sleep(1_000)]);
+          await heartbeat();
         }
       },
     });
@@ -90,11 +108,13 @@ export async function* readPartition(kafka: Kafka, admin: Admin, logger: Logger,
       if (page) {
         signalConsumer();
         yield page;
+        activeAt = Date.now();
         continue;
       }
       if (failure) throw failure;
       if (done) return;
-      await new Promise<void>((resolve) => (wakeReader = resolve));
+      if (Date.now() - activeAt > STALL_MS) throw new Error(`replay read of ${read.board} made no progress for ${STALL_MS} ms`);
+      await Promise.race([new Promise<void>((resolve) => (wakeReader = resolve)), sleep(1_000)]);
     }
   } finally {
     stopped = true;

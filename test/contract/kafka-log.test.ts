@@ -3,6 +3,7 @@ import { Kafka } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { pino } from 'pino';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
+import { openTestKafkaLog } from '../support/server.ts';
 import { registerBoardLogContract } from './board-log-contract.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -32,11 +33,7 @@ registerBoardLogContract('Kafka', async () => {
 
 describe('Kafka log batching', () => {
   it('sends appends made together in few produce requests, each acknowledged with its own offset', async () => {
-    const topic = `batching-${randomBytes(6).toString('hex')}`;
-    const log = await KafkaLog.open(
-      { brokers: [brokers], clientId: 'batch', topic, partitions: 3, replicationFactor: 1, groupPrefix: `b-${topic}`, ssl: false },
-      pino({ level: 'silent' }),
-    );
+    const log = await openTestKafkaLog(brokers, 'batching');
     try {
       // One animation frame's worth from 100 drawing clients on 20 boards.
       const stored = await Promise.all(
@@ -59,11 +56,7 @@ describe('Kafka log batching', () => {
 
 describe('Kafka log reads', () => {
   it('a reader that stops for longer than the session timeout still gets every record, in order', async () => {
-    const topic = `slow-${randomBytes(6).toString('hex')}`;
-    const log = await KafkaLog.open(
-      { brokers: [brokers], clientId: 'slow', topic, partitions: 1, replicationFactor: 1, groupPrefix: `slow-${topic}`, ssl: false },
-      pino({ level: 'silent' }),
-    );
+    const log = await openTestKafkaLog(brokers, 'slow', 1);
     try {
       const p = 'A'.repeat(200); // 100 points at the origin: heavy records, many fetches
       const stored = await Promise.all(

@@ -2,29 +2,14 @@
  * Two real browser pages on one board: what one draws appears as pixels on
  * the other's canvas, and undo takes back only the undoer's own stroke.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useBrowserAndServer } from '../support/browser.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer();
 
 async function openBoard(board: string, nickname: string): Promise<Page> {
-  // A separate context is a separate browser profile: another user.
-  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
-  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
-  const page = await context.newPage();
-  await page.goto(`${server.http}/b/${board}`);
+  const page = await env.open(`/b/${board}`, nickname);
   await page.waitForFunction(() => document.body.dataset.status === 'live');
   return page;
 }

@@ -1,30 +1,12 @@
 /**
  * A drawing made here, replayed at 4x in another page, ends identical to the board.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useBrowserAndServer } from '../support/browser.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function newPage(path: string, nickname: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
-  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
-  const page = await context.newPage();
-  await page.goto(`${server.http}${path}`);
-  return page;
-}
+const env = useBrowserAndServer({ width: 800, height: 600 });
+const newPage = env.open;
 
 /** The canvas pixels (RGBA) of the top-left w×h board area. */
 function pixels(page: Page, w: number, h: number): Promise<number[]> {

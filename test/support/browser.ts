@@ -1,6 +1,8 @@
 /** Debian's Chromium driven by playwright-core; a missing browser is a failure, never a skip. */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startServer, type RunningServer } from './server.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -21,4 +23,33 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * For a browser test file: a server and Chromium for all its tests, and
+ * pages that each get a browser profile of their own (another user).
+ */
+export function useBrowserAndServer(viewport = { width: 900, height: 700 }) {
+  const session = { server: null as unknown as RunningServer, browser: null as unknown as Browser };
+  beforeAll(async () => {
+    session.server = await startServer();
+    session.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.server?.close();
+  });
+  return {
+    get server() {
+      return session.server;
+    },
+    /** Opens `path` as a new user whose nickname is already known. */
+    async open(path: string, nickname: string): Promise<Page> {
+      const context = await session.browser.newContext({ viewport });
+      await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
+      const page = await context.newPage();
+      await page.goto(`${session.server.http}${path}`);
+      return page;
+    },
+  };
 }

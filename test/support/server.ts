@@ -1,16 +1,19 @@
 /** Starts the real app on a real loopback port, in this process or as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { freePort } from '../../scripts/kafka-local.ts';
 import { buildApp } from '../../server/app.ts';
 import type { BoardLog } from '../../server/log/board-log.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import type { KafkaSettings } from '../../server/log/kafka/settings.ts';
+
+export { freePort };
 
 export const webRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,14 +45,6 @@ export async function startServer(given?: BoardLog): Promise<RunningServer> {
       await dir?.remove();
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The real entry point (server/main.ts) as a child process, for kill -9 and signals. */
@@ -102,8 +97,14 @@ export class ServerProcess {
 }
 
 /** Kafka settings for a test: its own topic and group prefix on the shared broker. */
-export function kafkaTestSettings(brokers: string, topic: string, instance: string): KafkaSettings {
-  return { brokers: [brokers], clientId: `test-${instance}`, topic, partitions: 3, replicationFactor: 1, groupPrefix: `test-${topic}-${instance}`, ssl: false };
+export function kafkaTestSettings(brokers: string, topic: string, instance: string, partitions = 3): KafkaSettings {
+  return { brokers: [brokers], clientId: `test-${instance}`, topic, partitions, replicationFactor: 1, groupPrefix: `test-${topic}-${instance}`, ssl: false };
+}
+
+/** A Kafka log on a fresh topic of its own. */
+export function openTestKafkaLog(brokers: string, name: string, partitions = 3): Promise<KafkaLog> {
+  const topic = `${name}-${randomBytes(6).toString('hex')}`;
+  return KafkaLog.open(kafkaTestSettings(brokers, topic, name, partitions), pino({ level: 'silent' }));
 }
 
 /** An app instance on a Kafka topic, as one of several servers sharing it. */

@@ -17,11 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildApp } from '../server/app.ts';
-import type { BoardLog, NewRecord } from '../server/log/board-log.ts';
+import type { BoardLog } from '../server/log/board-log.ts';
 import { EmbeddedLog } from '../server/log/embedded-log.ts';
 import { KafkaLog } from '../server/log/kafka/kafka-log.ts';
 import { DEFAULT_PARTITIONS } from '../server/log/kafka/settings.ts';
-import { encodePoints } from '../server/protocol/points.ts';
+import { fillBoards } from './bench/fill.ts';
 import { LocalKafka } from './kafka-local.ts';
 
 const { values } = parseArgs({
@@ -38,38 +38,12 @@ const TRIALS = Number(values.trials);
 const logger = pino({ level: 'warn' });
 const webRoot = fileURLToPath(new URL('../web/dist', import.meta.url));
 
-/** Realistic records: strokes of a begin, frames of two points, an end. */
-function recordFor(board: number, i: number): NewRecord {
-  const id = `s${Math.floor(i / 60)}`;
-  const p = encodePoints([{ x: 100 + (i % 60) * 3, y: 200 + (i % 7) }, { x: 101 + (i % 60) * 3, y: 201 }], false);
-  const base = { board: `board-${board}`, user: `u${board % 7}`, cid: `c${board}`, seq: i + 1 };
-  if (i % 60 === 0) return { ...base, name: 'Bench', op: { k: 'begin', id, color: '#1e1e1e', w: 4, p } };
-  if (i % 60 === 59) return { ...base, op: { k: 'end', id } };
-  return { ...base, op: { k: 'ext', id, p } };
-}
-
 /** Writes the records round-robin over boards; returns each board's first and last timestamp. */
 async function fill(log: BoardLog): Promise<{ first: number; last: number }[]> {
-  const perBoard = Math.ceil(RECORDS / BOARDS);
-  const bounds = Array.from({ length: BOARDS }, () => ({ first: Infinity, last: 0 }));
   const started = Date.now();
-  const WINDOW = 5_000;
-  for (let offset = 0; offset < RECORDS; offset += WINDOW) {
-    const batch: Promise<unknown>[] = [];
-    for (let n = offset; n < Math.min(RECORDS, offset + WINDOW); n++) {
-      const board = n % BOARDS;
-      batch.push(
-        log.append(recordFor(board, Math.floor(n / BOARDS))).then((r) => {
-          bounds[board]!.first = Math.min(bounds[board]!.first, r.ts);
-          bounds[board]!.last = Math.max(bounds[board]!.last, r.ts);
-        }),
-      );
-    }
-    await Promise.all(batch);
-    if (offset % 100_000 === 0) process.stderr.write(`  ${offset} / ${RECORDS} records\r`);
-  }
+  const bounds = await fillBoards(log, RECORDS, Array.from({ length: BOARDS }, (_, b) => `board-${b}`), true);
   const seconds = (Date.now() - started) / 1000;
-  process.stderr.write(`  wrote ${RECORDS} records (${perBoard} per board) in ${seconds.toFixed(1)} s, ${Math.round(RECORDS / seconds)} records/s\n`);
+  process.stderr.write(`  wrote ${RECORDS} records (${Math.ceil(RECORDS / BOARDS)} per board) in ${seconds.toFixed(1)} s, ${Math.round(RECORDS / seconds)} records/s\n`);
   return bounds;
 }
 

@@ -1,0 +1,140 @@
+/**
+ * A load generator process (forked by run.ts). It opens every client of its
+ * boards, so a drawer and the watchers timing its batches share one clock.
+ * Drawers send a batch of two points every 16 ms (a point every 8 ms,
+ * batched per frame, as the web client does); latency is from a drawer
+ * sending a batch to each other client of the board receiving its record.
+ *
+ * Protocol with the parent (IPC): parent → {cmd:'start', config} → 'ready';
+ * → {cmd:'measure'} (counters reset) → {cmd:'stop'} → results, then exit.
+ */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { encodePoints } from '../../server/protocol/points.ts';
+
+export type WorkerConfig = { url: string; boards: string[]; clientsPerBoard: number; drawersPerBoard: number };
+
+/** Latency histogram: 0.1 ms buckets up to 2 s, the rest in the last bucket. */
+export const BUCKET_MS = 0.1;
+export const BUCKETS = 20_000;
+
+export type WorkerResults = {
+  histogram: number[];
+  maxMs: number;
+  deliveredBatches: number;
+  deliveredPoints: number;
+  sentBatches: number;
+  sentPoints: number;
+  bytesUp: number;
+  bytesDown: number;
+  seconds: number;
+  errors: string[];
+};
+
+const POINTS_PER_BATCH = 2;
+const FRAME_MS = 16;
+const BATCHES_PER_STROKE = 60;
+
+type Client = { socket: WebSocket; cid: string; drawer: boolean; board: string };
+
+const clients: Client[] = [];
+const sentAt = new Map<string, number>();
+let histogram = new Uint32Array(BUCKETS);
+let counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, bytesUp: 0, bytesDown: 0 };
+let measuringSince = performance.now();
+const errors: string[] = [];
+let timer: NodeJS.Timeout | null = null;
+
+function connect(url: string, board: string, drawer: boolean): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url}/ws/${board}`);
+    const client: Client = { socket, cid: '', drawer, board };
+    socket.once('error', reject);
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ t: 'hello', v: 1, user: randomBytes(9).toString('base64url'), cid: randomBytes(9).toString('base64url'), name: 'load' })),
+    );
+    socket.on('close', (code, reason) => {
+      if (timer) errors.push(`socket closed ${code} ${reason.toString()}`);
+    });
+    socket.on('message', (data) => {
+      const text = data.toString();
+      if (text.startsWith('{"t":"rec"')) return received(client, text);
+      const message = JSON.parse(text) as { t: string; cid?: string };
+      if (message.t === 'welcome') client.cid = message.cid!;
+      if (message.t === 'synced') resolve(client);
+      if (message.t === 'error') errors.push(text.slice(0, 200));
+    });
+  });
+}
+
+/** Pulls `"key":"value"` or `"key":number` out of a record frame without parsing it all. */
+function field(text: string, key: string): string {
+  const at = text.indexOf(`"${key}":`) + key.length + 3;
+  if (text[at] === '"') return text.slice(at + 1, text.indexOf('"', at + 1));
+  let end = at;
+  while (end < text.length && text[end] !== ',' && text[end] !== '}') end++;
+  return text.slice(at, end);
+}
+
+function received(client: Client, text: string): void {
+  const cid = field(text, 'cid');
+  if (cid === client.cid) return; // the sender's own echo is its acknowledgement
+  const started = sentAt.get(`${cid}:${field(text, 'seq')}`);
+  if (started === undefined) return; // sent before the window
+  const ms = performance.now() - started;
+  histogram[Math.min(BUCKETS - 1, Math.floor(ms / BUCKET_MS))]!++;
+  counters.maxMs = Math.max(counters.maxMs, ms);
+  counters.deliveredBatches++;
+  counters.deliveredPoints += POINTS_PER_BATCH;
+  counters.bytesDown += Buffer.byteLength(text);
+}
+
+function draw(drawers: Client[]): void {
+  let frame = -1;
+  let seq = 0;
+  const prefix = randomBytes(4).toString('hex');
+  timer = setInterval(() => {
+    frame++;
+    for (const [i, drawer] of drawers.entries()) {
+      const inStroke = frame % BATCHES_PER_STROKE;
+      // Stroke ids are unique per board: drawers share boards.
+      const id = `${prefix}-${i}-${Math.floor(frame / BATCHES_PER_STROKE)}`;
+      const x = 100 + inStroke * 4;
+      const y = 100 + i * 20 + (frame % 7);
+      const p = encodePoints([{ x, y }, { x: x + 2, y: y + 1 }], false);
+      const op = inStroke === 0 ? { k: 'begin', id, color: '#1e1e1e', w: 4, p } : { k: 'ext', id, p };
+      const text = JSON.stringify({ t: 'op', s: ++seq, o: op });
+      sentAt.set(`${drawer.cid}:${seq}`, performance.now());
+      drawer.socket.send(text);
+      counters.sentBatches++;
+      counters.sentPoints += POINTS_PER_BATCH;
+      counters.bytesUp += Buffer.byteLength(text);
+      if (inStroke === BATCHES_PER_STROKE - 1) drawer.socket.send(JSON.stringify({ t: 'op', s: ++seq, o: { k: 'end', id } }));
+    }
+  }, FRAME_MS);
+}
+
+process.on('message', async (message: { cmd: string; config?: WorkerConfig }) => {
+  if (message.cmd === 'start') {
+    const { url, boards, clientsPerBoard, drawersPerBoard } = message.config!;
+    for (const board of boards) {
+      for (let i = 0; i < clientsPerBoard; i++) clients.push(await connect(url, board, i < drawersPerBoard));
+    }
+    draw(clients.filter((c) => c.drawer));
+    process.send!('ready');
+  } else if (message.cmd === 'measure') {
+    histogram = new Uint32Array(BUCKETS);
+    counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, bytesUp: 0, bytesDown: 0 };
+    sentAt.clear();
+    measuringSince = performance.now();
+  } else if (message.cmd === 'stop') {
+    const seconds = (performance.now() - measuringSince) / 1000;
+    clearInterval(timer!);
+    timer = null;
+    const results: WorkerResults = { histogram: Array.from(histogram), ...counters, seconds, errors: errors.slice(0, 20) };
+    process.send!(results, () => {
+      for (const c of clients) c.socket.terminate();
+      process.exit(0);
+    });
+  }
+});

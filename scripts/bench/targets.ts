@@ -1,0 +1,91 @@
+/**
+ * What the benchmark drives, each as a process of its own on loopback:
+ * the real server on the embedded log, the real server on Kafka, and the
+ * bare relay. Also the process's CPU time and resident memory from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../kafka-local.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export type TargetKind = 'relay' | 'embedded' | 'kafka';
+
+export type Target = {
+  kind: TargetKind;
+  url: string;
+  http: string;
+  pid: number;
+  dataDir: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+};
+
+async function waitReady(child: ChildProcess, check: () => Promise<boolean>, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`target exited with ${child.exitCode}:\n${output()}`);
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`target did not become ready:\n${output()}`);
+}
+
+/** Starts a target; `dataDir`/`topic` let a test reuse a log it filled beforehand. */
+export async function startTarget(
+  kind: TargetKind,
+  options: { brokers?: string; dataDir?: string; topic?: string } = {},
+): Promise<Target> {
+  const port = await freePort();
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `bench-${kind}-`)));
+  const env: Record<string, string> = { HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  if (kind === 'kafka') {
+    if (!options.brokers) throw new Error('the kafka target needs brokers');
+    Object.assign(env, { KAFKA_BROKERS: options.brokers, KAFKA_TOPIC: options.topic ?? `bench-${randomBytes(4).toString('hex')}`, KAFKA_REPLICATION_FACTOR: '1' });
+  }
+  const script = kind === 'relay' ? 'scripts/bench/relay.ts' : 'server/main.ts';
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-10_000)));
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-10_000)));
+  const http = `http://127.0.0.1:${port}`;
+  await waitReady(
+    child,
+    kind === 'relay'
+      ? async () => output.includes('relay listening')
+      : () => fetch(`${http}/readyz`).then((r) => r.ok, () => false),
+    () => output,
+  );
+  return {
+    kind,
+    url: `ws://127.0.0.1:${port}`,
+    http,
+    pid: child.pid!,
+    dataDir,
+    env,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(force);
+      }
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** CPU seconds used so far and resident memory of a process (Linux /proc). */
+export function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100/s)
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds: ticks / 100, rssBytes: Number(rss?.[1] ?? 0) * 1024 };
+}

@@ -1,0 +1,48 @@
+/**
+ * `npm run bench` end to end on a tiny load: every figure is produced, for
+ * the relay, the embedded log and Kafka. Speed itself is measured by the
+ * benchmark, never asserted here.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+import type { LoadFigures, ScaleSteps } from '../../scripts/bench/run.ts';
+import { tempDir } from '../support/server.ts';
+
+const run = promisify(execFile);
+
+describe('benchmark smoke run', () => {
+  it('produces every figure for every target', { timeout: 240_000 }, async () => {
+    const dir = await tempDir('bench-smoke-');
+    const json = `${dir.path}/bench.json`;
+    try {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/run.ts', '--smoke', '--json', json], {
+        env: { ...process.env, KAFKA_BROKERS: inject('kafkaBrokers') },
+        maxBuffer: 10 * 1024 * 1024,
+      });
+      expect(stdout).toMatch(/\| relay \|/);
+      const { report } = JSON.parse(await readFile(json, 'utf8')) as {
+        report: Record<string, { standard: LoadFigures; scale: ScaleSteps; big?: Record<string, number> }>;
+      };
+      expect(Object.keys(report)).toEqual(['relay', 'embedded', 'kafka']);
+      for (const [kind, r] of Object.entries(report)) {
+        const s = r.standard;
+        expect(s.errors, kind).toEqual([]);
+        for (const figure of ['p50', 'p95', 'p99', 'max', 'batchesPerS', 'pointsPerS', 'rssMB', 'bytesPerPointUp', 'bytesPerPointDown'] as const) {
+          expect(s[figure], `${kind} ${figure}`).toBeGreaterThan(0);
+        }
+        expect(s.cpuPercent, `${kind} cpu`).toBeGreaterThanOrEqual(0);
+        expect(s.p50).toBeLessThanOrEqual(s.p99);
+        expect(r.scale.steps.length, `${kind} scale steps`).toBeGreaterThan(0);
+        for (const step of r.scale.steps) expect(step.p99, `${kind} scale p99`).toBeGreaterThan(0);
+        if (kind === 'relay') continue;
+        for (const figure of ['restartMs', 'coldFirstByteMs', 'coldCompleteMs', 'warmFirstByteMs', 'warmCompleteMs']) {
+          expect(r.big?.[figure], `${kind} ${figure}`).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
+});

@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean', default: false },
     json: { type: 'string' },
     targets: { type: 'string', default: 'relay,embedded,kafka' },
+    /** Only the standard load (for profiling a target). */
+    'standard-only': { type: 'boolean', default: false },
   },
 });
 const smoke = args.smoke;
@@ -216,10 +218,10 @@ try {
     const target = await startTarget(kind, { brokers });
     const standard = await runLoad(target, settings.boards, settings.durationS);
     process.stderr.write(`${kind}: scale\n`);
-    const scaled = await scale(target);
+    const scaled = args['standard-only'] ? { best: null, steps: [] } : await scale(target);
     await target.stop();
     report[kind] = { standard, scale: scaled };
-    if (kind !== 'relay') {
+    if (kind !== 'relay' && !args['standard-only']) {
       process.stderr.write(`${kind}: late join and restart\n`);
       report[kind]!.big = await lateJoinAndRestart(kind, brokers);
     }

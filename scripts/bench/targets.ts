@@ -50,7 +50,9 @@ export async function startTarget(
   }
   const script = kind === 'relay' ? 'scripts/bench/relay.ts' : 'server/main.ts';
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROFILE_DIR: write a CPU profile of the target (node --cpu-prof) there.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output = (output + d).slice(-10_000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-10_000)));
   const http = `http://127.0.0.1:${port}`;

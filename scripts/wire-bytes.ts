@@ -32,9 +32,10 @@ let recs = 0;
 ws.on('message', (data) => {
   const text = data.toString();
   received += text.length;
-  if ((JSON.parse(text) as ServerMessage).t === 'rec') {
+  const message = JSON.parse(text) as ServerMessage;
+  if (message.t === 'rec' || message.t === 'recs') {
     recBytes += text.length;
-    recs++;
+    recs += message.t === 'rec' ? 1 : message.rs.length;
   }
 });
 const send = (m: unknown) => {

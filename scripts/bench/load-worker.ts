@@ -58,7 +58,8 @@ function connect(url: string, board: string, drawer: boolean): Promise<Client> {
     });
     socket.on('message', (data) => {
       const text = data.toString();
-      if (text.startsWith('{"t":"rec"')) return received(client, text);
+      if (text.startsWith('{"t":"rec"')) return received(client, text, text);
+      if (text.startsWith('{"t":"recs"')) return receivedBatch(client, text);
       const message = JSON.parse(text) as { t: string; cid?: string };
       if (message.t === 'welcome') client.cid = message.cid!;
       if (message.t === 'synced') resolve(client);
@@ -76,17 +77,25 @@ function field(text: string, key: string): string {
   return text.slice(at, end);
 }
 
-function received(client: Client, text: string): void {
-  const cid = field(text, 'cid');
+/** One record (`record` is its JSON, or a frame holding only it); `frameBytes` is its share of the frame. */
+function received(client: Client, record: string, frame: string, frameBytes = Buffer.byteLength(frame)): void {
+  const cid = field(record, 'cid');
   if (cid === client.cid) return; // the sender's own echo is its acknowledgement
-  const started = sentAt.get(`${cid}:${field(text, 'seq')}`);
+  const started = sentAt.get(`${cid}:${field(record, 'seq')}`);
   if (started === undefined) return; // sent before the window
   const ms = performance.now() - started;
   histogram[Math.min(BUCKETS - 1, Math.floor(ms / BUCKET_MS))]!++;
   counters.maxMs = Math.max(counters.maxMs, ms);
   counters.deliveredBatches++;
   counters.deliveredPoints += POINTS_PER_BATCH;
-  counters.bytesDown += Buffer.byteLength(text);
+  counters.bytesDown += frameBytes;
+}
+
+/** Several records in one frame: each gets its share of the frame's bytes. */
+function receivedBatch(client: Client, frame: string): void {
+  const { rs } = JSON.parse(frame) as { rs: unknown[] };
+  const share = Buffer.byteLength(frame) / rs.length;
+  for (const r of rs) received(client, JSON.stringify(r), frame, share);
 }
 
 function draw(drawers: Client[]): void {

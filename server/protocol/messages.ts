@@ -147,9 +147,11 @@ export type Welcome = {
   acked?: number;
 };
 export type RecordMessage = { t: 'rec'; r: LogRecord };
+/** Several records at once, in log order (records that arrived together). */
+export type RecordBatch = { t: 'recs'; rs: LogRecord[] };
 /** Catch-up is complete: everything up to `pos` has been sent. */
 export type Synced = { t: 'synced'; pos: number };
 export type Presence = { t: 'presence'; people: Participant[] };
 export type RemoteCursor = { t: 'cursor'; cid: string; x: number | null; y: number | null };
 export type ErrorMessage = { t: 'error'; code: ErrorCode; reason: string; s?: number };
-export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage;
+export type ServerMessage = Welcome | RecordMessage | RecordBatch | Synced | Presence | RemoteCursor | ErrorMessage;

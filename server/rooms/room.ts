@@ -67,8 +67,8 @@ export class Room {
     }
     if (rec.pos <= this.state.pos) return;
     this.fold(rec);
-    const text = JSON.stringify({ t: 'rec', r: rec } satisfies ServerMessage);
-    for (const session of this.sessions) session.sendRecord(rec.pos, text);
+    const json = JSON.stringify(rec);
+    for (const session of this.sessions) session.sendRecord(rec.pos, json);
   }
 
   private fold(rec: LogRecord): void {
@@ -120,8 +120,9 @@ export class Room {
         for (const rec of page) {
           if (rec.pos <= session.sentPos) continue;
           session.sentPos = rec.pos;
-          session.sendText(JSON.stringify({ t: 'rec', r: rec } satisfies ServerMessage));
+          session.queueRecord(JSON.stringify(rec));
         }
+        session.flushRecords(); // a page a frame
         if (!session.isOpen()) return;
       }
     } finally {

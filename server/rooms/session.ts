@@ -22,10 +22,13 @@ export class Session {
   name = '';
   /** Joined: hello handled and welcome sent. */
   joined = false;
-  /** While catching up, live records wait here (already serialized) in order. */
+  /** While catching up, live records wait here (as JSON) in order. */
   backlog: { pos: number; text: string }[] | null = null;
   /** Highest record position this client has been sent. */
   sentPos = -1;
+  /** Records (as JSON) waiting to go out at the end of this event-loop turn. */
+  private outgoing: string[] = [];
+  private flushScheduled = false;
   /** This session's strokes: pressure flag and points so far (for the stroke limit). */
   readonly strokes = new Map<string, { pr: boolean; n: number }>();
 
@@ -42,7 +45,9 @@ export class Session {
     return this.socket.isOpen();
   }
 
+  /** Sends a message, after any records still waiting (so `synced` follows its records). */
   send(message: ServerMessage): void {
+    this.flushRecords();
     this.sendText(JSON.stringify(message));
   }
 
@@ -55,14 +60,36 @@ export class Session {
     this.socket.send(text);
   }
 
-  /** Sends a live record, or queues it while the session is catching up. */
-  sendRecord(pos: number, text: string): void {
+  /**
+   * Sends a live record (given as its JSON), or keeps it while the session
+   * is catching up. Records are gathered until the end of the event-loop
+   * turn and go out as one frame: a frame and a socket write per record and
+   * client was the server's main cost under load.
+   */
+  sendRecord(pos: number, json: string): void {
     if (this.backlog) {
-      this.backlog.push({ pos, text });
+      this.backlog.push({ pos, text: json });
     } else if (pos > this.sentPos) {
       this.sentPos = pos;
-      this.sendText(text);
+      this.queueRecord(json);
     }
+  }
+
+  /** Queues a record for the next frame. */
+  queueRecord(json: string): void {
+    this.outgoing.push(json);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushRecords());
+  }
+
+  /** Sends the queued records: one `rec` frame, or one `recs` frame for several. */
+  flushRecords(): void {
+    this.flushScheduled = false;
+    if (this.outgoing.length === 0) return;
+    const records = this.outgoing;
+    this.outgoing = [];
+    this.sendText(records.length === 1 ? `{"t":"rec","r":${records[0]}}` : `{"t":"recs","rs":[${records.join(',')}]}`);
   }
 
   close(code: number, reason: string): void {

@@ -180,6 +180,9 @@ export class BoardClient {
       case 'rec':
         this.fold(message.r);
         return;
+      case 'recs':
+        for (const record of message.rs) this.fold(record);
+        return;
       case 'synced':
         this.synced = true;
         this.retries = 0;

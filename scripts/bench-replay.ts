@@ -22,6 +22,7 @@ import { EmbeddedLog } from '../server/log/embedded-log.ts';
 import { KafkaLog } from '../server/log/kafka/kafka-log.ts';
 import { DEFAULT_PARTITIONS } from '../server/log/kafka/settings.ts';
 import { fillBoards } from './bench/fill.ts';
+import { timeToFirst } from './bench/time-to-first.ts';
 import { LocalKafka } from './kafka-local.ts';
 
 const { values } = parseArgs({
@@ -45,29 +46,6 @@ async function fill(log: BoardLog): Promise<{ first: number; last: number }[]> {
   const seconds = (Date.now() - started) / 1000;
   process.stderr.write(`  wrote ${RECORDS} records (${Math.ceil(RECORDS / BOARDS)} per board) in ${seconds.toFixed(1)} s, ${Math.round(RECORDS / seconds)} records/s\n`);
   return bounds;
-}
-
-/**
- * Milliseconds from sending the request until the first line matching
- * `until` arrives. The rest of the stream is read to its end (untimed), so
- * one trial's tail never overlaps the next trial.
- */
-async function timeToFirst(url: string, until: (line: string) => boolean): Promise<number> {
-  const started = performance.now();
-  const res = await fetch(url);
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  let first = -1;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    if (first >= 0) continue;
-    buffer += value;
-    if (buffer.split('\n').slice(0, -1).some(until)) first = performance.now() - started;
-    buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
-  }
-  if (first < 0) throw new Error('stream ended before the first record');
-  return first;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

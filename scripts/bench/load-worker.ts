@@ -9,6 +9,7 @@
  * → {cmd:'measure'} (counters reset) → {cmd:'stop'} → results, then exit.
  */
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { encodePoints } from '../../server/protocol/points.ts';
 
@@ -25,6 +26,9 @@ export type WorkerResults = {
   deliveredPoints: number;
   sentBatches: number;
   sentPoints: number;
+  /** Points in every record every client received (its own echoes included). */
+  receivedPoints: number;
+  /** Bytes on the wire, WebSocket framing included. */
   bytesUp: number;
   bytesDown: number;
   seconds: number;
@@ -37,10 +41,15 @@ const BATCHES_PER_STROKE = 60;
 
 type Client = { socket: WebSocket; cid: string; drawer: boolean; board: string };
 
+/** The TCP socket under a ws client: its byte counters are the wire bytes, framing included. */
+const tcp = (client: Client) => (client.socket as unknown as { _socket: Socket })._socket;
+
 const clients: Client[] = [];
 const sentAt = new Map<string, number>();
 let histogram = new Uint32Array(BUCKETS);
-let counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, bytesUp: 0, bytesDown: 0 };
+let counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, receivedPoints: 0 };
+let wireAtStart = { up: 0, down: 0 };
+const wire = () => clients.reduce((a, c) => ({ up: a.up + tcp(c).bytesWritten, down: a.down + tcp(c).bytesRead }), { up: 0, down: 0 });
 let measuringSince = performance.now();
 const errors: string[] = [];
 let timer: NodeJS.Timeout | null = null;
@@ -58,7 +67,7 @@ function connect(url: string, board: string, drawer: boolean): Promise<Client> {
     });
     socket.on('message', (data) => {
       const text = data.toString();
-      if (text.startsWith('{"t":"rec"')) return received(client, text, text);
+      if (text.startsWith('{"t":"rec"')) return received(client, text);
       if (text.startsWith('{"t":"recs"')) return receivedBatch(client, text);
       const message = JSON.parse(text) as { t: string; cid?: string };
       if (message.t === 'welcome') client.cid = message.cid!;
@@ -78,8 +87,9 @@ function field(text: string, key: string): string {
 }
 
 /** One record (`record` is its JSON, or a frame holding only it); `frameBytes` is its share of the frame. */
-function received(client: Client, record: string, frame: string, frameBytes = Buffer.byteLength(frame)): void {
+function received(client: Client, record: string): void {
   const cid = field(record, 'cid');
+  if (record.includes('"k":"begin"') || record.includes('"k":"ext"')) counters.receivedPoints += POINTS_PER_BATCH;
   if (cid === client.cid) return; // the sender's own echo is its acknowledgement
   const started = sentAt.get(`${cid}:${field(record, 'seq')}`);
   if (started === undefined) return; // sent before the window
@@ -88,14 +98,12 @@ function received(client: Client, record: string, frame: string, frameBytes = Bu
   counters.maxMs = Math.max(counters.maxMs, ms);
   counters.deliveredBatches++;
   counters.deliveredPoints += POINTS_PER_BATCH;
-  counters.bytesDown += frameBytes;
 }
 
-/** Several records in one frame: each gets its share of the frame's bytes. */
+/** Several records in one frame. */
 function receivedBatch(client: Client, frame: string): void {
   const { rs } = JSON.parse(frame) as { rs: unknown[] };
-  const share = Buffer.byteLength(frame) / rs.length;
-  for (const r of rs) received(client, JSON.stringify(r), frame, share);
+  for (const r of rs) received(client, JSON.stringify(r));
 }
 
 function draw(drawers: Client[]): void {
@@ -117,7 +125,6 @@ function draw(drawers: Client[]): void {
       drawer.socket.send(text);
       counters.sentBatches++;
       counters.sentPoints += POINTS_PER_BATCH;
-      counters.bytesUp += Buffer.byteLength(text);
       if (inStroke === BATCHES_PER_STROKE - 1) drawer.socket.send(JSON.stringify({ t: 'op', s: ++seq, o: { k: 'end', id } }));
     }
   }, FRAME_MS);
@@ -133,14 +140,23 @@ process.on('message', async (message: { cmd: string; config?: WorkerConfig }) =>
     process.send!('ready');
   } else if (message.cmd === 'measure') {
     histogram = new Uint32Array(BUCKETS);
-    counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, bytesUp: 0, bytesDown: 0 };
+    counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, receivedPoints: 0 };
+    wireAtStart = wire();
     sentAt.clear();
     measuringSince = performance.now();
   } else if (message.cmd === 'stop') {
     const seconds = (performance.now() - measuringSince) / 1000;
     clearInterval(timer!);
     timer = null;
-    const results: WorkerResults = { histogram: Array.from(histogram), ...counters, seconds, errors: errors.slice(0, 20) };
+    const now = wire();
+    const results: WorkerResults = {
+      histogram: Array.from(histogram),
+      ...counters,
+      bytesUp: now.up - wireAtStart.up,
+      bytesDown: now.down - wireAtStart.down,
+      seconds,
+      errors: errors.slice(0, 20),
+    };
     process.send!(results, () => {
       for (const c of clients) c.socket.terminate();
       process.exit(0);

@@ -21,6 +21,7 @@ import type { BoardLog } from '../../server/log/board-log.ts';
 import { LocalKafka } from '../kafka-local.ts';
 import { fillBigBoard, fillBoards } from './fill.ts';
 import { BUCKET_MS, BUCKETS, type WorkerConfig, type WorkerResults } from './load-worker.ts';
+import { timeToFirst } from './time-to-first.ts';
 import { processUsage, startTarget, type Target, type TargetKind } from './targets.ts';
 
 const { values: args } = parseArgs({
@@ -118,7 +119,7 @@ async function runLoad(target: Target, boards: number, seconds: number): Promise
     cpuPercent: ((after.cpuSeconds - before.cpuSeconds) / elapsed) * 100,
     rssMB: after.rssBytes / 1024 / 1024,
     bytesPerPointUp: sum((r) => r.bytesUp) / Math.max(1, sum((r) => r.sentPoints)),
-    bytesPerPointDown: sum((r) => r.bytesDown) / Math.max(1, sum((r) => r.deliveredPoints)),
+    bytesPerPointDown: sum((r) => r.bytesDown) / Math.max(1, sum((r) => r.receivedPoints)),
     errors: results.flatMap((r) => r.errors),
   };
 }
@@ -174,7 +175,7 @@ async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined)
   const dataDir = await mkdtemp(`/tmp/bench-big-${kind}-`);
   const log = await openLog(kind, dataDir, brokers, topic);
   await fillBigBoard(log, 'big', settings.lateJoinPoints);
-  await fillBoards(log, settings.restartRecords, Array.from({ length: 100 }, (_, b) => `many-${b}`));
+  const bounds = await fillBoards(log, settings.restartRecords, Array.from({ length: 100 }, (_, b) => `many-${b}`));
   await log.close();
 
   // Restart: from starting the process to /readyz answering 200, three times.
@@ -190,9 +191,17 @@ async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined)
   const cold = await joinTimes(target!.url, 'big');
   const warm: { firstByte: number; complete: number }[] = [];
   for (let i = 0; i < 5; i++) warm.push(await joinTimes(target!.url, 'big'));
+  // Replay: request to first record, seeking into the middle of a board (median of 7).
+  const seeks: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const b = (i * 37) % bounds.length;
+    const middle = Math.floor((bounds[b]!.first + bounds[b]!.last) / 2);
+    seeks.push(await timeToFirst(`${target!.http}/api/boards/many-${b}/replay?from=${middle}`, (l) => l.startsWith('{"t":"rec"')));
+  }
   await target!.stop();
   await rm(dataDir, { recursive: true, force: true });
   return {
+    replaySeekMs: median(seeks),
     restartMs: median(restarts),
     coldFirstByteMs: cold.firstByte,
     coldCompleteMs: cold.complete,
@@ -252,12 +261,12 @@ for (const [kind, r] of Object.entries(report)) {
   const base = report.relay?.scale.best;
   console.log(`| ${kind} | ${s?.boards ?? 'none'} | ${s?.clients ?? '–'} | ${f(s?.p99)} | ${f(s?.batchesPerS, 0)} | ${f(s?.pointsPerS, 0)} | ${s && base ? f(s.batchesPerS / base.batchesPerS, 2) + '×' : '–'} |`);
 }
-console.log(`\nLate join of one board of ${settings.lateJoinPoints.toLocaleString('en')} points, and restart with ${settings.restartRecords.toLocaleString('en')} more records in the log (ms; warm = median of 5, restart = median of 3)\n`);
-console.log('| target | join, board not loaded: first byte | complete | join, board in memory: first byte | complete | restart until ready |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log(`\nLate join of one board of ${settings.lateJoinPoints.toLocaleString('en')} points, restart and replay with ${settings.restartRecords.toLocaleString('en')} more records over 100 boards in the log (ms; warm = median of 5, restart = median of 3, replay = median of 7)\n`);
+console.log('| target | join, board not loaded: first byte | complete | join, board in memory: first byte | complete | restart until ready | replay: first record, mid-board seek |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const [kind, r] of Object.entries(report)) {
   const b = r.big;
-  if (b) console.log(`| ${kind} | ${f(b.coldFirstByteMs)} | ${f(b.coldCompleteMs)} | ${f(b.warmFirstByteMs)} | ${f(b.warmCompleteMs)} | ${f(b.restartMs)} |`);
+  if (b) console.log(`| ${kind} | ${f(b.coldFirstByteMs)} | ${f(b.coldCompleteMs)} | ${f(b.warmFirstByteMs)} | ${f(b.warmCompleteMs)} | ${f(b.restartMs)} | ${f(b.replaySeekMs)} |`);
 }
 const errors = Object.entries(report).flatMap(([kind, r]) => r.standard.errors.map((e) => `${kind}: ${e}`));
 if (errors.length > 0) console.log(`\nErrors seen by the load generator:\n${errors.slice(0, 10).join('\n')}`);

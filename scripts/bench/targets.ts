@@ -52,7 +52,9 @@ export async function startTarget(
   let output = '';
   // BENCH_PROFILE_DIR: write a CPU profile of the target (node --cpu-prof) there.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Only the kafka target may see Kafka settings: KAFKA_BROKERS would turn the embedded target into another Kafka one.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('KAFKA_')));
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output = (output + d).slice(-10_000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-10_000)));
   const http = `http://127.0.0.1:${port}`;

@@ -37,7 +37,7 @@ describe('benchmark smoke run', () => {
         expect(r.scale.steps.length, `${kind} scale steps`).toBeGreaterThan(0);
         for (const step of r.scale.steps) expect(step.p99, `${kind} scale p99`).toBeGreaterThan(0);
         if (kind === 'relay') continue;
-        for (const figure of ['restartMs', 'coldFirstByteMs', 'coldCompleteMs', 'warmFirstByteMs', 'warmCompleteMs']) {
+        for (const figure of ['restartMs', 'coldFirstByteMs', 'coldCompleteMs', 'warmFirstByteMs', 'warmCompleteMs', 'replaySeekMs']) {
           expect(r.big?.[figure], `${kind} ${figure}`).toBeGreaterThan(0);
         }
       }

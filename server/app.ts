@@ -22,6 +22,8 @@ export type AppDeps = {
   roomIdleMs?: number;
   /** Idle time that separates two drawing sessions of a board. */
   sessionGapMs?: number;
+  /** How often sockets are pinged; a client that misses a pong is dropped. */
+  heartbeatMs?: number;
 };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -33,7 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes } });
   healthRoutes(app, deps.log);
-  boardSocketRoute(app, rooms, deps.logger);
+  boardSocketRoute(app, rooms, deps.logger, deps.heartbeatMs);
   historyRoutes(app, deps.log, deps.sessionGapMs ?? DEFAULT_SESSION_GAP_MS);
   await pageRoutes(app, deps.webRoot);
   return app;

@@ -53,12 +53,16 @@ export async function freePort(): Promise<number> {
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
     socket.setTimeout(500);
-    socket.once('connect', () => resolve(true));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => resolve(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
     socket.connect(port, '127.0.0.1');
-  }).finally(() => undefined) as Promise<boolean>;
+  });
 }
 
 export type LocalKafkaOptions = { port?: number; controllerPort?: number; dataDir?: string };

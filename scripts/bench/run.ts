@@ -11,6 +11,9 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { pino } from 'pino';
@@ -171,8 +174,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined) {
   const topic = `bench-big-${randomBytes(4).toString('hex')}`;
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const dataDir = await mkdtemp(`/tmp/bench-big-${kind}-`);
+  const dataDir = await mkdtemp(join(tmpdir(), `bench-big-${kind}-`));
   const log = await openLog(kind, dataDir, brokers, topic);
   await fillBigBoard(log, 'big', settings.lateJoinPoints);
   const bounds = await fillBoards(log, settings.restartRecords, Array.from({ length: 100 }, (_, b) => `many-${b}`));

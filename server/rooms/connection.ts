@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.ts';
-import { CLOSE, ERROR, PROTOCOL_VERSION, type ClientMessage } from '../protocol/messages.ts';
-import { LIMITS } from '../protocol/messages.ts';
+import { CLOSE, ERROR, LIMITS, PROTOCOL_VERSION, type ClientMessage } from '../protocol/messages.ts';
 import { isValidBoardId, parseClientMessage } from '../protocol/validate.ts';
 import type { Room } from './room.ts';
 import type { Rooms } from './rooms.ts';

@@ -47,16 +47,11 @@ export class Room {
   private async load(): Promise<void> {
     const started = Date.now();
     for await (const page of this.log.read(this.board, 0)) {
-      for (const rec of page) this.fold(rec);
+      for (const rec of page) applyRecord(this.state, rec);
     }
-    for (const rec of this.early!) this.fold(rec);
+    for (const rec of this.early!) applyRecord(this.state, rec);
     this.early = null;
     this.logger.debug({ board: this.board, pos: this.state.pos, ms: Date.now() - started }, 'board loaded');
-  }
-
-  /** The current position (last folded record). */
-  get pos(): number {
-    return this.state.pos;
   }
 
   /** Called by the log subscription, in log order. */
@@ -66,13 +61,9 @@ export class Room {
       return;
     }
     if (rec.pos <= this.state.pos) return;
-    this.fold(rec);
+    applyRecord(this.state, rec);
     const json = JSON.stringify(rec);
     for (const session of this.sessions) session.sendRecord(rec.pos, json);
-  }
-
-  private fold(rec: LogRecord): void {
-    applyRecord(this.state, rec);
   }
 
   /** Joins a session; `hello` carries public ids (see Connection). */

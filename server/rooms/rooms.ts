@@ -66,10 +66,6 @@ export class Rooms {
     return this.log.isReady();
   }
 
-  get size(): number {
-    return this.rooms.size;
-  }
-
   /** Closes every client (they reconnect elsewhere or later) and stops listening. */
   close(code: number, reason: string): void {
     this.unsubscribe();

@@ -124,12 +124,21 @@ export class KafkaLog implements BoardLog {
     await producer.connect();
 
     const fanoutGroup = `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
-    const fanout = kafka.consumer({ groupId: fanoutGroup, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    const fanout = kafka.consumer({
+      groupId: fanoutGroup,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      // kafkajs gives up on a broker that stays away past its retries; the
+      // fan-out must come back with it (from its committed offsets), however
+      // long the outage.
+      retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
+    });
     await fanout.connect();
     await fanout.subscribe({ topics: [settings.topic], fromBeginning: false });
     const log = new KafkaLog(settings, kafka, admin, producer, fanout, fanoutGroup, ends.length, logger);
     fanout.on(fanout.events.CRASH, ({ payload }) => {
-      // kafkajs restarts after retriable errors; anything else stops the fan-out.
+      // It restarts itself (see restartOnFailure); a crash it will not restart from stops it.
       if (payload.restart) return;
       logger.error({ err: payload.error }, 'fan-out consumer stopped');
       log.fanoutFailed = true;

@@ -5,6 +5,7 @@
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { BoardLog } from './log/board-log.ts';
+import { PER_MESSAGE_DEFLATE } from './protocol/compression.ts';
 import { CLOSE, LIMITS } from './protocol/messages.ts';
 import { Rooms } from './rooms/rooms.ts';
 import { boardSocketRoute } from './routes/board-socket.ts';
@@ -24,6 +25,8 @@ export type AppDeps = {
   sessionGapMs?: number;
   /** How often sockets are pinged; a client that misses a pong is dropped. */
   heartbeatMs?: number;
+  /** permessage-deflate on board sockets (default off); see protocol/compression.ts. */
+  compression?: boolean;
 };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -33,7 +36,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Sockets would keep the HTTP server from closing; clients reconnect on 1001.
   app.addHook('preClose', async () => rooms.close(CLOSE.goingAway, 'server shutting down'));
 
-  await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes } });
+  const perMessageDeflate = deps.compression ? PER_MESSAGE_DEFLATE : false;
+  await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes, perMessageDeflate } });
   healthRoutes(app, deps.log);
   boardSocketRoute(app, rooms, deps.logger, deps.heartbeatMs);
   historyRoutes(app, deps.log, deps.sessionGapMs ?? DEFAULT_SESSION_GAP_MS);

@@ -17,6 +17,7 @@ const app = await buildApp({
   logger,
   webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
   sessionGapMs: config.sessionGapMs,
+  compression: config.compression,
 });
 
 let stopping = false;

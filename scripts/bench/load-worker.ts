@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 
 export type WorkerConfig = { url: string; boards: string[]; clientsPerBoard: number; drawersPerBoard: number };
@@ -56,7 +57,8 @@ let timer: NodeJS.Timeout | null = null;
 
 function connect(url: string, board: string, drawer: boolean): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${url}/ws/${board}`);
+    // Offers permessage-deflate as browsers do; the target decides.
+    const socket = new WebSocket(`${url}/ws/${board}`, { perMessageDeflate: PER_MESSAGE_DEFLATE });
     const client: Client = { socket, cid: '', drawer, board };
     socket.once('error', reject);
     socket.on('open', () =>
@@ -66,44 +68,29 @@ function connect(url: string, board: string, drawer: boolean): Promise<Client> {
       if (timer) errors.push(`socket closed ${code} ${reason.toString()}`);
     });
     socket.on('message', (data) => {
-      const text = data.toString();
-      if (text.startsWith('{"t":"rec"')) return received(client, text);
-      if (text.startsWith('{"t":"recs"')) return receivedBatch(client, text);
-      const message = JSON.parse(text) as { t: string; cid?: string };
+      const message = JSON.parse(data.toString()) as { t: string; cid?: string; r?: ReceivedRecord; rs?: ReceivedRecord[] };
+      if (message.t === 'rec') return received(client, message.r!);
+      if (message.t === 'recs') return message.rs!.forEach((r) => received(client, r));
       if (message.t === 'welcome') client.cid = message.cid!;
       if (message.t === 'synced') resolve(client);
-      if (message.t === 'error') errors.push(text.slice(0, 200));
+      if (message.t === 'error') errors.push(JSON.stringify(message).slice(0, 200));
     });
   });
 }
 
-/** Pulls `"key":"value"` or `"key":number` out of a record frame without parsing it all. */
-function field(text: string, key: string): string {
-  const at = text.indexOf(`"${key}":`) + key.length + 3;
-  if (text[at] === '"') return text.slice(at + 1, text.indexOf('"', at + 1));
-  let end = at;
-  while (end < text.length && text[end] !== ',' && text[end] !== '}') end++;
-  return text.slice(at, end);
-}
+type ReceivedRecord = { cid: string; seq: number; op: { k: string } };
 
-/** One record (`record` is its JSON, or a frame holding only it); `frameBytes` is its share of the frame. */
-function received(client: Client, record: string): void {
-  const cid = field(record, 'cid');
-  if (record.includes('"k":"begin"') || record.includes('"k":"ext"')) counters.receivedPoints += POINTS_PER_BATCH;
-  if (cid === client.cid) return; // the sender's own echo is its acknowledgement
-  const started = sentAt.get(`${cid}:${field(record, 'seq')}`);
+/** One record a client received. */
+function received(client: Client, record: ReceivedRecord): void {
+  if (record.op.k === 'begin' || record.op.k === 'ext') counters.receivedPoints += POINTS_PER_BATCH;
+  if (record.cid === client.cid) return; // the sender's own echo is its acknowledgement
+  const started = sentAt.get(`${record.cid}:${record.seq}`);
   if (started === undefined) return; // sent before the window
   const ms = performance.now() - started;
   histogram[Math.min(BUCKETS - 1, Math.floor(ms / BUCKET_MS))]!++;
   counters.maxMs = Math.max(counters.maxMs, ms);
   counters.deliveredBatches++;
   counters.deliveredPoints += POINTS_PER_BATCH;
-}
-
-/** Several records in one frame. */
-function receivedBatch(client: Client, frame: string): void {
-  const { rs } = JSON.parse(frame) as { rs: unknown[] };
-  for (const r of rs) received(client, JSON.stringify(r));
 }
 
 function draw(drawers: Client[]): void {

@@ -6,10 +6,13 @@
  *   PORT=4000 npx tsx scripts/bench/relay.ts
  */
 import { WebSocketServer, type WebSocket } from 'ws';
+import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
 
 const port = Number(process.env.PORT ?? 4000);
 const boards = new Map<string, { pos: number; sockets: Set<WebSocket> }>();
-const server = new WebSocketServer({ host: '127.0.0.1', port });
+// Compressed when the server would be: WS_COMPRESSION=on, as the server reads it.
+const perMessageDeflate = process.env.WS_COMPRESSION === 'on' ? PER_MESSAGE_DEFLATE : false;
+const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate });
 
 server.on('connection', (socket, request) => {
   const board = (request.url ?? '').split('/')[2] ?? '';

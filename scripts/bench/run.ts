@@ -34,12 +34,18 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'relay,embedded,kafka' },
     /** Only the standard load (for profiling a target). */
     'standard-only': { type: 'boolean', default: false },
+    /** Boards at standard load (20 unless given). */
+    boards: { type: 'string' },
+    /** Standard-load runs per target, targets taking turns; figures are medians over them. */
+    rounds: { type: 'string' },
   },
 });
 const smoke = args.smoke;
 const settings = smoke
-  ? { boards: 2, clients: 3, drawers: 1, warmupS: 1, durationS: 2, scaleS: 2, scaleSteps: 2, lateJoinPoints: 20_000, restartRecords: 5_000, workers: 2 }
-  : { boards: 20, clients: 10, drawers: 3, warmupS: 5, durationS: 30, scaleS: 10, scaleSteps: 8, lateJoinPoints: 1_000_000, restartRecords: 1_000_000, workers: 2 };
+  ? { boards: 2, clients: 3, drawers: 1, warmupS: 1, durationS: 2, rounds: 1, scaleS: 2, scaleSteps: 2, lateJoinPoints: 20_000, restartRecords: 5_000, workers: 2 }
+  : { boards: 20, clients: 10, drawers: 3, warmupS: 15, durationS: 30, rounds: 3, scaleS: 10, scaleSteps: 8, lateJoinPoints: 1_000_000, restartRecords: 1_000_000, workers: 2 };
+if (args.boards) settings.boards = Number(args.boards);
+if (args.rounds) settings.rounds = Number(args.rounds);
 const kinds = args.targets.split(',') as TargetKind[];
 const P99_LIMIT_MS = 100;
 
@@ -67,6 +73,26 @@ function percentile(histogram: number[], total: number, q: number): number {
     if (seen >= target) return (i + 1) * BUCKET_MS;
   }
   return BUCKETS * BUCKET_MS;
+}
+
+/** Each figure's median over rounds (the worst for max); errors from all of them. */
+function medianFigures(all: LoadFigures[]): LoadFigures {
+  const m = (pick: (f: LoadFigures) => number) => median(all.map(pick));
+  return {
+    boards: all[0]!.boards,
+    clients: all[0]!.clients,
+    p50: m((f) => f.p50),
+    p95: m((f) => f.p95),
+    p99: m((f) => f.p99),
+    max: Math.max(...all.map((f) => f.max)),
+    batchesPerS: m((f) => f.batchesPerS),
+    pointsPerS: m((f) => f.pointsPerS),
+    cpuPercent: m((f) => f.cpuPercent),
+    rssMB: m((f) => f.rssMB),
+    bytesPerPointUp: m((f) => f.bytesPerPointUp),
+    bytesPerPointDown: m((f) => f.bytesPerPointDown),
+    errors: all.flatMap((f) => f.errors),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -222,38 +248,60 @@ if (kinds.includes('kafka') && !brokers) {
   brokers = local.brokers;
 }
 
-const report: Record<string, { standard: LoadFigures; scale: ScaleSteps; big?: Awaited<ReturnType<typeof lateJoinAndRestart>> }> = {};
+type Big = Awaited<ReturnType<typeof lateJoinAndRestart>>;
+const report: Record<string, { standard: LoadFigures; rounds: LoadFigures[]; scale: ScaleSteps; big?: Big }> = {};
+const rounds: Record<string, LoadFigures[]> = Object.fromEntries(kinds.map((k) => [k, []]));
+const scales: Record<string, ScaleSteps> = {};
 try {
-  for (const kind of kinds) {
-    process.stderr.write(`${kind}: standard load\n`);
-    const target = await startTarget(kind, { brokers });
-    const standard = await runLoad(target, settings.boards, settings.durationS);
-    process.stderr.write(`${kind}: scale\n`);
-    const scaled = args['standard-only'] ? { best: null, steps: [] } : await scale(target);
-    await target.stop();
-    report[kind] = { standard, scale: scaled };
-    if (kind !== 'relay' && !args['standard-only']) {
-      process.stderr.write(`${kind}: late join and restart\n`);
-      report[kind]!.big = await lateJoinAndRestart(kind, brokers);
+  // Targets take turns, round after round, so a slow patch of this noisy
+  // machine falls on all of them rather than on one.
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const kind of kinds) {
+      process.stderr.write(`${kind}: standard load, round ${round} of ${settings.rounds}\n`);
+      const target = await startTarget(kind, { brokers });
+      const figures = await runLoad(target, settings.boards, settings.durationS);
+      process.stderr.write(`  p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms, ${Math.round(figures.batchesPerS)} batches/s\n`);
+      rounds[kind]!.push(figures);
+      if (round === settings.rounds) {
+        process.stderr.write(`${kind}: scale\n`);
+        scales[kind] = args['standard-only'] ? { best: null, steps: [] } : await scale(target);
+      }
+      await target.stop();
     }
+  }
+  for (const kind of kinds) report[kind] = { standard: medianFigures(rounds[kind]!), rounds: rounds[kind]!, scale: scales[kind]! };
+  for (const kind of kinds) {
+    if (kind === 'relay' || args['standard-only']) continue;
+    process.stderr.write(`${kind}: late join and restart\n`);
+    report[kind]!.big = await lateJoinAndRestart(kind, brokers);
   }
 } finally {
   await local?.stop();
 }
 
 const f = (x: number | undefined, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
-const relay = report.relay?.standard;
+/** Median over rounds of a target's figure divided by the relay's in the same round. */
+const ratioToRelay = (kind: string, pick: (f: LoadFigures) => number) =>
+  report.relay ? median(report[kind]!.rounds.map((f, i) => pick(f) / pick(report.relay!.rounds[i]!))) : undefined;
 console.log(
   `\nStandard load: ${settings.boards} boards × ${settings.clients} clients, ${settings.drawers} drawing per board ` +
-    `(2 points per 16 ms batch), ${settings.durationS} s measured after ${settings.warmupS} s warm-up\n`,
+    `(2 points per 16 ms batch), ${settings.durationS} s measured after ${settings.warmupS} s warm-up; ` +
+    `median of ${settings.rounds} round(s), ratios are medians of the same round's ratios\n`,
 );
 console.log('| target | p50 ms | p95 ms | p99 ms | max ms | p99 ÷ relay | batches/s | points/s | throughput ÷ relay | server CPU % | RSS MB | bytes/point up | bytes/point down |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const [kind, r] of Object.entries(report)) {
   const s = r.standard;
+  const x = (v: number | undefined) => (v === undefined ? '–' : f(v, 2) + '×');
   console.log(
-    `| ${kind} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.max)} | ${relay ? f(s.p99 / relay.p99, 2) + '×' : '–'} | ${f(s.batchesPerS, 0)} | ${f(s.pointsPerS, 0)} | ${relay ? f(s.batchesPerS / relay.batchesPerS, 2) + '×' : '–'} | ${f(s.cpuPercent, 0)} | ${f(s.rssMB, 0)} | ${f(s.bytesPerPointUp)} | ${f(s.bytesPerPointDown)} |`,
+    `| ${kind} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.max)} | ${x(ratioToRelay(kind, (r) => r.p99))} | ${f(s.batchesPerS, 0)} | ${f(s.pointsPerS, 0)} | ${x(ratioToRelay(kind, (r) => r.batchesPerS))} | ${f(s.cpuPercent, 0)} | ${f(s.rssMB, 0)} | ${f(s.bytesPerPointUp)} | ${f(s.bytesPerPointDown)} |`,
   );
+}
+if (settings.rounds > 1) {
+  console.log(`\np99 ms in each round (p50 in brackets)\n`);
+  console.log(`| target | ${report[kinds[0]!]!.rounds.map((_, i) => `round ${i + 1}`).join(' | ')} |`);
+  console.log(`| --- |${' ---: |'.repeat(settings.rounds)}`);
+  for (const [kind, r] of Object.entries(report)) console.log(`| ${kind} | ${r.rounds.map((x) => `${f(x.p99)} (${f(x.p50)})`).join(' | ')} |`);
 }
 console.log(`\nScale: highest load with p99 under ${P99_LIMIT_MS} ms (boards × ${settings.clients} clients, ${settings.scaleS} s per step)\n`);
 console.log('| target | boards | clients | p99 ms | batches/s | points/s | vs relay |');

@@ -29,7 +29,7 @@ export type RunningServer = { http: string; ws: string; log: BoardLog; close(): 
  * buildApp listening on 127.0.0.1, around the given log or else an embedded
  * log in a fresh directory. Closing the server closes its log.
  */
-export async function startServer(given?: BoardLog, options: { heartbeatMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(given?: BoardLog, options: { heartbeatMs?: number; compression?: boolean } = {}): Promise<RunningServer> {
   const dir = given ? null : await tempDir();
   const log = given ?? new EmbeddedLog(dir!.path);
   const app = await buildApp({ log, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), webRoot, ...options });

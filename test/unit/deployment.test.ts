@@ -99,5 +99,12 @@ describe('Kafka settings from the environment', () => {
     expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_PARTITIONS: '0' })).toThrow(/KAFKA_PARTITIONS/);
     expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(/KAFKA_SASL_MECHANISM/);
     expect(() => configFromEnv({ PORT: 'http' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ WS_COMPRESSION: 'yes' })).toThrow(/WS_COMPRESSION/);
+  });
+
+  it('compress board sockets only when asked to', () => {
+    expect(configFromEnv({}).compression).toBe(false);
+    expect(configFromEnv({ WS_COMPRESSION: 'on' }).compression).toBe(true);
+    expect(configFromEnv({ WS_COMPRESSION: 'off' }).compression).toBe(false);
   });
 });

@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     'standard-only': { type: 'boolean', default: false },
     /** Boards at standard load (20 unless given). */
     boards: { type: 'string' },
+    /** Only the late join, restart and replay figures. */
+    'late-join-only': { type: 'boolean', default: false },
     /** Standard-load runs per target, targets taking turns; figures are medians over them. */
     rounds: { type: 'string' },
   },
@@ -207,16 +209,18 @@ async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined)
   await log.close();
 
   // Restart: from starting the process to /readyz answering 200, three times.
+  // After each, a late join that loads the board from the log (cold); then
+  // joins that find it in memory (warm).
   const restarts: number[] = [];
+  const colds: { firstByte: number; complete: number }[] = [];
   let target: Target | null = null;
   for (let i = 0; i < 3; i++) {
     await target?.stop();
     const started = performance.now();
     target = await startTarget(kind, { brokers, dataDir, topic });
     restarts.push(performance.now() - started);
+    colds.push(await joinTimes(target.url, 'big'));
   }
-  // Late join: the first join loads the board from the log; later joins find it in memory.
-  const cold = await joinTimes(target!.url, 'big');
   const warm: { firstByte: number; complete: number }[] = [];
   for (let i = 0; i < 5; i++) warm.push(await joinTimes(target!.url, 'big'));
   // Replay: request to first record, seeking into the middle of a board (median of 7).
@@ -231,8 +235,8 @@ async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined)
   return {
     replaySeekMs: median(seeks),
     restartMs: median(restarts),
-    coldFirstByteMs: cold.firstByte,
-    coldCompleteMs: cold.complete,
+    coldFirstByteMs: median(colds.map((c) => c.firstByte)),
+    coldCompleteMs: median(colds.map((c) => c.complete)),
     warmFirstByteMs: median(warm.map((w) => w.firstByte)),
     warmCompleteMs: median(warm.map((w) => w.complete)),
   };
@@ -252,10 +256,11 @@ type Big = Awaited<ReturnType<typeof lateJoinAndRestart>>;
 const report: Record<string, { standard: LoadFigures; rounds: LoadFigures[]; scale: ScaleSteps; big?: Big }> = {};
 const rounds: Record<string, LoadFigures[]> = Object.fromEntries(kinds.map((k) => [k, []]));
 const scales: Record<string, ScaleSteps> = {};
+const bigs: Record<string, Big> = {};
 try {
   // Targets take turns, round after round, so a slow patch of this noisy
   // machine falls on all of them rather than on one.
-  for (let round = 1; round <= settings.rounds; round++) {
+  for (let round = 1; round <= (args['late-join-only'] ? 0 : settings.rounds); round++) {
     for (const kind of kinds) {
       process.stderr.write(`${kind}: standard load, round ${round} of ${settings.rounds}\n`);
       const target = await startTarget(kind, { brokers });
@@ -269,54 +274,56 @@ try {
       await target.stop();
     }
   }
-  for (const kind of kinds) report[kind] = { standard: medianFigures(rounds[kind]!), rounds: rounds[kind]!, scale: scales[kind]! };
+  if (!args['late-join-only']) for (const kind of kinds) report[kind] = { standard: medianFigures(rounds[kind]!), rounds: rounds[kind]!, scale: scales[kind]! };
   for (const kind of kinds) {
     if (kind === 'relay' || args['standard-only']) continue;
     process.stderr.write(`${kind}: late join and restart\n`);
-    report[kind]!.big = await lateJoinAndRestart(kind, brokers);
+    bigs[kind] = await lateJoinAndRestart(kind, brokers);
+    if (report[kind]) report[kind].big = bigs[kind];
   }
 } finally {
   await local?.stop();
 }
 
 const f = (x: number | undefined, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
-/** Median over rounds of a target's figure divided by the relay's in the same round. */
-const ratioToRelay = (kind: string, pick: (f: LoadFigures) => number) =>
-  report.relay ? median(report[kind]!.rounds.map((f, i) => pick(f) / pick(report.relay!.rounds[i]!))) : undefined;
-console.log(
-  `\nStandard load: ${settings.boards} boards × ${settings.clients} clients, ${settings.drawers} drawing per board ` +
-    `(2 points per 16 ms batch), ${settings.durationS} s measured after ${settings.warmupS} s warm-up; ` +
-    `median of ${settings.rounds} round(s), ratios are medians of the same round's ratios\n`,
-);
-console.log('| target | p50 ms | p95 ms | p99 ms | max ms | p99 ÷ relay | batches/s | points/s | throughput ÷ relay | server CPU % | RSS MB | bytes/point up | bytes/point down |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const [kind, r] of Object.entries(report)) {
-  const s = r.standard;
-  const x = (v: number | undefined) => (v === undefined ? '–' : f(v, 2) + '×');
+if (Object.keys(report).length > 0) {
+  /** Median over rounds of a target's figure divided by the relay's in the same round. */
+  const ratioToRelay = (kind: string, pick: (f: LoadFigures) => number) =>
+    report.relay ? median(report[kind]!.rounds.map((f, i) => pick(f) / pick(report.relay!.rounds[i]!))) : undefined;
   console.log(
-    `| ${kind} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.max)} | ${x(ratioToRelay(kind, (r) => r.p99))} | ${f(s.batchesPerS, 0)} | ${f(s.pointsPerS, 0)} | ${x(ratioToRelay(kind, (r) => r.batchesPerS))} | ${f(s.cpuPercent, 0)} | ${f(s.rssMB, 0)} | ${f(s.bytesPerPointUp)} | ${f(s.bytesPerPointDown)} |`,
+    `\nStandard load: ${settings.boards} boards × ${settings.clients} clients, ${settings.drawers} drawing per board ` +
+      `(2 points per 16 ms batch), ${settings.durationS} s measured after ${settings.warmupS} s warm-up; ` +
+      `median of ${settings.rounds} round(s), ratios are medians of the same round's ratios\n`,
   );
+  console.log('| target | p50 ms | p95 ms | p99 ms | max ms | p99 ÷ relay | batches/s | points/s | throughput ÷ relay | server CPU % | RSS MB | bytes/point up | bytes/point down |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [kind, r] of Object.entries(report)) {
+    const s = r.standard;
+    const x = (v: number | undefined) => (v === undefined ? '–' : f(v, 2) + '×');
+    console.log(
+      `| ${kind} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.max)} | ${x(ratioToRelay(kind, (r) => r.p99))} | ${f(s.batchesPerS, 0)} | ${f(s.pointsPerS, 0)} | ${x(ratioToRelay(kind, (r) => r.batchesPerS))} | ${f(s.cpuPercent, 0)} | ${f(s.rssMB, 0)} | ${f(s.bytesPerPointUp)} | ${f(s.bytesPerPointDown)} |`,
+    );
+  }
+  if (settings.rounds > 1) {
+    console.log(`\np99 ms in each round (p50 in brackets)\n`);
+    console.log(`| target | ${report[kinds[0]!]!.rounds.map((_, i) => `round ${i + 1}`).join(' | ')} |`);
+    console.log(`| --- |${' ---: |'.repeat(settings.rounds)}`);
+    for (const [kind, r] of Object.entries(report)) console.log(`| ${kind} | ${r.rounds.map((x) => `${f(x.p99)} (${f(x.p50)})`).join(' | ')} |`);
+  }
+  console.log(`\nScale: highest load with p99 under ${P99_LIMIT_MS} ms (boards × ${settings.clients} clients, ${settings.scaleS} s per step)\n`);
+  console.log('| target | boards | clients | p99 ms | batches/s | points/s | vs relay |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [kind, r] of Object.entries(report)) {
+    const s = r.scale.best;
+    const base = report.relay?.scale.best;
+    console.log(`| ${kind} | ${s?.boards ?? 'none'} | ${s?.clients ?? '–'} | ${f(s?.p99)} | ${f(s?.batchesPerS, 0)} | ${f(s?.pointsPerS, 0)} | ${s && base ? f(s.batchesPerS / base.batchesPerS, 2) + '×' : '–'} |`);
+  }
 }
-if (settings.rounds > 1) {
-  console.log(`\np99 ms in each round (p50 in brackets)\n`);
-  console.log(`| target | ${report[kinds[0]!]!.rounds.map((_, i) => `round ${i + 1}`).join(' | ')} |`);
-  console.log(`| --- |${' ---: |'.repeat(settings.rounds)}`);
-  for (const [kind, r] of Object.entries(report)) console.log(`| ${kind} | ${r.rounds.map((x) => `${f(x.p99)} (${f(x.p50)})`).join(' | ')} |`);
-}
-console.log(`\nScale: highest load with p99 under ${P99_LIMIT_MS} ms (boards × ${settings.clients} clients, ${settings.scaleS} s per step)\n`);
-console.log('| target | boards | clients | p99 ms | batches/s | points/s | vs relay |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const [kind, r] of Object.entries(report)) {
-  const s = r.scale.best;
-  const base = report.relay?.scale.best;
-  console.log(`| ${kind} | ${s?.boards ?? 'none'} | ${s?.clients ?? '–'} | ${f(s?.p99)} | ${f(s?.batchesPerS, 0)} | ${f(s?.pointsPerS, 0)} | ${s && base ? f(s.batchesPerS / base.batchesPerS, 2) + '×' : '–'} |`);
-}
-console.log(`\nLate join of one board of ${settings.lateJoinPoints.toLocaleString('en')} points, restart and replay with ${settings.restartRecords.toLocaleString('en')} more records over 100 boards in the log (ms; warm = median of 5, restart = median of 3, replay = median of 7)\n`);
+console.log(`\nLate join of one board of ${settings.lateJoinPoints.toLocaleString('en')} points, restart and replay with ${settings.restartRecords.toLocaleString('en')} more records over 100 boards in the log (ms; cold = median of 3, each after a restart; warm = median of 5; restart = median of 3; replay = median of 7)\n`);
 console.log('| target | join, board not loaded: first byte | complete | join, board in memory: first byte | complete | restart until ready | replay: first record, mid-board seek |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const [kind, r] of Object.entries(report)) {
-  const b = r.big;
-  if (b) console.log(`| ${kind} | ${f(b.coldFirstByteMs)} | ${f(b.coldCompleteMs)} | ${f(b.warmFirstByteMs)} | ${f(b.warmCompleteMs)} | ${f(b.restartMs)} | ${f(b.replaySeekMs)} |`);
+for (const [kind, b] of Object.entries(bigs)) {
+  console.log(`| ${kind} | ${f(b.coldFirstByteMs)} | ${f(b.coldCompleteMs)} | ${f(b.warmFirstByteMs)} | ${f(b.warmCompleteMs)} | ${f(b.restartMs)} | ${f(b.replaySeekMs)} |`);
 }
 const errors = Object.entries(report).flatMap(([kind, r]) => r.standard.errors.map((e) => `${kind}: ${e}`));
 if (errors.length > 0) console.log(`\nErrors seen by the load generator:\n${errors.slice(0, 10).join('\n')}`);

@@ -26,8 +26,10 @@ function positiveInt(value: string | undefined, fallback: number, name: string, 
 /**
  * Boards share partitions, and reading one board (loading it, resuming a
  * client, replaying) scans its partition: more partitions, shorter scans.
+ * 64 rather than 32 cut a cold late join of a million points by a third
+ * (BENCHMARKS.md) and left live latency as it was.
  */
-export const DEFAULT_PARTITIONS = 32;
+export const DEFAULT_PARTITIONS = 64;
 
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {

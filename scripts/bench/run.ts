@@ -46,8 +46,13 @@ const smoke = args.smoke;
 const settings = smoke
   ? { boards: 2, clients: 3, drawers: 1, warmupS: 1, durationS: 2, rounds: 1, scaleS: 2, scaleSteps: 2, lateJoinPoints: 20_000, restartRecords: 5_000, workers: 2 }
   : { boards: 20, clients: 10, drawers: 3, warmupS: 15, durationS: 30, rounds: 3, scaleS: 10, scaleSteps: 8, lateJoinPoints: 1_000_000, restartRecords: 1_000_000, workers: 2 };
-if (args.boards) settings.boards = Number(args.boards);
-if (args.rounds) settings.rounds = Number(args.rounds);
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  return n;
+}
+if (args.boards !== undefined) settings.boards = positiveInt(args.boards, 'boards');
+if (args.rounds !== undefined) settings.rounds = positiveInt(args.rounds, 'rounds');
 const kinds = args.targets.split(',') as TargetKind[];
 const P99_LIMIT_MS = 100;
 
@@ -151,7 +156,7 @@ async function runLoad(target: Target, boards: number, seconds: number): Promise
     rssMB: after.rssBytes / 1024 / 1024,
     bytesPerPointUp: sum((r) => r.bytesUp) / Math.max(1, sum((r) => r.sentPoints)),
     bytesPerPointDown: sum((r) => r.bytesDown) / Math.max(1, sum((r) => r.receivedPoints)),
-    errors: results.flatMap((r) => r.errors),
+    errors: [...results.flatMap((r) => r.errors), ...(delivered === 0 ? ['no batch was delivered'] : [])],
   };
 }
 
@@ -198,7 +203,12 @@ async function joinTimes(url: string, board: string): Promise<{ firstByte: numbe
   return { firstByte, complete };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The middle value; the mean of the two middle ones for an even count. */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined) {
   const topic = `bench-big-${randomBytes(4).toString('hex')}`;
@@ -327,4 +337,4 @@ for (const [kind, b] of Object.entries(bigs)) {
 }
 const errors = Object.entries(report).flatMap(([kind, r]) => r.standard.errors.map((e) => `${kind}: ${e}`));
 if (errors.length > 0) console.log(`\nErrors seen by the load generator:\n${errors.slice(0, 10).join('\n')}`);
-if (args.json) writeFileSync(args.json, JSON.stringify({ settings, report }, null, 2));
+if (args.json) writeFileSync(args.json, JSON.stringify({ settings, report, lateJoin: bigs }, null, 2));

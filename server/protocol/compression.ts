@@ -8,8 +8,11 @@
  * context kept between messages those repeats shrink to back-references: a
  * two-point record costs ~12 bytes on the wire per point instead of ~90.
  * Hence a threshold of 0 (ws compresses only messages of 1 KiB and up by
- * default). A 4 KiB window holds many records and keeps zlib's memory per
- * socket near 50 KB; a 32 KiB window saved only ~5% more.
+ * default). The server's 4 KiB window holds many records and keeps zlib's
+ * deflate memory per socket near 80 KB; a 32 KiB window saved only ~5% more.
+ * The client's window is left to the client: ws refuses the handshake of a
+ * browser that offers plain `permessage-deflate` (Firefox does) when the
+ * server insists on `client_max_window_bits`.
  *
  * It is off by default: ws deflates each message of each socket on the
  * libuv thread pool, and at thousands of small messages a second that costs
@@ -21,6 +24,5 @@ import type { PerMessageDeflateOptions } from 'ws';
 export const PER_MESSAGE_DEFLATE: PerMessageDeflateOptions = {
   threshold: 0,
   serverMaxWindowBits: 12,
-  clientMaxWindowBits: 12,
   zlibDeflateOptions: { memLevel: 7 },
 };

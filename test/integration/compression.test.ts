@@ -3,6 +3,8 @@
  * works as usual, and the same strokes take far fewer bytes on the wire.
  * Off (the default), the server declines the extension clients offer.
  */
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -69,6 +71,31 @@ describe('WebSocket compression', () => {
     expect(on.bytesRead * 3).toBeLessThan(off.bytesRead);
   });
 
+  it('accepts a browser that offers plain permessage-deflate, without window parameters', async () => {
+    const server = await serve(true);
+    // The handshake as Firefox sends it.
+    const response = await new Promise<{ status: number; extensions: string | undefined }>((resolve, reject) => {
+      const request = httpRequest(`${server.http}/ws/plain-offer`, {
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+          'Sec-WebSocket-Extensions': 'permessage-deflate',
+        },
+      });
+      request.once('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve({ status: res.statusCode!, extensions: res.headers['sec-websocket-extensions'] });
+      });
+      request.once('response', (res) => resolve({ status: res.statusCode!, extensions: undefined }));
+      request.once('error', reject);
+      request.end();
+    });
+    expect(response.status).toBe(101);
+    expect(response.extensions).toMatch(/^permessage-deflate/);
+  });
+
   it('a frame that inflates past the size limit is closed with 1009, and the board goes on', async () => {
     const server = await serve(true);
     const clients: TestClient[] = [webClient(server.ws, 'bomb-board', 'ann')];
@@ -76,11 +103,16 @@ describe('WebSocket compression', () => {
     await clients[0]!.live();
     const bomb = new WebSocket(`${server.ws}/ws/bomb-board`, { perMessageDeflate: PER_MESSAGE_DEFLATE });
     cleanups.push(() => bomb.terminate());
-    await new Promise((resolve) => bomb.once('open', resolve));
+    await new Promise((resolve, reject) => {
+      bomb.once('open', resolve);
+      bomb.once('error', reject);
+    });
+    expect(bomb.extensions).toMatch(/permessage-deflate/);
     const closed = new Promise<number>((resolve) => bomb.once('close', resolve));
-    // 4 MiB of one character deflates to a few KiB on the wire.
+    // 4 MiB of one character deflates to a few KiB on the wire: only inflating it shows its size.
     bomb.send(`{"t":"name","name":"${'a'.repeat(4 * 1024 * 1024)}"}`);
     expect(await closed).toBe(1009);
+    expect((bomb as unknown as { _socket: Socket })._socket.bytesWritten).toBeLessThan(64 * 1024);
     const id = clients[0]!.stroke();
     await converged(clients);
     expect(clients[0]!.visible()).toContain(id);
@@ -91,6 +123,7 @@ describe('WebSocket compression', () => {
     const clients: TestClient[] = [webClient(server.ws, 'deflate-board', 'ann'), webClient(server.ws, 'deflate-board', 'bob')];
     cleanups.push(() => clients.forEach((c) => c.close()));
     await Promise.all(clients.map((c) => c.live()));
+    for (const c of clients) expect((c as unknown as { ws: WebSocket }).ws.extensions).toMatch(/permessage-deflate/);
     const a = clients[0]!.stroke();
     const b = clients[1]!.stroke();
     await converged(clients);

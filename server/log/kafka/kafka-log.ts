@@ -175,7 +175,8 @@ export class KafkaLog implements BoardLog {
     }
     // Committed now, so that a consumer restarting before its first records
     // resumes here rather than at the end of the topic as it is by then.
-    await log.commitConsumed().catch((err: unknown) => logger.warn({ err }, 'committing fan-out offsets failed'));
+    // Without this commit a restart could skip records, so opening fails.
+    await log.commitConsumed();
     log.ready = true;
     log.probe();
     log.commitTimer = setInterval(() => log.commitInBackground(), COMMIT_EVERY_MS);

@@ -98,7 +98,7 @@ export class KafkaLog implements BoardLog {
   /** The fan-out consumer stopped for good: without it nothing reaches the rooms. */
   private fanoutFailed = false;
   private readonly partitionOf: (board: string) => number;
-  /** Last offset the fan-out consumer handled, per partition, and what was last committed. */
+  /** Next offset the fan-out consumer will hand over, per partition, and what was last committed. */
   private readonly consumed = new Map<number, string>();
   private readonly committed = new Map<number, string>();
   private commitTimer: NodeJS.Timeout | null = null;
@@ -166,12 +166,12 @@ export class KafkaLog implements BoardLog {
           if (!record) continue;
           log.deliver(record);
         }
-        log.consumed.set(batch.partition, batch.lastOffset());
+        log.consumed.set(batch.partition, String(BigInt(batch.lastOffset()) + 1n));
       },
     });
     for (const { partition, high } of ends) {
       fanout.seek({ topic: settings.topic, partition, offset: high });
-      log.consumed.set(partition, String(BigInt(high) - 1n));
+      log.consumed.set(partition, high);
     }
     // Committed now, so that a consumer restarting before its first records
     // resumes here rather than at the end of the topic as it is by then.
@@ -335,7 +335,7 @@ export class KafkaLog implements BoardLog {
   private async commitConsumed(): Promise<void> {
     const changed = [...this.consumed].filter(([partition, offset]) => this.committed.get(partition) !== offset);
     if (changed.length === 0) return;
-    await this.fanout.commitOffsets(changed.map(([partition, offset]) => ({ topic: this.settings.topic, partition, offset: String(BigInt(offset) + 1n) })));
+    await this.fanout.commitOffsets(changed.map(([partition, offset]) => ({ topic: this.settings.topic, partition, offset })));
     for (const [partition, offset] of changed) this.committed.set(partition, offset);
   }
 

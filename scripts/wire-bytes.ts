@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { buildApp } from '../server/app.ts';
 import { EmbeddedLog } from '../server/log/embedded-log.ts';
 import { PER_MESSAGE_DEFLATE } from '../server/protocol/compression.ts';
-import type { ServerMessage } from '../server/protocol/messages.ts';
+import { PROTOCOL_VERSION, type ServerMessage } from '../server/protocol/messages.ts';
 import { encodePoints } from '../server/protocol/points.ts';
 
 const STROKES = 20;
@@ -51,7 +51,7 @@ async function measure(compression: boolean): Promise<Counts> {
     payloadUp += text.length;
     ws.send(text);
   };
-  send({ t: 'hello', v: 1, user: 'u1', cid: 'c1', name: 'Ann' });
+  send({ t: 'hello', v: PROTOCOL_VERSION, user: 'u1', cid: 'c1', name: 'Ann' });
   await new Promise((r) => setTimeout(r, 200));
   payloadUp = 0;
   const start = { up: tcp.bytesWritten, down: tcp.bytesRead };

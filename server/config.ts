@@ -1,6 +1,7 @@
 /** Settings come from explicit environment variables, each with a default. */
 import { resolve } from 'node:path';
 import { kafkaSettingsFromEnv, type KafkaSettings } from './log/kafka/settings.ts';
+import { DEFAULT_QUOTAS, type Quotas } from './quotas/quotas.ts';
 
 export type Config = {
   host: string;
@@ -12,9 +13,45 @@ export type Config = {
   sessionGapMs: number;
   /** permessage-deflate on board sockets (WS_COMPRESSION=on); see protocol/compression.ts. */
   compression: boolean;
+  quotas: Quotas;
+  /** Origins, besides the server's own, whose pages may open board sockets (ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
+  /** Fastify's trustProxy (TRUST_PROXY): false, true, or the proxies' addresses. */
+  trustProxy: boolean | string[];
   /** Set when KAFKA_BROKERS is: the log lives in Kafka instead of DATA_DIR. */
   kafka: KafkaSettings | null;
 };
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, got ${raw}`);
+  return n;
+}
+
+function quotasFromEnv(env: NodeJS.ProcessEnv): Quotas {
+  const d = DEFAULT_QUOTAS;
+  const quotas: Quotas = {
+    writePointsPerSecond: integer(env, 'WRITE_POINTS_PER_SECOND', d.writePointsPerSecond, 1),
+    writeBurstPoints: integer(env, 'WRITE_BURST_POINTS', d.writeBurstPoints, 1),
+    maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', d.maxConnectionsPerIp, 1),
+    maxBoardPoints: integer(env, 'MAX_BOARD_POINTS', d.maxBoardPoints, 1),
+    minFreeDiskBytes: integer(env, 'MIN_FREE_DISK_MB', d.minFreeDiskBytes / 2 ** 20, 0) * 2 ** 20,
+    apiRequestsPerMinute: integer(env, 'API_REQUESTS_PER_MINUTE', d.apiRequestsPerMinute, 1),
+    forksPerMinute: integer(env, 'FORKS_PER_MINUTE', d.forksPerMinute, 1),
+    forkPointsPerHour: integer(env, 'FORK_POINTS_PER_HOUR', d.forkPointsPerHour, 1),
+  };
+  // A burst smaller than one full operation would hold a client back for good.
+  if (quotas.writeBurstPoints < 1_000) throw new Error(`WRITE_BURST_POINTS must be at least 1000 (one full operation), got ${quotas.writeBurstPoints}`);
+  return quotas;
+}
+
+function trustProxyFromEnv(raw: string | undefined): boolean | string[] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return raw.split(',').map((a) => a.trim()).filter(Boolean);
+}
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
@@ -23,6 +60,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(sessionGapMs) || sessionGapMs < 1) throw new Error(`SESSION_GAP_MS must be a positive integer, got ${env.SESSION_GAP_MS}`);
   const compression = env.WS_COMPRESSION ?? 'off';
   if (compression !== 'on' && compression !== 'off') throw new Error(`WS_COMPRESSION must be on or off, got ${compression}`);
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of allowedOrigins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new Error(`ALLOWED_ORIGINS takes origins like https://board.example.org, got ${origin}`);
+  }
   return {
     host: env.HOST ?? '0.0.0.0',
     port,
@@ -30,6 +71,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     sessionGapMs,
     compression: compression === 'on',
+    quotas: quotasFromEnv(env),
+    allowedOrigins,
+    trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
     kafka: kafkaSettingsFromEnv(env),
   };
 }

@@ -1,23 +1,34 @@
 /**
- * Entry point: configuration, the log, listen, graceful shutdown.
+ * Entry point: configuration, the log, listen, graceful shutdown, and the
+ * way out on a fatal error.
  */
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { configFromEnv } from './config.ts';
+import { exitOnFatalErrors } from './fatal.ts';
 import type { BoardLog } from './log/board-log.ts';
 import { EmbeddedLog } from './log/embedded-log.ts';
 import { KafkaLog } from './log/kafka/kafka-log.ts';
+import { DiskGuard } from './quotas/disk-guard.ts';
 
 const config = configFromEnv();
-const logger = pino({ level: config.logLevel });
+const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password'] });
+exitOnFatalErrors(logger);
+
 const log: BoardLog = config.kafka ? await KafkaLog.open(config.kafka, logger) : new EmbeddedLog(config.dataDir);
+// Only the embedded log writes to DATA_DIR; Kafka keeps its own disks.
+const diskGuard = config.kafka ? null : await DiskGuard.start(config.dataDir, config.quotas.minFreeDiskBytes, logger);
 const app = await buildApp({
   log,
   logger,
   webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
   sessionGapMs: config.sessionGapMs,
   compression: config.compression,
+  quotas: config.quotas,
+  diskGuard,
+  allowedOrigins: config.allowedOrigins,
+  trustProxy: config.trustProxy,
 });
 
 let stopping = false;
@@ -27,6 +38,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down');
   try {
     await app.close();
+    diskGuard?.close();
     await log.close();
     process.exit(0);
   } catch (err) {

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 
 export type WorkerConfig = { url: string; boards: string[]; clientsPerBoard: number; drawersPerBoard: number };
@@ -62,7 +63,7 @@ function connect(url: string, board: string, drawer: boolean): Promise<Client> {
     const client: Client = { socket, cid: '', drawer, board };
     socket.once('error', reject);
     socket.on('open', () =>
-      socket.send(JSON.stringify({ t: 'hello', v: 1, user: randomBytes(9).toString('base64url'), cid: randomBytes(9).toString('base64url'), name: 'load' })),
+      socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: randomBytes(9).toString('base64url'), cid: randomBytes(9).toString('base64url'), name: 'load' })),
     );
     socket.on('close', (code, reason) => {
       if (timer) errors.push(`socket closed ${code} ${reason.toString()}`);

@@ -7,6 +7,7 @@
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 
 const port = Number(process.env.PORT ?? 4000);
 const boards = new Map<string, { pos: number; sockets: Set<WebSocket> }>();
@@ -25,7 +26,7 @@ server.on('connection', (socket, request) => {
     if (message.t === 'hello') {
       who = { user: message.user!, cid: message.cid! };
       joined.sockets.add(socket);
-      socket.send(JSON.stringify({ t: 'welcome', v: 1, board, ...who, state: { pos: joined.pos, ts: 0, strokes: [], actions: [], history: [], seqs: [] } }));
+      socket.send(JSON.stringify({ t: 'welcome', v: PROTOCOL_VERSION, board, ...who, role: 'editor', state: { pos: joined.pos, ts: 0, strokes: [], actions: [], history: [], seqs: [], size: 0, editKey: null } }));
       socket.send(JSON.stringify({ t: 'synced', pos: joined.pos }));
     } else if (message.t === 'op') {
       const text = JSON.stringify({ t: 'rec', r: { board, pos: ++joined.pos, ts: Date.now(), ...who, seq: message.s, op: message.o } });

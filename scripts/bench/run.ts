@@ -21,6 +21,7 @@ import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import { DEFAULT_PARTITIONS } from '../../server/log/kafka/settings.ts';
 import type { BoardLog } from '../../server/log/board-log.ts';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { LocalKafka } from '../kafka-local.ts';
 import { fillBigBoard, fillBoards } from './fill.ts';
 import { BUCKET_MS, BUCKETS, type WorkerConfig, type WorkerResults } from './load-worker.ts';
@@ -193,7 +194,7 @@ async function joinTimes(url: string, board: string): Promise<{ firstByte: numbe
   let firstByte = -1;
   const complete = await new Promise<number>((resolve, reject) => {
     socket.on('error', reject);
-    socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1, user: 'late-joiner', cid: randomBytes(6).toString('hex'), name: 'Late' })));
+    socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: 'late-joiner', cid: randomBytes(6).toString('hex'), name: 'Late' })));
     socket.on('message', (data) => {
       if (firstByte < 0) firstByte = performance.now() - started;
       if (data.toString().startsWith('{"t":"synced"')) resolve(performance.now() - started);

@@ -43,7 +43,15 @@ export async function startTarget(
 ): Promise<Target> {
   const port = await freePort();
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `bench-${kind}-`)));
-  const env: Record<string, string> = { HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    // Every simulated person connects from this one address.
+    MAX_CONNECTIONS_PER_IP: '1000000',
+    API_REQUESTS_PER_MINUTE: '1000000',
+  };
   if (kind === 'kafka') {
     if (!options.brokers) throw new Error('the kafka target needs brokers');
     Object.assign(env, { KAFKA_BROKERS: options.brokers, KAFKA_TOPIC: options.topic ?? `bench-${randomBytes(4).toString('hex')}`, KAFKA_REPLICATION_FACTOR: '1' });

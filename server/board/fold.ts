@@ -3,15 +3,50 @@
  * and replay all go through `applyRecord`, so they cannot disagree.
  *
  * It is deterministic (the result depends only on the records) and total:
- * records that make no sense against the state (an extension of someone
- * else's stroke, an undo with nothing to undo) are ignored rather than
+ * a record that makes no sense against the state (an extension of someone
+ * else's stroke, an undo with nothing to undo) is ignored rather than
  * thrown, because the log is the truth and every reader must end in the same
- * state. It mutates the state it is given instead of copying it: a board can
- * hold a million points, and every caller owns its own state.
+ * state. The reason it was ignored is returned: the rooms judge a client's
+ * operation by folding it into the board as it will be (rooms/admission.ts),
+ * so the rule that keeps meaningless records out of the log is this one.
+ *
+ * It mutates the state it is given instead of copying it: a board can hold
+ * a million points, and every caller owns its own state.
  */
-import { LIMITS, type LogRecord } from '../protocol/messages.ts';
+import { ERROR, LIMITS, type LogRecord } from '../protocol/messages.ts';
 import { countPoints } from '../protocol/points.ts';
+import { recordWeight } from './weight.ts';
 import { emptyBoard, isVisible, type Action, type BoardState, type History } from './state.ts';
+
+/** Why the fold ignored an operation; `null` means it was applied. */
+export type Verdict = null | Refusal;
+export type Refusal = {
+  code: typeof ERROR.refused | typeof ERROR.noEffect | typeof ERROR.strokeTooLong;
+  reason: string;
+  /** The client's sequence number was folded already: a resend, not a new operation. */
+  duplicate?: true;
+};
+
+const refuse = (reason: string): Refusal => ({ code: ERROR.refused, reason });
+const noEffect = (reason: string): Refusal => ({ code: ERROR.noEffect, reason });
+
+/** The reasons, made once: the fold runs for every record of every board. */
+export const REFUSALS = {
+  duplicate: { code: ERROR.noEffect, reason: 'this operation is in the log already', duplicate: true } as Refusal,
+  strokeTaken: refuse('that stroke id is taken'),
+  badPoints: refuse('the points do not fit the stroke'),
+  strokeTooLong: { code: ERROR.strokeTooLong, reason: `a stroke holds at most ${LIMITS.maxPointsPerStroke} points` } as Refusal,
+  notYourStroke: refuse('no stroke of yours has that id'),
+  strokeEnded: refuse('that stroke has ended'),
+  nothingToErase: noEffect('those strokes are gone already'),
+  nothingToClear: noEffect('the board is empty already'),
+  nothingToUndo: noEffect('nothing to undo'),
+  nothingToRedo: noEffect('nothing to redo'),
+  claimed: noEffect('the board has an edit link already'),
+} as const;
+
+/** What the fold needs of a record to apply its operation (a candidate has no position yet). */
+export type OpRecord = Pick<LogRecord, 'pos' | 'ts' | 'user' | 'cid' | 'seq' | 'name' | 'op'>;
 
 function historyOf(state: BoardState, user: string): History {
   let h = state.history.get(user);
@@ -50,21 +85,47 @@ function pointsIn(chunk: string, pressure: boolean): number {
 }
 
 /**
- * Folds one record into the state. Records at or before `state.pos` are
- * skipped, and so is a client's op whose sequence number was already folded.
+ * Folds one record into the state and says whether it was applied. Records
+ * at or before `state.pos` are skipped (returning the duplicate refusal).
  */
-export function applyRecord(state: BoardState, rec: LogRecord): void {
-  if (rec.pos <= state.pos) return;
+export function applyRecord(state: BoardState, rec: LogRecord): Verdict {
+  if (rec.pos <= state.pos) return REFUSALS.duplicate;
   state.pos = rec.pos;
   state.ts = rec.ts;
-  if (rec.seq <= (state.seqs.get(rec.cid) ?? -1)) return;
-  state.seqs.set(rec.cid, rec.seq);
+  return applyLogged(state, rec);
+}
+
+/** Folds a record that is in the log, whatever its position (see rooms/admission.ts). */
+export function applyLogged(state: BoardState, rec: OpRecord): Verdict {
+  state.size += recordWeight(rec.op);
+  const verdict = applyOp(state, rec);
+  // A logged record uses up its sequence number even when it was ignored,
+  // so that a copy of it appended later never applies.
+  if (verdict && !verdict.duplicate) state.seqs.set(rec.cid, rec.seq);
+  return verdict;
+}
+
+/**
+ * Applies a record's operation, whatever its position: who may end, erase,
+ * undo, redo or clear what, and each client's sequence numbers strictly
+ * increasing, are decided here and nowhere else. A refused operation leaves
+ * the state as it was.
+ */
+export function applyOp(state: BoardState, rec: OpRecord): Verdict {
+  if (rec.seq <= (state.seqs.get(rec.cid) ?? -1)) return REFUSALS.duplicate;
+  const verdict = apply(state, rec);
+  if (!verdict) state.seqs.set(rec.cid, rec.seq);
+  return verdict;
+}
+
+function apply(state: BoardState, rec: OpRecord): Verdict {
   const op = rec.op;
   switch (op.k) {
     case 'begin': {
-      if (state.strokes.has(op.id)) return;
+      if (state.strokes.has(op.id)) return REFUSALS.strokeTaken;
       const n = pointsIn(op.p, op.pr === 1);
-      if (n < 0 || n > LIMITS.maxPointsPerStroke) return;
+      if (n < 0) return REFUSALS.badPoints;
+      if (n > LIMITS.maxPointsPerStroke) return REFUSALS.strokeTooLong;
       state.strokes.set(op.id, {
         id: op.id,
         user: rec.user,
@@ -81,49 +142,58 @@ export function applyRecord(state: BoardState, rec: LogRecord): void {
         ts: rec.ts,
       });
       pushAction(state, { pos: rec.pos, user: rec.user, kind: 'stroke', targets: [op.id] });
-      return;
+      return null;
     }
     case 'ext': {
       const stroke = state.strokes.get(op.id);
-      if (!stroke || stroke.user !== rec.user || stroke.ended) return;
+      if (!stroke || stroke.user !== rec.user) return REFUSALS.notYourStroke;
+      if (stroke.ended) return REFUSALS.strokeEnded;
       const n = pointsIn(op.p, stroke.pr);
-      if (n < 0 || stroke.n + n > LIMITS.maxPointsPerStroke) return;
+      if (n < 0) return REFUSALS.badPoints;
+      if (stroke.n + n > LIMITS.maxPointsPerStroke) return REFUSALS.strokeTooLong;
       stroke.chunks.push(op.p);
       stroke.n += n;
-      return;
+      return null;
     }
     case 'end': {
       const stroke = state.strokes.get(op.id);
-      if (stroke && stroke.user === rec.user) stroke.ended = true;
-      return;
+      if (!stroke || stroke.user !== rec.user) return REFUSALS.notYourStroke;
+      if (stroke.ended) return REFUSALS.strokeEnded;
+      stroke.ended = true;
+      return null;
     }
     case 'erase':
     case 'clear': {
       const candidates = op.k === 'clear' ? [...state.strokes.values()] : op.ids.map((id) => state.strokes.get(id));
       const targets = candidates.filter((s) => s !== undefined && isVisible(s)).map((s) => s!.id);
-      if (targets.length === 0) return;
+      if (targets.length === 0) return op.k === 'clear' ? REFUSALS.nothingToClear : REFUSALS.nothingToErase;
       const action: Action = { pos: rec.pos, user: rec.user, kind: op.k, targets };
       setApplied(state, action, true);
       pushAction(state, action);
-      return;
+      return null;
     }
     case 'undo': {
       const h = state.history.get(rec.user);
       const pos = h?.undo.pop();
       const action = pos === undefined ? undefined : state.actions.get(pos);
-      if (!h || !action) return;
+      if (!h || !action) return REFUSALS.nothingToUndo;
       setApplied(state, action, false);
       h.redo.push(action.pos);
-      return;
+      return null;
     }
     case 'redo': {
       const h = state.history.get(rec.user);
       const pos = h?.redo.pop();
       const action = pos === undefined ? undefined : state.actions.get(pos);
-      if (!h || !action) return;
+      if (!h || !action) return REFUSALS.nothingToRedo;
       setApplied(state, action, true);
       h.undo.push(action.pos);
-      return;
+      return null;
+    }
+    case 'claim': {
+      if (state.editKey !== null) return REFUSALS.claimed;
+      state.editKey = op.key;
+      return null;
     }
   }
 }

@@ -12,6 +12,8 @@ export type BoardSnapshot = {
   actions: Action[];
   history: [user: string, history: History][];
   seqs: [cid: string, seq: number][];
+  size: number;
+  editKey: string | null;
 };
 
 export function toSnapshot(state: BoardState): BoardSnapshot {
@@ -22,6 +24,8 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
     actions: [...state.actions.values()],
     history: [...state.history.entries()],
     seqs: [...state.seqs.entries()],
+    size: state.size,
+    editKey: state.editKey,
   };
 }
 
@@ -35,5 +39,7 @@ export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
     actions: new Map(copy.actions.map((a) => [a.pos, a])),
     history: new Map(copy.history),
     seqs: new Map(copy.seqs),
+    size: copy.size,
+    editKey: copy.editKey,
   };
 }

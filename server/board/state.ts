@@ -54,10 +54,31 @@ export type BoardState = {
    * the fold applies each (cid, seq) once.
    */
   seqs: Map<string, number>;
+  /** Weight of every record folded (board/weight.ts): what the board's size limit counts. */
+  size: number;
+  /**
+   * Hash of the board's edit key once someone claimed it (rooms/roles.ts);
+   * null while anyone with the board's link may draw.
+   */
+  editKey: string | null;
 };
 
 export function emptyBoard(): BoardState {
-  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map(), seqs: new Map() };
+  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map(), seqs: new Map(), size: 0, editKey: null };
+}
+
+/**
+ * A copy the caller may fold on without touching the original. Point
+ * chunks are strings, shared rather than copied.
+ */
+export function cloneBoard(state: BoardState): BoardState {
+  return {
+    ...state,
+    strokes: new Map([...state.strokes].map(([id, s]) => [id, { ...s, chunks: [...s.chunks], hiddenBy: [...s.hiddenBy] }])),
+    actions: new Map([...state.actions].map(([pos, a]) => [pos, { ...a, targets: [...a.targets] }])),
+    history: new Map([...state.history].map(([user, h]) => [user, { undo: [...h.undo], redo: [...h.redo] }])),
+    seqs: new Map(state.seqs),
+  };
 }
 
 /** A stroke is drawn when its author has not undone it and nothing hides it. */

@@ -1,6 +1,7 @@
 /**
- * "Start a new board from here": a new board whose log begins with the
- * strokes visible at a moment of another board. They are written as
+ * "Start a new board from here": a new board whose log begins with a claim
+ * (its edit key, made here and handed to whoever forked) and the strokes
+ * visible at a moment of another board. The strokes are written as
  * ordinary operations under their original authors, so the new board needs
  * no special record type and its authors can still undo their own strokes.
  */
@@ -8,11 +9,12 @@ import { visibleStrokes } from '../board/state.ts';
 import type { BoardLog, NewRecord } from '../log/board-log.ts';
 import { boardAt } from './replay.ts';
 
-export async function forkBoard(log: BoardLog, source: string, at: number, target: string): Promise<number> {
+/** The records that start a fork of `source` as it was at `at`. */
+export async function planFork(log: BoardLog, source: string, at: number, target: string, editKeyHash: string): Promise<NewRecord[]> {
   const state = await boardAt(log, source, at);
-  const records: NewRecord[] = [];
   const cid = `fork-${target}`.slice(0, 64);
   let seq = 0;
+  const records: NewRecord[] = [{ board: target, user: cid, cid, seq: ++seq, op: { k: 'claim', key: editKeyHash } }];
   for (const stroke of visibleStrokes(state)) {
     const [first, ...rest] = stroke.chunks;
     if (!first) continue;
@@ -26,7 +28,10 @@ export async function forkBoard(log: BoardLog, source: string, at: number, targe
     for (const p of rest) records.push({ ...author, seq: ++seq, op: { k: 'ext', id: stroke.id, p } });
     records.push({ ...author, seq: ++seq, op: { k: 'end', id: stroke.id } });
   }
-  // Appended together: positions follow call order, and the log batches them.
+  return records;
+}
+
+/** Appends a fork's records; positions follow call order, and the log batches them. */
+export async function appendFork(log: BoardLog, records: NewRecord[]): Promise<void> {
   await Promise.all(records.map((r) => log.append(r)));
-  return records.length;
 }

@@ -1,14 +1,16 @@
 /**
  * The wire protocol, typed once and imported by both the server and the web
- * app. Types only, plus the constants both sides must agree on; runtime
- * validation of client input lives in `validate.ts`.
+ * app. Types only, plus the constants both sides must agree on. What a
+ * client may send is defined by the schemas in `schema.ts` (its types are
+ * derived from them here); `validate.ts` checks every frame against them.
  *
  * Every frame is a JSON text frame. Points travel inside strings produced by
  * `points.ts` (delta + varint, base64url alphabet) to keep a pen point to a
  * few bytes.
  */
 
-export const PROTOCOL_VERSION = 1;
+/** 2: edit keys and roles (view-only links), `ack`, `role`, claims. */
+export const PROTOCOL_VERSION = 2;
 
 /** Limits enforced at the edge (and, defensively, by the fold). */
 export const LIMITS = {
@@ -26,8 +28,10 @@ export const LIMITS = {
   maxEraseIds: 1_000,
   /** Undo history kept per user; older actions can no longer be undone. */
   maxUndoDepth: 200,
-  /** A session that sends this many invalid messages is closed. */
+  /** A session that sends this many invalid or refused messages is closed. */
   maxErrorsPerSession: 20,
+  /** Nesting of arrays and objects in a frame; honest frames nest 3 deep. */
+  maxDepth: 8,
   /** Messages per second a session may send before it is closed. */
   maxMessagesPerSecond: 500,
 } as const;
@@ -41,6 +45,7 @@ export const CLOSE = {
   goingAway: 1001,
   unsupportedData: 1003,
   tooBig: 1009,
+  internalError: 1011,
   badRequest: 4400,
   notFound: 4404,
   slowConsumer: 4408,
@@ -48,36 +53,50 @@ export const CLOSE = {
   unavailable: 4503,
 } as const;
 
-/** Error codes carried by `{ t: 'error' }` replies. */
+/**
+ * Error codes carried by `{ t: 'error' }` replies. Those marked "counts"
+ * count toward the session's bad-message limit; the others are what an
+ * honest client can meet (a race with someone else, a full board or disk).
+ */
 export const ERROR = {
+  /** Malformed or invalid frame (counts). */
   badMessage: 'bad-message',
+  /** Anything but hello before hello (counts). */
   notJoined: 'not-joined',
+  /** The board would not apply this operation, e.g. extending someone else's stroke (counts). */
+  refused: 'refused',
+  /** The stroke reached its point limit (counts: the web app splits long strokes). */
   strokeTooLong: 'stroke-too-long',
+  /** Sent through a view-only link (counts). */
+  viewOnly: 'view-only',
+  /** Nothing to do any more: erasing what someone just erased, undo with nothing to undo, a claim someone made first. */
+  noEffect: 'no-effect',
+  /** The board reached its size limit and is read-only. */
+  boardFull: 'board-full',
+  /** The server's disk is nearly full; nothing can be saved. */
+  storageFull: 'storage-full',
+  /** The log failed to save it. */
   notSaved: 'not-saved',
 } as const;
 export type ErrorCode = (typeof ERROR)[keyof typeof ERROR];
 
 // ---------------------------------------------------------------------------
-// Durable operations: what a client asks to append to the board's log.
+// Operations. A client's operations are defined by their schemas
+// (schema.ts); the log holds the same operations, except that a claim is
+// logged with the hash of its sender's edit key.
 
-export type StrokeBegin = {
-  k: 'begin';
-  id: string;
-  color: string;
-  /** Pen width in CSS pixels. */
-  w: number;
-  /** 1 when points carry pressure (x, y, p) instead of (x, y). */
-  pr?: 1;
-  /** Encoded points, see points.ts. */
-  p: string;
-};
-export type StrokeExtend = { k: 'ext'; id: string; p: string };
-export type StrokeEnd = { k: 'end'; id: string };
-export type Erase = { k: 'erase'; ids: string[] };
-export type Undo = { k: 'undo' };
-export type Redo = { k: 'redo' };
-export type Clear = { k: 'clear' };
-export type Op = StrokeBegin | StrokeExtend | StrokeEnd | Erase | Undo | Redo | Clear;
+export type ClientOp = import('./schema.ts').ClientOp;
+export type StrokeBegin = Extract<ClientOp, { k: 'begin' }>;
+export type StrokeExtend = Extract<ClientOp, { k: 'ext' }>;
+export type StrokeEnd = Extract<ClientOp, { k: 'end' }>;
+export type Erase = Extract<ClientOp, { k: 'erase' }>;
+export type Undo = Extract<ClientOp, { k: 'undo' }>;
+export type Redo = Extract<ClientOp, { k: 'redo' }>;
+export type Clear = Extract<ClientOp, { k: 'clear' }>;
+/** Makes `key` (a hash of an edit key, never the key) the board's only edit key. */
+export type Claim = { k: 'claim'; key: string };
+/** An operation as the log holds it. */
+export type Op = Exclude<ClientOp, { k: 'claim' }> | Claim;
 export type OpKind = Op['k'];
 
 /**
@@ -100,33 +119,20 @@ export type LogRecord = {
 };
 
 // ---------------------------------------------------------------------------
-// Client → server
+// Client → server (validated against schema.ts, see validate.ts)
 
-export type Hello = {
-  t: 'hello';
-  v: number;
-  /**
-   * Secret key of this browser (kept in localStorage). The server publishes
-   * only an id derived from it, so nobody can act as someone else (their
-   * undo history is keyed by it).
-   */
-  user: string;
-  /** Secret key of this page, derived into the public client id the same way. */
-  cid: string;
-  name: string;
-  /** Last log position this client holds; absent on a first join. */
-  since?: number;
-};
-export type OpMessage = { t: 'op'; s: number; o: Op };
+export type Hello = import('./schema.ts').HelloMessage;
+export type OpMessage = { t: 'op'; s: number; o: ClientOp };
 /** Cursor position in board coordinates; null when the pointer left the board. */
 export type CursorMessage = { t: 'cursor'; x: number; y: number } | { t: 'cursor'; x: null; y: null };
-export type Rename = { t: 'name'; name: string };
+export type Rename = import('./schema.ts').RenameMessage;
 export type ClientMessage = Hello | OpMessage | CursorMessage | Rename;
 
 // ---------------------------------------------------------------------------
 // Server → client
 
-export type Participant = { cid: string; user: string; name: string };
+export type Role = 'editor' | 'viewer';
+export type Participant = { cid: string; user: string; name: string; role: Role };
 
 /** Serialized board state, see board/snapshot.ts. */
 export type BoardSnapshot = import('../board/snapshot.ts').BoardSnapshot;
@@ -138,6 +144,10 @@ export type Welcome = {
   /** This client's public user and client ids, as records and presence carry them. */
   user: string;
   cid: string;
+  /** Whether this client may draw (its edit key matches, or the board has none yet). */
+  role: Role;
+  /** The board reached its size limit: it is read-only for everyone. */
+  full?: true;
   /** Full state when the client must (re)build; absent when resuming. */
   state?: BoardSnapshot;
   /**
@@ -154,4 +164,8 @@ export type Synced = { t: 'synced'; pos: number };
 export type Presence = { t: 'presence'; people: Participant[] };
 export type RemoteCursor = { t: 'cursor'; cid: string; x: number | null; y: number | null };
 export type ErrorMessage = { t: 'error'; code: ErrorCode; reason: string; s?: number };
-export type ServerMessage = Welcome | RecordMessage | RecordBatch | Synced | Presence | RemoteCursor | ErrorMessage;
+/** The operation with sequence number `s` is in the log already (a resend). */
+export type Ack = { t: 'ack'; s: number };
+/** This client's role changed (the board was claimed). */
+export type RoleChange = { t: 'role'; role: Role };
+export type ServerMessage = Welcome | RecordMessage | RecordBatch | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange;

@@ -1,13 +1,19 @@
 /**
  * The edge of one client connection: parses and validates every frame,
- * enforces rate and error limits, and hands typed messages to the room one
- * at a time, in order. A bad frame is answered here and goes no further.
+ * enforces the message rate, the write budget and the bad-message limit,
+ * and hands typed messages to the room one at a time, in order. A bad frame
+ * is answered here and goes no further; an exception while handling one
+ * closes this client with 1011 and no one else.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.ts';
-import { CLOSE, ERROR, LIMITS, PROTOCOL_VERSION, type ClientMessage } from '../protocol/messages.ts';
+import { recordWeight } from '../board/weight.ts';
+import { LogUnavailableError } from '../log/board-log.ts';
+import { CLOSE, ERROR, LIMITS, PROTOCOL_VERSION, type ClientMessage, type ErrorCode } from '../protocol/messages.ts';
 import { isValidBoardId, parseClientMessage } from '../protocol/validate.ts';
+import { TokenBucket } from '../quotas/token-bucket.ts';
 import type { Room } from './room.ts';
+import { editKeyHash } from './roles.ts';
 import type { Rooms } from './rooms.ts';
 import { Session, type ClientSocket } from './session.ts';
 
@@ -16,22 +22,34 @@ export function publicId(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url').slice(0, 16);
 }
 
+/**
+ * Refusals an honest client can meet do not count toward the bad-message
+ * limit: a race with someone else (no-effect), a full board or disk, a
+ * failed save. Everything else does.
+ */
+const COUNTED: ReadonlySet<ErrorCode> = new Set([ERROR.badMessage, ERROR.notJoined, ERROR.refused, ERROR.strokeTooLong, ERROR.viewOnly]);
+
+export type WriteBudget = { pointsPerSecond: number; burstPoints: number };
+
 export class Connection {
   private readonly session: Session;
   private room: Room | null = null;
   private errors = 0;
   private windowStart = Date.now();
   private windowCount = 0;
+  private readonly budget: TokenBucket;
   /** Messages run one after another; a join must finish before the next op. */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     board: string,
-    socket: ClientSocket,
+    private readonly socket: ClientSocket,
     private readonly rooms: Rooms,
     private readonly logger: Logger,
+    budget: WriteBudget,
   ) {
     this.session = new Session(board, socket);
+    this.budget = new TokenBucket(budget.pointsPerSecond, budget.burstPoints);
     if (!isValidBoardId(board)) {
       this.session.close(CLOSE.badRequest, 'invalid board id');
     }
@@ -39,25 +57,26 @@ export class Connection {
 
   /** A frame arrived; `null` stands for a binary frame, which this protocol does not use. */
   onMessage(text: string | null): void {
-    if (!this.session.isOpen()) return;
-    if (!this.withinRate()) {
-      this.session.close(CLOSE.rateLimited, 'too many messages');
-      return;
+    try {
+      if (!this.session.isOpen()) return;
+      if (!this.withinRate()) {
+        this.session.close(CLOSE.rateLimited, 'too many messages');
+        return;
+      }
+      if (text === null) {
+        this.session.close(CLOSE.unsupportedData, 'binary frames are not supported');
+        return;
+      }
+      const parsed = parseClientMessage(text);
+      if (!parsed.ok) {
+        this.refuse(ERROR.badMessage, parsed.reason, parsed.s);
+        return;
+      }
+      const message = parsed.value;
+      this.queue = this.queue.then(() => this.handle(message)).catch((err: unknown) => this.fail(err));
+    } catch (err) {
+      this.fail(err);
     }
-    if (text === null) {
-      this.session.close(CLOSE.unsupportedData, 'binary frames are not supported');
-      return;
-    }
-    const parsed = parseClientMessage(text);
-    if (!parsed.ok) {
-      this.reject(parsed.reason, parsed.s);
-      return;
-    }
-    const message = parsed.value;
-    this.queue = this.queue.then(() => this.handle(message)).catch((err: unknown) => {
-      this.logger.error({ board: this.session.board, cid: this.session.cid, err }, 'message handling failed');
-      this.session.close(CLOSE.unavailable, 'server error');
-    });
   }
 
   onClose(): void {
@@ -67,30 +86,19 @@ export class Connection {
   }
 
   private async handle(message: ClientMessage): Promise<void> {
-    if (message.t === 'hello') {
-      // Joining a socket that already closed would leave it in the room forever.
-      if (!this.session.isOpen()) return;
-      if (this.room) return this.reject('hello was already received');
-      if (message.v !== PROTOCOL_VERSION) {
-        this.session.close(CLOSE.badRequest, `protocol version ${message.v} is not supported; reload the page`);
-        return;
-      }
-      if (!this.rooms.available) {
-        this.session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
-        return;
-      }
-      this.room = this.rooms.open(this.session.board);
-      await this.room.join(this.session, { ...message, user: publicId(message.user), cid: publicId(message.cid) });
-      return;
-    }
+    if (message.t === 'hello') return this.hello(message);
     const room = this.room;
-    if (!room || !this.session.joined) {
-      this.session.send({ t: 'error', code: ERROR.notJoined, reason: 'send hello first' });
-      return;
-    }
+    if (!room || !this.session.joined) return this.refuse(ERROR.notJoined, 'send hello first');
     switch (message.t) {
-      case 'op':
-        return room.op(this.session, message);
+      case 'op': {
+        // Over its budget, the client is slowed down, not refused: its frames wait unread.
+        // An op that arrived before the socket closed is still saved (a last stroke before leaving).
+        const wait = this.budget.spend(recordWeight(message.o));
+        if (wait > 0) await this.throttle(wait);
+        const refusal = room.op(this.session, message);
+        if (refusal) this.refuse(refusal.code, refusal.reason, message.s);
+        return;
+      }
       case 'cursor':
         return room.cursor(this.session, message);
       case 'name':
@@ -98,12 +106,46 @@ export class Connection {
     }
   }
 
-  private reject(reason: string, s?: number): void {
-    this.logger.debug({ board: this.session.board, cid: this.session.cid, reason }, 'bad message');
-    this.session.send({ t: 'error', code: ERROR.badMessage, reason, ...(s === undefined ? {} : { s }) });
-    if (++this.errors >= LIMITS.maxErrorsPerSession) {
+  private async hello(message: Extract<ClientMessage, { t: 'hello' }>): Promise<void> {
+    // Joining a socket that already closed would leave it in the room forever.
+    if (!this.session.isOpen()) return;
+    if (this.room) return this.refuse(ERROR.badMessage, 'hello was already received');
+    if (message.v !== PROTOCOL_VERSION) {
+      this.session.close(CLOSE.badRequest, `protocol version ${message.v} is not supported; reload the page`);
+      return;
+    }
+    if (!this.rooms.available) {
+      this.session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
+      return;
+    }
+    this.room = this.rooms.open(this.session.board);
+    const { key, ...rest } = message;
+    await this.room.join(this.session, { ...rest, user: publicId(message.user), cid: publicId(message.cid) }, key ? editKeyHash(key) : null);
+  }
+
+  private async throttle(ms: number): Promise<void> {
+    this.socket.pause();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    this.socket.resume();
+  }
+
+  private refuse(code: ErrorCode, reason: string, s?: number): void {
+    this.logger.debug({ board: this.session.board, cid: this.session.cid, code, reason }, 'message refused');
+    this.session.send({ t: 'error', code, reason, ...(s === undefined ? {} : { s }) });
+    if (COUNTED.has(code) && ++this.errors >= LIMITS.maxErrorsPerSession) {
       this.session.close(CLOSE.badRequest, 'too many bad messages');
     }
+  }
+
+  /** A bug met while handling this client's message: it goes, the server stays. */
+  private fail(err: unknown): void {
+    if (err instanceof LogUnavailableError) {
+      this.logger.warn({ board: this.session.board, cid: this.session.cid, err }, 'board storage unavailable');
+      this.session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
+      return;
+    }
+    this.logger.error({ board: this.session.board, cid: this.session.cid, err }, 'message handling failed');
+    this.session.close(CLOSE.internalError, 'internal error; reconnecting');
   }
 
   private withinRate(): boolean {

@@ -1,37 +1,53 @@
 /**
  * A live board in this process: its folded state, its sessions, fan-out.
  *
- * A client's operation goes to the log first; the room hears it back from
- * the log's subscription, folds it and sends it to every session, the author
- * included (that echo is the author's acknowledgement). So every client sees
- * one order: the log's.
+ * A client's operation is judged (admission.ts), goes to the log, and the
+ * room hears it back from the log's subscription, folds it and sends it to
+ * every session, the author included (that echo is the author's
+ * acknowledgement). So every client sees one order: the log's.
  */
 import type { Logger } from '../logger.ts';
 import { applyRecord } from '../board/fold.ts';
 import { emptyBoard, type BoardState } from '../board/state.ts';
 import { toSnapshot } from '../board/snapshot.ts';
-import { LogUnavailableError, type BoardLog } from '../log/board-log.ts';
+import { MIN_RECORD_WEIGHT, recordWeight } from '../board/weight.ts';
+import { LogUnavailableError, type BoardLog, type NewRecord } from '../log/board-log.ts';
 import {
   CLOSE,
   ERROR,
-  LIMITS,
   PROTOCOL_VERSION,
   type CursorMessage,
+  type ErrorCode,
   type Hello,
   type LogRecord,
+  type Op,
   type OpMessage,
   type ServerMessage,
+  type Welcome,
 } from '../protocol/messages.ts';
-import { countPoints } from '../protocol/points.ts';
 import { validateExtension } from '../protocol/validate.ts';
+import { Admission } from './admission.ts';
+import { roleOn } from './roles.ts';
 import type { Session } from './session.ts';
 
 /** Behind by more than this many records, a client gets the whole board instead. */
 const MAX_CATCH_UP_RECORDS = 5_000;
 
+export type RoomOptions = {
+  /** A board whose records weigh this much (board/weight.ts) takes no more. */
+  maxBoardPoints: number;
+  /** Why nothing can be saved right now (the disk is nearly full), or null. */
+  storageProblem(): string | null;
+};
+
+/** Why an operation was not appended; the connection answers it and counts it. */
+export type OpRefusal = { code: ErrorCode; reason: string };
+
 export class Room {
   readonly sessions = new Set<Session>();
-  private state: BoardState = emptyBoard();
+  private readonly state: BoardState = emptyBoard();
+  /** Created once the board is loaded. */
+  private admission: Admission | null = null;
   /** Records heard while loading; folded once the history is in. */
   private early: LogRecord[] | null = [];
   readonly loaded: Promise<void>;
@@ -40,6 +56,7 @@ export class Room {
     readonly board: string,
     private readonly log: BoardLog,
     private readonly logger: Logger,
+    private readonly options: RoomOptions,
   ) {
     this.loaded = this.load();
   }
@@ -51,6 +68,7 @@ export class Room {
     }
     for (const rec of this.early!) applyRecord(this.state, rec);
     this.early = null;
+    this.admission = new Admission(this.state);
     this.logger.debug({ board: this.board, pos: this.state.pos, ms: Date.now() - started }, 'board loaded');
   }
 
@@ -61,36 +79,41 @@ export class Room {
       return;
     }
     if (rec.pos <= this.state.pos) return;
-    applyRecord(this.state, rec);
+    const verdict = applyRecord(this.state, rec);
+    this.admission!.logged(rec, verdict);
     const json = JSON.stringify(rec);
     for (const session of this.sessions) session.sendRecord(rec.pos, json);
+    if (rec.op.k === 'claim' && !verdict) this.updateRoles();
   }
 
   /** Joins a session; `hello` carries public ids (see Connection). */
-  async join(session: Session, hello: Hello): Promise<void> {
+  async join(session: Session, hello: Hello, keyHash: string | null): Promise<void> {
     await this.loaded;
     // The client may have gone while the board loaded; it has already left.
     if (!session.isOpen()) return;
     session.user = hello.user;
     session.cid = hello.cid;
     session.name = hello.name;
+    session.keyHash = keyHash;
+    session.role = roleOn(this.admission!.state, keyHash);
     this.sessions.add(session);
     const since = hello.since;
     const canResume = since !== undefined && since <= this.state.pos && this.state.pos - since <= MAX_CATCH_UP_RECORDS;
+    const welcome: Welcome = {
+      t: 'welcome',
+      v: PROTOCOL_VERSION,
+      board: this.board,
+      user: session.user,
+      cid: session.cid,
+      role: session.role,
+      ...(this.isFull() ? { full: true as const } : {}),
+    };
     if (!canResume) {
       const acked = this.state.seqs.get(session.cid);
-      session.send({
-        t: 'welcome',
-        v: PROTOCOL_VERSION,
-        board: this.board,
-        user: session.user,
-        cid: session.cid,
-        state: toSnapshot(this.state),
-        ...(acked === undefined ? {} : { acked }),
-      });
+      session.send({ ...welcome, state: toSnapshot(this.state), ...(acked === undefined ? {} : { acked }) });
       session.sentPos = this.state.pos;
     } else {
-      session.send({ t: 'welcome', v: PROTOCOL_VERSION, board: this.board, user: session.user, cid: session.cid });
+      session.send(welcome);
       await this.catchUp(session, since);
       if (!session.isOpen()) {
         this.sessions.delete(session);
@@ -136,61 +159,89 @@ export class Room {
     this.broadcastPresence();
   }
 
+  /** Viewers watch: their cursors are not shown to the board. */
   cursor(session: Session, msg: CursorMessage): void {
+    if (session.role !== 'editor') return;
     this.broadcast({ t: 'cursor', cid: session.cid, x: msg.x, y: msg.y }, session);
   }
 
-  /** Checks an operation against the board, then appends it; the log's echo does the rest. */
-  op(session: Session, msg: OpMessage): void {
-    const op = msg.o;
-    const reject = (code: (typeof ERROR)[keyof typeof ERROR], reason: string) =>
-      session.send({ t: 'error', code, reason, s: msg.s });
-    if (op.k === 'begin') {
-      const existing = this.state.strokes.get(op.id);
-      if (existing && existing.user !== session.user) return reject(ERROR.badMessage, `stroke id ${op.id} is taken`);
-      session.strokes.set(op.id, { pr: op.pr === 1, n: countPoints(op.p, op.pr === 1) });
-    } else if (op.k === 'ext') {
-      const stroke = this.ownStroke(session, op.id);
-      if (!stroke) return reject(ERROR.badMessage, `no stroke ${op.id} of yours is in progress`);
-      const valid = validateExtension(op.p, stroke.pr);
-      if (!valid.ok) return reject(ERROR.badMessage, valid.reason);
-      const n = countPoints(op.p, stroke.pr);
-      if (stroke.n + n > LIMITS.maxPointsPerStroke) {
-        return reject(ERROR.strokeTooLong, `a stroke holds at most ${LIMITS.maxPointsPerStroke} points`);
-      }
-      stroke.n += n;
-    } else if (op.k === 'end') {
-      session.strokes.delete(op.id);
+  /**
+   * Admits an operation and appends it, or says why not. The log's echo
+   * does the rest; a resend of a logged operation is answered with `ack`.
+   */
+  op(session: Session, msg: OpMessage): OpRefusal | null {
+    const admission = this.admission!;
+    // From the board as it will be, so that a claim on its way already counts.
+    if (roleOn(admission.state, session.keyHash) !== 'editor') {
+      return { code: ERROR.viewOnly, reason: 'this is a view-only link: ask for the edit link to draw' };
     }
-    this.log
-      .append({
-        board: this.board,
-        user: session.user,
-        cid: session.cid,
-        seq: msg.s,
-        ...(op.k === 'begin' ? { name: session.name } : {}),
-        op,
-      })
-      .catch((err: unknown) => {
-        this.logger.warn({ board: this.board, cid: session.cid, err }, 'append failed');
-        if (err instanceof LogUnavailableError) {
-          // The client keeps the op and sends it again once it is back.
-          session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
-        } else {
-          reject(ERROR.notSaved, 'the board could not save this change');
-        }
-      });
+    const storage = this.options.storageProblem();
+    if (storage) return { code: ERROR.storageFull, reason: storage };
+    const o = msg.o;
+    if ((o.k === 'ext' || o.k === 'end') && session.refusedStrokes.has(o.id)) return { code: ERROR.noEffect, reason: 'the stroke was not saved' };
+    if (o.k === 'claim' && !session.keyHash) return { code: ERROR.badMessage, reason: 'a claim needs an edit key in hello' };
+    const op: Op = o.k === 'claim' ? { k: 'claim', key: session.keyHash! } : o;
+    if (op.k === 'ext') {
+      const stroke = admission.state.strokes.get(op.id);
+      const valid = stroke && stroke.user === session.user ? validateExtension(op.p, stroke.pr) : null;
+      if (valid && !valid.ok) return { code: ERROR.badMessage, reason: valid.reason };
+    }
+    const refusal = this.judge(session, msg.s, op);
+    if (refusal && op.k === 'begin') this.rememberRefusedStroke(session, op.id);
+    return refusal;
   }
 
-  /** A stroke this user may extend: begun in this session, or before a reconnect. */
-  private ownStroke(session: Session, id: string): { pr: boolean; n: number } | undefined {
-    const mine = session.strokes.get(id);
-    if (mine) return mine;
-    const stroke = this.state.strokes.get(id);
-    if (!stroke || stroke.user !== session.user || stroke.ended) return undefined;
-    const resumed = { pr: stroke.pr, n: stroke.n };
-    session.strokes.set(id, resumed);
-    return resumed;
+  private judge(session: Session, seq: number, op: Op): OpRefusal | null {
+    const admission = this.admission!;
+    if (admission.state.size + recordWeight(op) > this.options.maxBoardPoints) {
+      return { code: ERROR.boardFull, reason: 'this board is full: it is read-only now; start a new board to go on drawing' };
+    }
+    const record: NewRecord = {
+      board: this.board,
+      user: session.user,
+      cid: session.cid,
+      seq,
+      ...(op.k === 'begin' ? { name: session.name } : {}),
+      op,
+    };
+    const verdict = admission.admit(record);
+    if (verdict?.duplicate) {
+      // In the log already: acknowledged now. Still on its way: its echo will be.
+      if (seq <= (this.state.seqs.get(session.cid) ?? -1)) session.send({ t: 'ack', s: seq });
+      return null;
+    }
+    if (verdict) return verdict;
+    this.log.append(record).catch((err: unknown) => {
+      admission.failed(record);
+      this.logger.warn({ board: this.board, cid: session.cid, err }, 'append failed');
+      if (err instanceof LogUnavailableError) {
+        // The client keeps the op and sends it again once it is back.
+        session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
+      } else {
+        session.send({ t: 'error', code: ERROR.notSaved, reason: 'the board could not save this change', s: seq });
+      }
+    });
+    return null;
+  }
+
+  private rememberRefusedStroke(session: Session, id: string): void {
+    if (session.refusedStrokes.size >= 100) session.refusedStrokes.clear();
+    session.refusedStrokes.add(id);
+  }
+
+  private isFull(): boolean {
+    return this.admission!.state.size + MIN_RECORD_WEIGHT > this.options.maxBoardPoints;
+  }
+
+  /** The board was claimed: whoever lacks its edit key watches from now on. */
+  private updateRoles(): void {
+    for (const session of this.sessions) {
+      const role = roleOn(this.state, session.keyHash);
+      if (role === session.role) continue;
+      session.role = role;
+      if (session.joined) session.send({ t: 'role', role });
+    }
+    this.broadcastPresence();
   }
 
   private broadcastPresence(): void {

@@ -5,7 +5,7 @@
 import type { Logger } from '../logger.ts';
 import type { BoardLog } from '../log/board-log.ts';
 import { CLOSE } from '../protocol/messages.ts';
-import { Room } from './room.ts';
+import { Room, type RoomOptions } from './room.ts';
 
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
@@ -16,6 +16,7 @@ export class Rooms {
   constructor(
     private readonly log: BoardLog,
     private readonly logger: Logger,
+    private readonly roomOptions: RoomOptions,
     /** How long an empty room stays loaded, so a reload does not refold the board. */
     private readonly idleMs = 30_000,
   ) {
@@ -40,7 +41,7 @@ export class Rooms {
     this.idleTimers.delete(board);
     let room = this.rooms.get(board);
     if (!room) {
-      room = new Room(board, this.log, this.logger);
+      room = new Room(board, this.log, this.logger, this.roomOptions);
       this.rooms.set(board, room);
       room.loaded.catch((err: unknown) => {
         this.logger.error({ board, err }, 'board failed to load');

@@ -3,7 +3,7 @@
  * catch-up buffer. The transport is hidden behind `ClientSocket`, so rooms
  * run the same over a real WebSocket or anything else that can send text.
  */
-import { CLOSE, type Participant, type ServerMessage } from '../protocol/messages.ts';
+import { CLOSE, type Participant, type Role, type ServerMessage } from '../protocol/messages.ts';
 
 export interface ClientSocket {
   send(text: string): void;
@@ -11,6 +11,9 @@ export interface ClientSocket {
   isOpen(): boolean;
   /** Bytes queued but not yet written to the network. */
   bufferedAmount(): number;
+  /** Stops reading the client's frames (it is over its write budget) and starts again. */
+  pause(): void;
+  resume(): void;
 }
 
 /** A client that lets this much pile up is dropped; it resumes on reconnect. */
@@ -20,6 +23,9 @@ export class Session {
   user = '';
   cid = '';
   name = '';
+  /** Hash of the edit key this client presented, if any (see roles.ts). */
+  keyHash: string | null = null;
+  role: Role = 'viewer';
   /** Joined: hello handled and welcome sent. */
   joined = false;
   /** While catching up, live records wait here (as JSON) in order. */
@@ -29,8 +35,11 @@ export class Session {
   /** Records (as JSON) waiting to go out at the end of this event-loop turn. */
   private outgoing: string[] = [];
   private flushScheduled = false;
-  /** This session's strokes: pressure flag and points so far (for the stroke limit). */
-  readonly strokes = new Map<string, { pr: boolean; n: number }>();
+  /**
+   * Strokes whose begin was refused (a full board, say): the rest of such a
+   * stroke, already on its way, is dropped quietly rather than refused again.
+   */
+  readonly refusedStrokes = new Set<string>();
 
   constructor(
     readonly board: string,
@@ -38,7 +47,7 @@ export class Session {
   ) {}
 
   get participant(): Participant {
-    return { cid: this.cid, user: this.user, name: this.name };
+    return { cid: this.cid, user: this.user, name: this.name, role: this.role };
   }
 
   isOpen(): boolean {

@@ -1,39 +1,75 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logger.ts';
+import { CLOSE } from '../protocol/messages.ts';
+import { ConnectionsPerIp } from '../quotas/connections-per-ip.ts';
+import type { Quotas } from '../quotas/quotas.ts';
 import { Connection } from '../rooms/connection.ts';
 import type { Rooms } from '../rooms/rooms.ts';
+import { originAllowed } from './security.ts';
+
+export type BoardSocketOptions = {
+  quotas: Quotas;
+  allowedOrigins: readonly string[];
+  heartbeatMs?: number;
+};
 
 /**
  * `/ws/<board>`: a thin adapter from a WebSocket to a room Connection.
- * Sockets are pinged every `heartbeatMs`; one that misses a pong is dropped,
- * so a vanished client leaves the people list instead of lingering there.
+ * Upgrades from foreign origins are refused before a socket exists; an
+ * address over its connection quota is closed with a reason. Sockets are
+ * pinged every `heartbeatMs`; one that misses a pong is dropped, so a
+ * vanished client leaves the people list instead of lingering there.
  */
-export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Logger, heartbeatMs = 30_000): void {
-  app.get<{ Params: { board: string } }>('/ws/:board', { websocket: true }, (socket, req) => {
-    const connection = new Connection(
-      req.params.board,
-      {
-        send: (text) => socket.send(text),
-        close: (code, reason) => socket.close(code, reason),
-        isOpen: () => socket.readyState === socket.OPEN,
-        bufferedAmount: () => socket.bufferedAmount,
+export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Logger, options: BoardSocketOptions): void {
+  const perIp = new ConnectionsPerIp(options.quotas.maxConnectionsPerIp);
+  const budget = { pointsPerSecond: options.quotas.writePointsPerSecond, burstPoints: options.quotas.writeBurstPoints };
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+
+  app.get<{ Params: { board: string } }>(
+    '/ws/:board',
+    {
+      websocket: true,
+      preValidation: async (req, reply) => {
+        if (originAllowed(req, options.allowedOrigins)) return;
+        logger.info({ origin: req.headers.origin, board: req.params.board }, 'board socket from a foreign origin refused');
+        return reply.code(403).send({ error: 'this origin may not open board sockets' });
       },
-      rooms,
-      logger,
-    );
-    let alive = true;
-    socket.on('pong', () => (alive = true));
-    const heartbeat = setInterval(() => {
-      if (!alive) return socket.terminate();
-      alive = false;
-      socket.ping();
-    }, heartbeatMs);
-    heartbeat.unref();
-    socket.on('message', (data, isBinary) => connection.onMessage(isBinary ? null : data.toString()));
-    socket.on('close', () => {
-      clearInterval(heartbeat);
-      connection.onClose();
-    });
-    socket.on('error', (err) => logger.debug({ err, board: req.params.board }, 'socket error'));
-  });
+    },
+    (socket, req) => {
+      const ip = req.ip;
+      if (!perIp.acquire(ip)) {
+        socket.close(CLOSE.rateLimited, 'too many connections from your address');
+        return;
+      }
+      const connection = new Connection(
+        req.params.board,
+        {
+          send: (text) => socket.send(text),
+          close: (code, reason) => socket.close(code, reason),
+          isOpen: () => socket.readyState === socket.OPEN,
+          bufferedAmount: () => socket.bufferedAmount,
+          pause: () => socket.pause(),
+          resume: () => socket.resume(),
+        },
+        rooms,
+        logger,
+        budget,
+      );
+      let alive = true;
+      socket.on('pong', () => (alive = true));
+      const heartbeat = setInterval(() => {
+        if (!alive) return socket.terminate();
+        alive = false;
+        socket.ping();
+      }, heartbeatMs);
+      heartbeat.unref();
+      socket.on('message', (data, isBinary) => connection.onMessage(isBinary ? null : data.toString()));
+      socket.on('close', () => {
+        clearInterval(heartbeat);
+        perIp.release(ip);
+        connection.onClose();
+      });
+      socket.on('error', (err) => logger.debug({ err, board: req.params.board }, 'socket error'));
+    },
+  );
 }

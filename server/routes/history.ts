@@ -3,14 +3,23 @@
  *   GET  /api/boards/:board/sessions?gap=ms         drawing sessions
  *   GET  /api/boards/:board/replay?from=ms&to=ms    NDJSON: state, records, end
  *   POST /api/boards/:board/fork {"at": ms}         new board from a moment
+ *
+ * Each reads a whole board, so each is rate limited per address; a fork
+ * also writes one, so it pays in points (quotas/fork-budget.ts), may not
+ * exceed a board's size limit and stops when the disk runs low.
  */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { forkBoard } from '../history/fork.ts';
+import { recordWeight } from '../board/weight.ts';
+import { appendFork, planFork } from '../history/fork.ts';
 import { replayLines } from '../history/replay.ts';
 import { SessionSplitter } from '../history/sessions.ts';
 import type { BoardLog } from '../log/board-log.ts';
 import { ID_PATTERN } from '../protocol/messages.ts';
+import { ForkBudget } from '../quotas/fork-budget.ts';
+import type { Quotas } from '../quotas/quotas.ts';
+import { editKeyHash } from '../rooms/roles.ts';
 import { newBoardId } from './pages.ts';
 
 const boardParams = {
@@ -20,12 +29,25 @@ const boardParams = {
 } as const;
 const millis = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 } as const;
 
-export function historyRoutes(app: FastifyInstance, log: BoardLog, defaultGapMs: number): void {
+export type HistoryOptions = {
+  defaultGapMs: number;
+  quotas: Quotas;
+  storageProblem(): string | null;
+};
+
+export function historyRoutes(app: FastifyInstance, log: BoardLog, options: HistoryOptions): void {
+  const { quotas } = options;
+  const rateLimit = { max: quotas.apiRequestsPerMinute, timeWindow: 60_000 };
+  const forkBudget = new ForkBudget(quotas.forkPointsPerHour);
+
   app.get<{ Params: { board: string }; Querystring: { gap?: number } }>(
     '/api/boards/:board/sessions',
-    { schema: { params: boardParams, querystring: { type: 'object', properties: { gap: { ...millis, minimum: 1 } } } } },
+    {
+      config: { rateLimit },
+      schema: { params: boardParams, querystring: { type: 'object', properties: { gap: { ...millis, minimum: 1 } } } },
+    },
     async (req) => {
-      const gapMs = req.query.gap ?? defaultGapMs;
+      const gapMs = req.query.gap ?? options.defaultGapMs;
       const splitter = new SessionSplitter(gapMs);
       for await (const page of log.read(req.params.board, 0)) for (const rec of page) splitter.add(rec);
       return { board: req.params.board, gapMs, sessions: splitter.finish() };
@@ -34,7 +56,10 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, defaultGapMs:
 
   app.get<{ Params: { board: string }; Querystring: { from?: number; to?: number } }>(
     '/api/boards/:board/replay',
-    { schema: { params: boardParams, querystring: { type: 'object', properties: { from: millis, to: millis } } } },
+    {
+      config: { rateLimit },
+      schema: { params: boardParams, querystring: { type: 'object', properties: { from: millis, to: millis } } },
+    },
     async (req, reply) => {
       const { from = 0, to } = req.query;
       if (to !== undefined && to < from) return reply.code(400).send({ error: 'to must not be before from' });
@@ -46,15 +71,30 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, defaultGapMs:
   app.post<{ Params: { board: string }; Body: { at: number } }>(
     '/api/boards/:board/fork',
     {
+      config: { rateLimit: { max: quotas.forksPerMinute, timeWindow: 60_000 } },
       schema: {
         params: boardParams,
         body: { type: 'object', required: ['at'], additionalProperties: false, properties: { at: millis } },
       },
     },
     async (req, reply) => {
+      const storage = options.storageProblem();
+      if (storage) return reply.code(507).send({ error: storage });
       const board = newBoardId();
-      const records = await forkBoard(log, req.params.board, req.body.at, board);
-      return reply.code(201).send({ board, url: `/b/${board}`, records });
+      // The new board's edit key: handed to whoever forked, never stored (only its hash is).
+      const key = randomBytes(16).toString('base64url');
+      const records = await planFork(log, req.params.board, req.body.at, board, editKeyHash(key));
+      const points = records.reduce((sum, r) => sum + recordWeight(r.op), 0);
+      if (points > quotas.maxBoardPoints) {
+        return reply.code(413).send({ error: `the drawing weighs ${points} points, more than a board holds (${quotas.maxBoardPoints})` });
+      }
+      const waitMs = forkBudget.spend(req.ip, points);
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1_000);
+        return reply.code(429).header('retry-after', String(seconds)).send({ error: `too many forks from your address; try again in ${seconds} s` });
+      }
+      await appendFork(log, records);
+      return reply.code(201).send({ board, url: `/b/${board}`, editUrl: `/b/${board}#edit=${key}`, records: records.length });
     },
   );
 }

@@ -9,7 +9,7 @@ import { useBrowserAndServer } from '../support/browser.ts';
 const env = useBrowserAndServer();
 
 async function openBoard(board: string, nickname: string): Promise<Page> {
-  const page = await env.open(`/b/${board}`, nickname);
+  const page = await env.open(board.startsWith('/') ? board : `/b/${board}`, nickname);
   await page.waitForFunction(() => document.body.dataset.status === 'live');
   return page;
 }
@@ -42,7 +42,10 @@ const BOB_BOX = { x: 90, y: 440, w: 320, h: 40 };
 describe('drawing together in Chromium', () => {
   it('a stroke drawn on one page appears on the other; undo removes only your own; the eraser removes whole strokes', { timeout: 120_000 }, async () => {
     const ann = await openBoard('e2e-together', 'Ann');
-    const bob = await openBoard('e2e-together', 'Bob');
+    // The first page on a new board claims it; its address bar holds the edit link, to share as before.
+    await ann.waitForFunction(() => location.hash.startsWith('#edit='));
+    const editPath = new URL(ann.url()).pathname + new URL(ann.url()).hash;
+    const bob = await openBoard(editPath, 'Bob');
     expect(await inkIn(bob, ANN_BOX)).toBe(0);
 
     await drawLine(ann, [100, 210], [400, 210]);
@@ -67,7 +70,7 @@ describe('drawing together in Chromium', () => {
     for (const page of [ann, bob]) await expect.poll(() => inkIn(page, BOB_BOX)).toBeGreaterThan(300);
 
     // A late joiner (or a reload) sees the board as it is, at once.
-    const late = await openBoard('e2e-together', 'Cat');
+    const late = await openBoard(editPath, 'Cat');
     await expect.poll(() => inkIn(late, BOB_BOX), { timeout: 2_000 }).toBeGreaterThan(300);
     expect(await inkIn(late, ANN_BOX)).toBe(0);
     if (process.env.SCREENSHOT_PATH) await ann.screenshot({ path: process.env.SCREENSHOT_PATH });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readAll } from '../contract/board-log-contract.ts';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { converged, rawSocket, webClient, type TestClient } from '../support/board-client.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
@@ -75,7 +76,7 @@ describe('two clients on one board', () => {
     ann.send({ k: 'undo' });
     await converged([ann]);
     const late = await rawSocket(server.ws, 'late');
-    late.send({ t: 'hello', v: 1, user: 'cat', cid: 'cat1', name: 'Cat' });
+    late.send({ t: 'hello', v: PROTOCOL_VERSION, user: 'cat', cid: 'cat1', name: 'Cat' });
     const welcome = await late.next((m) => m.t === 'welcome');
     const synced = await late.next((m) => m.t === 'synced');
     expect(welcome.t === 'welcome' && welcome.state).toEqual(ann.snapshot());
@@ -136,7 +137,7 @@ describe('two clients on one board', () => {
     ann.stroke();
     await converged([ann]);
     const back = await rawSocket(server.ws, 'resume');
-    back.send({ t: 'hello', v: 1, user: 'ann2', cid: 'ann2', name: 'Ann', since: held });
+    back.send({ t: 'hello', v: PROTOCOL_VERSION, user: 'ann2', cid: 'ann2', name: 'Ann', since: held });
     const welcome = await back.next((m) => m.t === 'welcome');
     await back.next((m) => m.t === 'synced');
     expect(welcome).not.toHaveProperty('state');

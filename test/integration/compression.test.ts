@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { converged, webClient, type TestClient } from '../support/board-client.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
@@ -46,8 +47,8 @@ async function drawAndCount(server: RunningServer, board: string): Promise<{ ext
       });
     }
   });
-  drawer.send(JSON.stringify({ t: 'hello', v: 1, user: 'drawer-key', cid: 'drawer-page', name: 'Ann' }));
-  watcher.send(JSON.stringify({ t: 'hello', v: 1, user: 'watcher-key', cid: 'watcher-page', name: 'Bob' }));
+  drawer.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: 'drawer-key', cid: 'drawer-page', name: 'Ann' }));
+  watcher.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: 'watcher-key', cid: 'watcher-page', name: 'Bob' }));
   await allSynced;
   const tcp = (watcher as unknown as { _socket: Socket })._socket;
   const before = tcp.bytesRead;

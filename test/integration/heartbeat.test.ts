@@ -4,6 +4,7 @@
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { webClient } from '../support/board-client.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
@@ -20,7 +21,7 @@ describe('heartbeat', () => {
     // A client that never answers pings, as a vanished peer would not.
     const ghost = new WebSocket(`${server.ws}/ws/pings`, { autoPong: false });
     await new Promise((r) => ghost.once('open', r));
-    ghost.send(JSON.stringify({ t: 'hello', v: 1, user: 'ghost-key', cid: 'ghost-page', name: 'Ghost' }));
+    ghost.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: 'ghost-key', cid: 'ghost-page', name: 'Ghost' }));
     await expect.poll(() => ann.people.map((p) => p.name).sort()).toEqual(['Ann', 'Ghost']);
     const closed = new Promise<number>((r) => ghost.once('close', (code) => r(code)));
     expect(await closed).toBe(1006); // terminated, no closing handshake

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { expect } from 'vitest';
 import { toSnapshot } from '../../server/board/snapshot.ts';
 import { visibleStrokes } from '../../server/board/state.ts';
-import type { Op, ServerMessage } from '../../server/protocol/messages.ts';
+import { PROTOCOL_VERSION, type ClientOp, type ServerMessage } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { BoardClient } from '../../web/src/board-client.ts';
 
@@ -71,7 +71,7 @@ export type RawSocket = {
   closed: Promise<{ code: number; reason: string }>;
   send(data: unknown): void;
   hello(extra?: Record<string, unknown>): Promise<void>;
-  op(s: number, o: Op): void;
+  op(s: number, o: ClientOp): void;
   next(pred: (m: ServerMessage) => boolean, timeout?: number): Promise<ServerMessage>;
 };
 
@@ -97,7 +97,7 @@ export async function rawSocket(wsBase: string, board: string): Promise<RawSocke
     closed,
     send: (data) => socket.send(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data)),
     async hello(extra = {}) {
-      raw.send({ t: 'hello', v: 1, user: `raw${++counter}`, cid: `raw${counter}`, name: 'Raw', ...extra });
+      raw.send({ t: 'hello', v: PROTOCOL_VERSION, user: `raw${++counter}`, cid: `raw${counter}`, name: 'Raw', ...extra });
       await raw.next((m) => m.t === 'synced');
     },
     op: (s, o) => raw.send({ t: 'op', s, o }),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { freePort } from '../../scripts/kafka-local.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildApp, type AppDeps } from '../../server/app.ts';
 import type { BoardLog } from '../../server/log/board-log.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
@@ -29,7 +29,7 @@ export type RunningServer = { http: string; ws: string; log: BoardLog; close(): 
  * buildApp listening on 127.0.0.1, around the given log or else an embedded
  * log in a fresh directory. Closing the server closes its log.
  */
-export async function startServer(given?: BoardLog, options: { heartbeatMs?: number; compression?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(given?: BoardLog, options: Partial<Omit<AppDeps, 'log' | 'webRoot'>> = {}): Promise<RunningServer> {
   const dir = given ? null : await tempDir();
   const log = given ?? new EmbeddedLog(dir!.path);
   const app = await buildApp({ log, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), webRoot, ...options });

@@ -13,12 +13,15 @@ import { fromSnapshot } from '../../server/board/snapshot.ts';
 import { emptyBoard, type BoardState } from '../../server/board/state.ts';
 import {
   CLOSE,
+  ERROR,
   PROTOCOL_VERSION,
   type ClientMessage,
+  type ClientOp,
+  type ErrorCode,
   type LogRecord,
-  type Op,
   type OpMessage,
   type Participant,
+  type Role,
   type ServerMessage,
 } from '../../server/protocol/messages.ts';
 
@@ -32,6 +35,8 @@ export type BoardClientOptions = {
   user: string;
   cid: string;
   name: string;
+  /** The board's edit key as this browser holds it; without one the board opens view-only once claimed. */
+  key?: string;
 };
 
 export type BoardEvents = {
@@ -45,13 +50,19 @@ export type BoardEvents = {
   people(people: Participant[]): void;
   cursor(cid: string, x: number | null, y: number | null): void;
   /** The server refused one of our operations or messages. */
-  refused(reason: string, op: Op | undefined): void;
+  refused(reason: string, op: ClientOp | undefined, code: ErrorCode): void;
+  /** Whether this client may draw changed (welcome, or the board was claimed), or the board filled up. */
+  access(role: Role, full: boolean): void;
 };
 
 export class BoardClient {
   state: BoardState = emptyBoard();
   people: Participant[] = [];
   status: Status = 'connecting';
+  /** Whether the server lets this client draw here. */
+  role: Role = 'viewer';
+  /** The board reached its size limit and takes no more operations. */
+  full = false;
   private readonly outbox = new Map<number, OpMessage>();
   private seq = 0;
   /** Highest sequence number sent on the current connection. */
@@ -86,7 +97,7 @@ export class BoardClient {
   }
 
   /** Operations not yet acknowledged by the log, oldest first. */
-  pendingOps(): Op[] {
+  pendingOps(): ClientOp[] {
     return [...this.outbox.values()].map((m) => m.o);
   }
 
@@ -102,6 +113,7 @@ export class BoardClient {
     this.sentUpTo = 0;
     ws.onopen = () => {
       const hello: ClientMessage = { t: 'hello', v: PROTOCOL_VERSION, user: this.options.user, cid: this.options.cid, name: this.options.name };
+      if (this.options.key) hello.key = this.options.key;
       if (this.hasState) hello.since = this.state.pos;
       ws.send(JSON.stringify(hello));
     };
@@ -112,7 +124,7 @@ export class BoardClient {
   }
 
   /** Queues an operation for the log; returns its sequence number. */
-  send(op: Op): number {
+  send(op: ClientOp): number {
     const message: OpMessage = { t: 'op', s: ++this.seq, o: op };
     this.outbox.set(message.s, message);
     this.pump();
@@ -176,6 +188,7 @@ export class BoardClient {
           this.handlers.resync?.();
           this.handlers.change?.();
         }
+        this.setAccess(message.role, message.full === true, true);
         return;
       case 'rec':
         this.fold(message.r);
@@ -198,13 +211,29 @@ export class BoardClient {
       case 'cursor':
         this.handlers.cursor?.(message.cid, message.x, message.y);
         return;
+      case 'ack':
+        this.outbox.delete(message.s);
+        return;
+      case 'role':
+        this.setAccess(message.role, this.full);
+        return;
       case 'error': {
         const op = message.s === undefined ? undefined : this.outbox.get(message.s)?.o;
         if (message.s !== undefined) this.outbox.delete(message.s);
-        this.handlers.refused?.(message.reason, op);
+        if (message.code === ERROR.boardFull) this.setAccess(this.role, true);
+        this.handlers.refused?.(message.reason, op, message.code);
         return;
       }
     }
+  }
+
+  private setAccess(role: Role, full: boolean, always = false): void {
+    const changed = always || role !== this.role || full !== this.full;
+    this.role = role;
+    this.full = full;
+    // Nothing waiting can be saved any more; dropping it beats a stream of refusals.
+    if (role !== 'editor' || full) this.outbox.clear();
+    if (changed) this.handlers.access?.(role, full);
   }
 
   private fold(record: LogRecord): void {

@@ -79,6 +79,9 @@ export class Drawing {
         this.down(last, stroke.pr);
         return this.move(points.slice(points.indexOf(p)));
       }
+      const last = stroke.points[stroke.points.length - 1]!;
+      // A fast mouse reports the same pixel many times; it adds nothing but weight.
+      if (p.x === last.x && p.y === last.y && p.p === last.p) continue;
       stroke.points.push(p);
       stroke.n = stroke.points.length;
     }
@@ -103,6 +106,12 @@ export class Drawing {
     stroke.ended = true;
     this.host.client.send({ k: 'end', id: stroke.id });
     this.host.redraw();
+  }
+
+  /** The server refused a stroke: the rest of it is not sent. */
+  abandon(id: string): void {
+    if (this.current?.id === id) this.current = null;
+    this.local.delete(id);
   }
 
   /** Sends the stroke in progress so far, so an op sent next is ordered after it. */

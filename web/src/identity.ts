@@ -2,11 +2,11 @@
  * Who this browser is: a stable user id (owner of undo history) and a
  * nickname, both remembered in localStorage; and a fresh client id per page.
  */
-import { LIMITS } from '../../server/protocol/messages.ts';
+import { ID_PATTERN, LIMITS } from '../../server/protocol/messages.ts';
 
 function randomId(bytes = 9): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replace(/\+/g, '-').replace(/\//g, '_');
+  return btoa(String.fromCharCode(...raw)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function userId(): string {
@@ -20,6 +20,23 @@ export function userId(): string {
 
 export function pageClientId(): string {
   return randomId();
+}
+
+/**
+ * The edit key this browser holds for a board: the one an edit link
+ * (`#edit=<key>`) brought, remembered per board, or else a fresh one with
+ * which this browser claims the board if it is the first to open it.
+ */
+export function editKey(board: string): string {
+  const slot = `whiteboard.key.${board}`;
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get('edit');
+  if (fromLink && ID_PATTERN.test(fromLink)) localStorage.setItem(slot, fromLink);
+  let key = localStorage.getItem(slot);
+  if (!key || !ID_PATTERN.test(key)) {
+    key = randomId(18);
+    localStorage.setItem(slot, key);
+  }
+  return key;
 }
 
 export function savedNickname(): string | null {

@@ -2,12 +2,12 @@
  * The board page: wires the toolbar, the canvas and the connection.
  */
 import { isVisible } from '../../server/board/state.ts';
-import type { Participant } from '../../server/protocol/messages.ts';
+import { ERROR, type Participant, type Role } from '../../server/protocol/messages.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { BoardClient, type Status } from './board-client.ts';
 import { Cursors } from './cursors.ts';
 import { Drawing, type Tool } from './drawing.ts';
-import { cleanNickname, colorFor, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
+import { cleanNickname, colorFor, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
 import { Renderer, type Drawable } from './renderer.ts';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
@@ -25,11 +25,13 @@ function askNickname(): string {
   return name;
 }
 
+const key = editKey(board);
 const client = new BoardClient({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/${encodeURIComponent(board)}`,
   user: userId(),
   cid: pageClientId(),
   name: askNickname(),
+  key,
 });
 
 /** Confirmed strokes, with this page's own unacknowledged strokes drawn from local points. */
@@ -63,17 +65,20 @@ client.on('resync', () => {
   for (const id of drawing.erasing) if (!pendingErase.has(id) && !drawing.isErasingNow(id)) drawing.erasing.delete(id);
 });
 client.on('record', (record) => {
+  if (record.op.k === 'claim') showAccess(client.role, client.full);
   if (record.cid !== client.cid) return;
   const op = record.op;
   if (op.k === 'end') drawing.local.delete(op.id);
   if (op.k === 'erase') for (const id of op.ids) drawing.erasing.delete(id);
 });
-client.on('refused', (reason, op) => {
-  if (op && (op.k === 'begin' || op.k === 'ext' || op.k === 'end')) drawing.local.delete(op.id);
+client.on('refused', (reason, op, code) => {
+  if (op && (op.k === 'begin' || op.k === 'ext' || op.k === 'end')) drawing.abandon(op.id);
   if (op?.k === 'erase') for (const id of op.ids) drawing.erasing.delete(id);
-  toast(op ? `Not saved: ${reason}` : reason);
+  // Someone else got there first (erased it, cleared, claimed): nothing to report.
+  if (code !== ERROR.noEffect) toast(op ? `Not saved: ${reason}` : reason);
   redraw();
 });
+client.on('access', showAccess);
 client.on('status', showStatus);
 client.on('people', showPeople);
 client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
@@ -89,9 +94,11 @@ function pointOf(event: PointerEvent): Point {
   return point;
 }
 
+const canDraw = () => client.role === 'editor' && !client.full;
+
 let activePointer: number | null = null;
 canvas.addEventListener('pointerdown', (event) => {
-  if (activePointer !== null || event.button !== 0) return;
+  if (activePointer !== null || event.button !== 0 || !canDraw()) return;
   event.preventDefault(); // no text selection or native drag while drawing
   activePointer = event.pointerId;
   canvas.setPointerCapture(event.pointerId);
@@ -158,6 +165,7 @@ for (const button of document.querySelectorAll<HTMLElement>('[data-width]')) {
 }
 /** History ops go after whatever of the stroke in progress is drawn so far. */
 function command(k: 'undo' | 'redo' | 'clear'): void {
+  if (!canDraw()) return;
   drawing.flushCurrent();
   client.send({ k });
 }
@@ -172,8 +180,20 @@ $('#rename').addEventListener('click', () => {
 });
 $<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
 $('#share').addEventListener('click', () => {
-  void navigator.clipboard?.writeText(location.href).then(() => toast('Link copied'));
+  showShareLinks();
+  $<HTMLDialogElement>('#share-dialog').showModal();
 });
+$('#claim').addEventListener('click', () => {
+  client.send({ k: 'claim' });
+});
+for (const button of document.querySelectorAll<HTMLElement>('[data-copy]')) {
+  button.addEventListener('click', () => {
+    const input = $<HTMLInputElement>(`#${button.dataset.copy}`);
+    input.select();
+    // The clipboard API needs a secure context; on plain http the link stays selected to copy by hand.
+    void navigator.clipboard?.writeText(input.value).then(() => toast('Link copied'));
+  });
+}
 document.addEventListener('keydown', (event) => {
   // Physical keys, so the shortcuts work on every keyboard layout.
   const mod = event.ctrlKey || event.metaKey;
@@ -192,9 +212,18 @@ document.addEventListener('keydown', (event) => {
 function showStatus(status: Status, detail: string): void {
   const banner = $('#status');
   document.body.dataset.status = status;
-  banner.textContent =
-    status === 'live' ? '' : status === 'failed' ? `Cannot open this board: ${detail}` : status === 'reconnecting' ? 'Reconnecting… your drawing is kept and will be saved' : 'Connecting…';
-  banner.hidden = status === 'live';
+  if (status === 'live') claimIfNew();
+  const full = client.full && status === 'live';
+  banner.textContent = full
+    ? 'This board is full: it is read-only now. Start a new board to go on drawing.'
+    : status === 'live'
+      ? ''
+      : status === 'failed'
+        ? `Cannot open this board: ${detail}`
+        : status === 'reconnecting'
+          ? 'Reconnecting… your drawing is kept and will be saved'
+          : 'Connecting…';
+  banner.hidden = status === 'live' && !full;
 }
 
 function showPeople(people: Participant[]): void {
@@ -202,12 +231,55 @@ function showPeople(people: Participant[]): void {
   list.replaceChildren(
     ...people.map((person) => {
       const chip = document.createElement('li');
-      chip.textContent = person.cid === client.cid ? `${person.name} (you)` : person.name;
+      const you = person.cid === client.cid ? ' (you)' : '';
+      chip.textContent = person.role === 'viewer' ? `👁 ${person.name}${you}` : `${person.name}${you}`;
+      chip.title = person.role === 'viewer' ? 'watching (view-only link)' : 'drawing';
+      chip.classList.toggle('viewer', person.role === 'viewer');
       chip.style.setProperty('--who', colorFor(person.cid));
       return chip;
     }),
   );
   cursors.setPeople(people);
+}
+
+// ---------------------------------------------------------------------------
+// Edit and view-only links (server/rooms/roles.ts).
+
+const viewLink = () => `${location.origin}/b/${encodeURIComponent(board)}`;
+const editLink = () => `${viewLink()}#edit=${key}`;
+
+/** Editors of a claimed board keep the edit link in the address bar, so copying it shares drawing as before. */
+function showAccess(role: Role, full: boolean): void {
+  document.body.dataset.access = full ? 'full' : role;
+  showStatus(client.status, '');
+  const claimed = client.state.editKey !== null;
+  const wanted = role === 'editor' && claimed ? editLink() : viewLink();
+  if (location.href !== wanted) history.replaceState(null, '', wanted);
+  if (role !== 'editor') selectTool('pen');
+  showShareLinks();
+}
+
+function showShareLinks(): void {
+  const claimed = client.state.editKey !== null;
+  const editor = client.role === 'editor';
+  $('#share-open').hidden = claimed;
+  $('#share-edit').hidden = !claimed || !editor;
+  $('#share-view').hidden = !claimed;
+  $<HTMLInputElement>('#open-link').value = viewLink();
+  $<HTMLInputElement>('#edit-link').value = editLink();
+  $<HTMLInputElement>('#view-link').value = viewLink();
+}
+
+/**
+ * The first browser on a new board claims it: its key becomes the board's
+ * edit key. A board drawn on before edit links existed stays open until an
+ * editor claims it from the share dialog.
+ */
+let claimChecked = false;
+function claimIfNew(): void {
+  if (claimChecked || client.status !== 'live') return;
+  claimChecked = true;
+  if (client.role === 'editor' && client.state.editKey === null && client.state.pos === -1) client.send({ k: 'claim' });
 }
 
 let toastTimer = 0;

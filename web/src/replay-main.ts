@@ -192,7 +192,8 @@ $('#fork').addEventListener('click', async () => {
     body: JSON.stringify({ at }),
   });
   if (!response.ok) return showStatus('Could not create the new board');
-  location.href = ((await response.json()) as { url: string }).url;
+  // The edit link: whoever forks draws on the new board.
+  location.href = ((await response.json()) as { editUrl: string }).editUrl;
 });
 $<HTMLAnchorElement>('#back').href = `/b/${encodeURIComponent(board)}`;
 window.addEventListener('resize', () => {

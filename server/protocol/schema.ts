@@ -1,0 +1,78 @@
+/**
+ * What a client may send, as TypeBox schemas: the client messages' types
+ * (messages.ts derives them with `Static`) and their compiled validators
+ * come from this one definition, so the checks cannot drift from the types.
+ *
+ * Server only: the web app imports these types, never this file's values.
+ * Rules that JSON Schema cannot say (points decode within range, names are
+ * trimmed) are checked after the schema, in validate.ts.
+ */
+import Type, { type Static, type TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import { COLOR_PATTERN, ID_PATTERN, LIMITS } from './messages.ts';
+
+const Id = Type.String({ pattern: ID_PATTERN.source });
+/** Encoded points (see points.ts); the codec checks them once the stride is known. */
+const Points = Type.String({ minLength: 1, maxLength: LIMITS.maxFrameBytes });
+/** Trimmed and bounded in validate.ts; control characters would garble everyone's people list. */
+const Name = Type.String({ maxLength: 4 * LIMITS.maxNameLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+const Coord = Type.Number({ minimum: -LIMITS.maxCoord, maximum: LIMITS.maxCoord });
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+export const OP_SCHEMAS = {
+  begin: Type.Object({
+    k: Type.Literal('begin'),
+    id: Id,
+    color: Type.String({ pattern: COLOR_PATTERN.source }),
+    /** Pen width in CSS pixels. */
+    w: Type.Integer({ minimum: LIMITS.minWidth, maximum: LIMITS.maxWidth }),
+    /** 1 when points carry pressure (x, y, p) instead of (x, y). */
+    pr: Type.Optional(Type.Literal(1)),
+    p: Points,
+  }),
+  ext: Type.Object({ k: Type.Literal('ext'), id: Id, p: Points }),
+  end: Type.Object({ k: Type.Literal('end'), id: Id }),
+  erase: Type.Object({ k: Type.Literal('erase'), ids: Type.Array(Id, { minItems: 1, maxItems: LIMITS.maxEraseIds }) }),
+  undo: Type.Object({ k: Type.Literal('undo') }),
+  redo: Type.Object({ k: Type.Literal('redo') }),
+  clear: Type.Object({ k: Type.Literal('clear') }),
+  /** Makes the board's edit key (the sender's) the only one that may draw; see rooms/roles.ts. */
+  claim: Type.Object({ k: Type.Literal('claim') }),
+};
+
+export const MESSAGE_SCHEMAS = {
+  hello: Type.Object({
+    t: Type.Literal('hello'),
+    v: Type.Integer({ minimum: 1, maximum: 1_000 }),
+    /**
+     * Secret key of this browser (kept in localStorage). The server publishes
+     * only an id derived from it, so nobody can act as someone else (their
+     * undo history is keyed by it).
+     */
+    user: Id,
+    /** Secret key of this page, derived into the public client id the same way. */
+    cid: Id,
+    name: Name,
+    /** Last log position this client holds; absent on a first join. */
+    since: Type.Optional(Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER })),
+    /** The board's edit key as this browser knows it (from an edit link); absent for a view link. */
+    key: Type.Optional(Id),
+  }),
+  /** `o` is checked by its own schema, chosen by `o.k` (validate.ts). */
+  op: Type.Object({ t: Type.Literal('op'), s: Seq, o: Type.Unknown() }),
+  /** Cursor position in board coordinates; both null when the pointer left the board. */
+  cursor: Type.Object({ t: Type.Literal('cursor'), x: Type.Union([Coord, Type.Null()]), y: Type.Union([Coord, Type.Null()]) }),
+  name: Type.Object({ t: Type.Literal('name'), name: Name }),
+};
+
+export type ClientOp = { [K in keyof typeof OP_SCHEMAS]: Static<(typeof OP_SCHEMAS)[K]> }[keyof typeof OP_SCHEMAS];
+type Messages = { [K in keyof typeof MESSAGE_SCHEMAS]: Static<(typeof MESSAGE_SCHEMAS)[K]> };
+export type HelloMessage = Messages['hello'];
+export type RenameMessage = Messages['name'];
+
+function compileAll<T extends Record<string, TSchema>>(schemas: T): { [K in keyof T]: Validator<{}, T[K]> } {
+  return Object.fromEntries(Object.entries(schemas).map(([key, schema]) => [key, Compile(schema)])) as { [K in keyof T]: Validator<{}, T[K]> };
+}
+
+export const opValidators = compileAll(OP_SCHEMAS);
+export const messageValidators = compileAll(MESSAGE_SCHEMAS);

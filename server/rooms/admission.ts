@@ -1,0 +1,82 @@
+/**
+ * Which client operations may go to the log: only those the fold would
+ * apply where they will land. That is after every operation this room has
+ * already sent to the log and not yet heard back, so the room keeps a
+ * second state, `ahead`: the board with those operations folded in. A
+ * candidate is judged by folding it into `ahead` (fold.ts's `applyOp`, the
+ * same rule every reader of the log uses), so the edge and the fold cannot
+ * disagree.
+ *
+ * On one instance the log's order is the order of admission, and `ahead`
+ * ends exactly where the board does. Records this room did not admit
+ * (another instance's, a fork's) are folded into `ahead` too; when one of
+ * them lands before our operations and changes their outcome (two people
+ * erasing one stroke at once on different instances), or an append fails,
+ * `ahead` has drifted: it is rebuilt from the board as soon as nothing is in
+ * flight.
+ */
+import { applyLogged, applyOp, type OpRecord, type Verdict } from '../board/fold.ts';
+import { cloneBoard, type BoardState } from '../board/state.ts';
+import { recordWeight } from '../board/weight.ts';
+import type { LogRecord } from '../protocol/messages.ts';
+import type { NewRecord } from '../log/board-log.ts';
+
+/**
+ * Positions for operations folded ahead of the log, above any real one, so
+ * that the actions they create never collide with those of logged records.
+ */
+const AHEAD_POSITIONS = 2 ** 52;
+
+export class Admission {
+  private ahead: BoardState;
+  /** Admitted operations not yet back from the log, in the order they were appended. */
+  private readonly inFlight: { cid: string; seq: number }[] = [];
+  private drifted = false;
+  private nextPos = AHEAD_POSITIONS;
+
+  constructor(private readonly board: BoardState) {
+    this.ahead = cloneBoard(board);
+  }
+
+  /** The board as it will be once everything admitted is in the log. */
+  get state(): BoardState {
+    return this.ahead;
+  }
+
+  /** Judges a client's operation; if the fold applies it, it is admitted (and folded ahead). */
+  admit(record: NewRecord): Verdict {
+    this.rebuildIfIdle();
+    const candidate: OpRecord = { ...record, pos: this.nextPos++, ts: Date.now() };
+    const verdict = applyOp(this.ahead, candidate);
+    if (verdict) return verdict;
+    this.ahead.size += recordWeight(record.op);
+    this.inFlight.push({ cid: record.cid, seq: record.seq });
+    return null;
+  }
+
+  /** A record came back from the log and was folded into the board with `verdict`. */
+  logged(rec: LogRecord, verdict: Verdict): void {
+    const head = this.inFlight[0];
+    if (head && head.cid === rec.cid && head.seq === rec.seq) {
+      this.inFlight.shift();
+      if (verdict) this.drifted = true;
+    } else if ((applyLogged(this.ahead, rec) === null) !== (verdict === null)) {
+      this.drifted = true;
+    }
+    this.rebuildIfIdle();
+  }
+
+  /** An admitted operation did not reach the log. */
+  failed(record: NewRecord): void {
+    const i = this.inFlight.findIndex((f) => f.cid === record.cid && f.seq === record.seq);
+    if (i >= 0) this.inFlight.splice(i, 1);
+    this.drifted = true;
+    this.rebuildIfIdle();
+  }
+
+  private rebuildIfIdle(): void {
+    if (!this.drifted || this.inFlight.length > 0) return;
+    this.ahead = cloneBoard(this.board);
+    this.drifted = false;
+  }
+}

@@ -3,17 +3,17 @@
  * way out on a fatal error.
  */
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { configFromEnv } from './config.ts';
 import { exitOnFatalErrors } from './fatal.ts';
+import { createLogger } from './logger.ts';
 import type { BoardLog } from './log/board-log.ts';
 import { EmbeddedLog } from './log/embedded-log.ts';
 import { KafkaLog } from './log/kafka/kafka-log.ts';
 import { DiskGuard } from './quotas/disk-guard.ts';
 
 const config = configFromEnv();
-const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password'] });
+const logger = createLogger(config.logLevel);
 exitOnFatalErrors(logger);
 
 const log: BoardLog = config.kafka ? await KafkaLog.open(config.kafka, logger) : new EmbeddedLog(config.dataDir);

@@ -65,7 +65,9 @@ export class ServerProcess {
     return `ws://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
+  /** Starts the process and waits until it is ready (or, with `until: 'healthy'`, merely answering). */
+  async start(options: { until?: 'ready' | 'healthy' } = {}): Promise<void> {
+    const probe = options.until === 'healthy' ? 'healthz' : 'readyz';
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: repoRoot,
       env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info', ...this.env },
@@ -77,7 +79,7 @@ export class ServerProcess {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
-      const ready = await fetch(`${this.http}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${this.http}/${probe}`).then((r) => r.ok, () => false);
       if (ready) return;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyRecord, foldRecords } from '../../server/board/fold.ts';
+import { applyOp, applyRecord, foldRecords, REFUSALS } from '../../server/board/fold.ts';
 import { fromSnapshot, toSnapshot } from '../../server/board/snapshot.ts';
-import { visibleStrokes, type BoardState } from '../../server/board/state.ts';
+import { cloneBoard, emptyBoard, visibleStrokes, type BoardState } from '../../server/board/state.ts';
+import type { ClientOp, Op } from '../../server/protocol/messages.ts';
+import { validOp } from '../support/frames.ts';
 import { LIMITS } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { RecordMaker } from '../support/records.ts';
@@ -135,5 +138,76 @@ describe('board fold', () => {
     const direct = foldRecords([...head, ...tail]);
     const resumed = foldRecords(tail, fromSnapshot(JSON.parse(JSON.stringify(toSnapshot(foldRecords(head))))));
     expect(toSnapshot(resumed)).toEqual(toSnapshot(direct));
+  });
+});
+
+describe('the fold says why it ignores a record', () => {
+  it('names each refusal; a refused operation leaves the board as it was', () => {
+    const m = new RecordMaker();
+    const state = foldRecords([...m.stroke('ann', 'a1'), m.begin('ann', 'a2')]);
+    const p = encodePoints([{ x: 1, y: 1 }], false);
+    const cases: [string, Op, unknown][] = [
+      ['bob', { k: 'ext', id: 'a2', p }, REFUSALS.notYourStroke],
+      ['bob', { k: 'end', id: 'a2' }, REFUSALS.notYourStroke],
+      ['ann', { k: 'end', id: 'never' }, REFUSALS.notYourStroke],
+      ['ann', { k: 'ext', id: 'a1', p }, REFUSALS.strokeEnded],
+      ['ann', { k: 'end', id: 'a1' }, REFUSALS.strokeEnded],
+      ['bob', { k: 'begin', id: 'a1', color: '#000000', w: 2, p }, REFUSALS.strokeTaken],
+      ['ann', { k: 'ext', id: 'a2', p: 'AAA' }, REFUSALS.badPoints],
+      ['bob', { k: 'undo' }, REFUSALS.nothingToUndo],
+      ['bob', { k: 'redo' }, REFUSALS.nothingToRedo],
+      ['bob', { k: 'erase', ids: ['gone'] }, REFUSALS.nothingToErase],
+    ];
+    for (const [user, op, refusal] of cases) {
+      const before = toSnapshot(state);
+      const rec = m.rec(user, op);
+      expect(applyOp(state, rec)).toBe(refusal);
+      expect(toSnapshot(state)).toEqual(before);
+    }
+    expect(applyOp(state, m.rec('bob', { k: 'clear' }))).toBeNull();
+    expect(applyOp(state, m.rec('bob', { k: 'clear' }))).toBe(REFUSALS.nothingToClear);
+    expect(applyOp(state, { ...m.rec('ann', { k: 'undo' }), seq: 0 })).toBe(REFUSALS.duplicate);
+  });
+
+  it('the first claim sets the edit key; later claims are refused', () => {
+    const m = new RecordMaker();
+    const state = emptyBoard();
+    expect(applyRecord(state, m.rec('ann', { k: 'claim', key: 'hash-a' }))).toBeNull();
+    expect(applyRecord(state, m.rec('bob', { k: 'claim', key: 'hash-b' }))).toBe(REFUSALS.claimed);
+    expect(state.editKey).toBe('hash-a');
+  });
+
+  it('a logged record uses up its sequence number even when ignored, so a copy appended later never applies', () => {
+    const m = new RecordMaker();
+    const state = foldRecords([m.begin('ann', 'a1')]);
+    const ignored = m.rec('ann', { k: 'redo' });
+    expect(applyRecord(state, ignored)).toBe(REFUSALS.nothingToRedo);
+    applyRecord(state, m.rec('ann', { k: 'undo' }));
+    expect(applyRecord(state, { ...ignored, pos: 99 })).toBe(REFUSALS.duplicate);
+    expect(visible(state)).toEqual([]);
+  });
+
+  it('weighs every record: its points, at least 2', () => {
+    const m = new RecordMaker();
+    const state = foldRecords([m.begin('ann', 'a1', Array.from({ length: 10 }, (_, i) => ({ x: i, y: i }))), m.rec('ann', { k: 'undo' })]);
+    expect(state.size).toBe(12);
+  });
+
+  it('property: applyOp either applies an operation or leaves the board exactly as it was', () => {
+    const ids = ['s1', 's2', 's3'];
+    const users = fc.constantFrom('ann', 'bob');
+    const toLogged = (op: ClientOp): Op => (op.k === 'claim' ? { k: 'claim', key: 'k' } : op);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(users, validOp(ids)), { minLength: 1, maxLength: 60 }), (steps) => {
+        const m = new RecordMaker();
+        const state = emptyBoard();
+        for (const [user, op] of steps) {
+          const before = toSnapshot(cloneBoard(state));
+          const verdict = applyOp(state, m.rec(user, toLogged(op)));
+          if (verdict) expect(toSnapshot(state)).toEqual(before);
+        }
+      }),
+      { seed: 9_2029, numRuns: 300 },
+    );
   });
 });

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../../server/protocol/messages.ts';
-import { encodePoints } from '../../server/protocol/points.ts';
-import { isValidBoardId, parseClientMessage, validateExtension } from '../../server/protocol/validate.ts';
+import { COLOR_PATTERN, ID_PATTERN, LIMITS, type ClientMessage } from '../../server/protocol/messages.ts';
+import { decodePointValues, encodePoints } from '../../server/protocol/points.ts';
+import { isValidBoardId, nestingDepth, parseClientMessage, validateExtension } from '../../server/protocol/validate.ts';
+import { clientFrames, hostileFrame, REGRESSION_FRAMES, validMessage } from '../support/frames.ts';
 
 const p = encodePoints([{ x: 1, y: 1 }, { x: 2, y: 3 }], false);
 const parse = (v: unknown) => parseClientMessage(typeof v === 'string' ? v : JSON.stringify(v));
@@ -77,5 +79,86 @@ describe('protocol validation: bad input is refused with a reason', () => {
   it('board ids: URL-safe, 1-64 characters', () => {
     expect(isValidBoardId('abc-DEF_123')).toBe(true);
     for (const bad of ['', 'a/b', 'x'.repeat(65), 'sp ace', 'é']) expect(isValidBoardId(bad)).toBe(false);
+  });
+});
+
+/** What any accepted message must be, checked apart from the schemas that accepted it. */
+function expectWellFormed(m: ClientMessage): void {
+  switch (m.t) {
+    case 'hello':
+      expect([m.user, m.cid, ...(m.key ? [m.key] : [])].every((id) => ID_PATTERN.test(id))).toBe(true);
+      expect(m.name.trim()).toBe(m.name);
+      return;
+    case 'name':
+      expect(m.name.length).toBeGreaterThan(0);
+      expect(m.name.length).toBeLessThanOrEqual(LIMITS.maxNameLength);
+      expect(m.name).not.toMatch(/[\u0000-\u001f\u007f]/);
+      return;
+    case 'cursor':
+      if (m.x === null) expect(m.y).toBeNull();
+      else expect(Math.abs(m.x) <= LIMITS.maxCoord && Math.abs(m.y!) <= LIMITS.maxCoord).toBe(true);
+      return;
+    case 'op': {
+      expect(Number.isSafeInteger(m.s) && m.s >= 0).toBe(true);
+      const o = m.o;
+      expect(Object.keys(o).every((k) => ['k', 'id', 'color', 'w', 'pr', 'p', 'ids'].includes(k))).toBe(true);
+      if ('id' in o) expect(o.id).toMatch(ID_PATTERN);
+      if (o.k === 'begin') {
+        expect(o.color).toMatch(COLOR_PATTERN);
+        expect(() => decodePointValues(o.p, o.pr === 1, { maxPoints: LIMITS.maxPointsPerOp, maxCoord: LIMITS.maxCoord })).not.toThrow();
+      }
+      if (o.k === 'erase') expect(new Set(o.ids).size).toBe(o.ids.length);
+      return;
+    }
+  }
+}
+
+describe('protocol validation cannot throw', () => {
+  it.each(REGRESSION_FRAMES.map((frame) => [frame.slice(0, 60), frame]))('refuses %s with a reason', (_label, frame) => {
+    const result = parseClientMessage(frame);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);
+  });
+
+  it('measures nesting without parsing, ignoring brackets inside strings', () => {
+    expect(nestingDepth('{"a":[1,{"b":2}]}', 8)).toBe(3);
+    expect(nestingDepth('{"a":"[[[[[[[[[[[[["}', 8)).toBe(1);
+    expect(nestingDepth('{"a":"\\"}', 8)).toBe(1);
+    expect(nestingDepth('{"a":"\\\"[[[[[[[[[["}', 8)).toBe(1);
+    expect(nestingDepth('['.repeat(100_000), 8)).toBe(9);
+  });
+
+  it('property: any frame gets a value or a reason, never an exception; what it accepts is well formed', () => {
+    const anyFrame = fc.oneof(hostileFrame(['s1', 's2']), validMessage(['s1']).map((m) => JSON.stringify(m)), fc.string(), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(anyFrame, (frame) => {
+        const result = parseClientMessage(frame);
+        if (result.ok) expectWellFormed(result.value);
+        else expect(typeof result.reason).toBe('string');
+      }),
+      { seed: 9_2026, numRuns: 3_000 },
+    );
+  });
+
+  it('property: every valid message is accepted, unchanged but for trimmed names and de-duplicated erase ids', () => {
+    fc.assert(
+      fc.property(validMessage(['s1', 's2']), (message) => {
+        const result = parseClientMessage(JSON.stringify(message));
+        if (message.t === 'name' && !String(message.name).trim()) return expect(result.ok).toBe(false);
+        if (message.t === 'name' && /[\u0000-\u001f\u007f]/.test(String(message.name))) return expect(result.ok).toBe(false);
+        expect(result.ok).toBe(true);
+        if (result.ok && result.value.t === 'op') expect(result.value.o.k).toBe((message.o as { k: string }).k);
+      }),
+      { seed: 9_2027, numRuns: 2_000 },
+    );
+  });
+
+  it('property: streams of mixed frames parse one by one without throwing', () => {
+    fc.assert(
+      fc.property(clientFrames(['s1']), (frames) => {
+        for (const frame of frames) parseClientMessage(frame);
+      }),
+      { seed: 9_2028, numRuns: 300 },
+    );
   });
 });

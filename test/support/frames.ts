@@ -1,0 +1,95 @@
+/**
+ * fast-check arbitraries for what clients send: valid operations and
+ * messages, and hostile frames no honest client would send (wrong types
+ * in every field, objects with their own toString, deep nesting, prototype
+ * keys, absurd numbers, broken points). Shared by the validation property
+ * test and the fuzz test against a running server.
+ */
+import fc from 'fast-check';
+import type { ClientOp } from '../../server/protocol/messages.ts';
+import { encodePoints } from '../../server/protocol/points.ts';
+
+/** The shapes that once took the whole server down (issue 9), kept as fixed cases. */
+export const REGRESSION_FRAMES: readonly string[] = [
+  '{"t":{"toString":1}}',
+  '{"t":"op","s":1,"o":{"k":{"toString":1}}}',
+  `{"t":${'['.repeat(5_000)}${']'.repeat(5_000)}}`,
+  '['.repeat(5_000) + ']'.repeat(5_000),
+  '{"t":"op","s":1,"o":{"k":"erase","ids":[{"toString":1}]}}',
+  '{"t":"hello","v":2,"user":{"toString":1},"cid":"c","name":"n"}',
+  '{"t":"name","name":{"toString":1}}',
+  '{"t":"cursor","x":{"valueOf":1},"y":0}',
+  '{"t":"op","s":{"toString":1},"o":{"k":"undo"}}',
+  '{"t":"__proto__","__proto__":{"t":"op"}}',
+  '{"t":"op","s":1,"o":{"k":"constructor"}}',
+  '{"t":"op","s":1e400,"o":{"k":"undo"}}',
+  '{"t":"op","s":1,"o":{"k":"begin","id":"a","color":"#000000","w":2,"p":"\\ud800"}}',
+];
+
+const strokeId = (ids: readonly string[]) => (ids.length > 0 ? fc.oneof(fc.constantFrom(...ids), fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/)) : fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/));
+
+const encodedPoints = (pressure: boolean) =>
+  fc
+    .array(fc.record({ x: fc.integer({ min: -2_000, max: 2_000 }), y: fc.integer({ min: -2_000, max: 2_000 }), p: fc.double({ min: 0, max: 1, noNaN: true }) }), { minLength: 1, maxLength: 6 })
+    .map((points) => encodePoints(points, pressure));
+
+/** Any valid operation, on stroke ids drawn mostly from `ids` (so they collide with real strokes). */
+export function validOp(ids: readonly string[] = []): fc.Arbitrary<ClientOp> {
+  const id = strokeId(ids);
+  return fc.oneof(
+    fc.boolean().chain((pr) =>
+      fc.record({ id, color: fc.constantFrom('#000000', '#e03131', '#1971c2'), w: fc.integer({ min: 1, max: 64 }), p: encodedPoints(pr) }).map(
+        (b): ClientOp => ({ k: 'begin', ...b, ...(pr ? { pr: 1 as const } : {}) }),
+      ),
+    ),
+    fc.record({ id, p: encodedPoints(false) }).map((e): ClientOp => ({ k: 'ext', ...e })),
+    id.map((i): ClientOp => ({ k: 'end', id: i })),
+    fc.uniqueArray(id, { minLength: 1, maxLength: 4 }).map((list): ClientOp => ({ k: 'erase', ids: list })),
+    fc.constantFrom<ClientOp>({ k: 'undo' }, { k: 'redo' }, { k: 'clear' }, { k: 'claim' }),
+  );
+}
+
+/** Valid messages after hello: operations with any sequence number, cursors, renames. */
+export function validMessage(ids: readonly string[] = []): fc.Arbitrary<Record<string, unknown>> {
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.record({ t: fc.constant('op'), s: fc.integer({ min: 0, max: 60 }), o: validOp(ids) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('cursor'), x: fc.integer({ min: -5_000, max: 5_000 }), y: fc.integer({ min: -5_000, max: 5_000 }) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('name'), name: fc.string({ minLength: 1, maxLength: 20 }) }) },
+  );
+}
+
+/** A value no field expects. */
+const weird: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constantFrom<unknown>({ toString: 1 }, { valueOf: 1 }, [[[[[]]]]], '__proto__', 'constructor', -0, 1e308, -1e308, 2 ** 53 + 1, '', '\u0000', '#ZZZZZZ'),
+);
+
+/** A valid message with one field replaced, removed or added. */
+function mutated(ids: readonly string[]): fc.Arbitrary<string> {
+  return fc.tuple(validMessage(ids), fc.nat(), weird, fc.constantFrom('replace', 'remove', 'add', 'replace-op-field')).map(([message, pick, value, how]) => {
+    const copy = structuredClone(message) as Record<string, unknown>;
+    const target = how === 'replace-op-field' && typeof copy.o === 'object' && copy.o !== null ? (copy.o as Record<string, unknown>) : copy;
+    const keys = Object.keys(target);
+    const key = keys[pick % keys.length]!;
+    if (how === 'remove') delete target[key];
+    else if (how === 'add') target[`extra${pick % 3}`] = value;
+    else target[key] = value;
+    return JSON.stringify(copy);
+  });
+}
+
+/** Frames no honest client sends: every one must be answered, none may harm anyone. */
+export function hostileFrame(ids: readonly string[] = []): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 4, arbitrary: mutated(ids) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
+    { weight: 1, arbitrary: fc.constantFrom(...REGRESSION_FRAMES) },
+    { weight: 1, arbitrary: fc.integer({ min: 9, max: 20_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`) },
+  );
+}
+
+/** A client's stream: valid messages and hostile frames mixed. */
+export function clientFrames(ids: readonly string[] = [], maxLength = 40): fc.Arbitrary<string[]> {
+  return fc.array(fc.oneof(validMessage(ids).map((m) => JSON.stringify(m)), hostileFrame(ids)), { minLength: 1, maxLength });
+}

@@ -153,7 +153,9 @@ export class LocalKafka {
     if (this.running) return;
     const properties = this.configure();
     if (!existsSync(join(this.dataDir, 'data', 'meta.properties'))) {
-      const clusterId = randomBytes(16).toString('base64url');
+      // As Kafka's own Uuid.randomUuid: an id starting with '-' would be read as a flag.
+      let clusterId = randomBytes(16).toString('base64url');
+      while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
       const format = spawnSync('java', this.java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties, '--ignore-formatted']), {
         encoding: 'utf8',
       });

@@ -89,7 +89,19 @@ export function hostileFrame(ids: readonly string[] = []): fc.Arbitrary<string> 
   );
 }
 
-/** A client's stream: valid messages and hostile frames mixed. */
+/**
+ * A client's stream: valid messages and hostile frames mixed. Most
+ * operations carry increasing sequence numbers, as a client's do; the rest
+ * keep a random one (repeated, going backwards).
+ */
 export function clientFrames(ids: readonly string[] = [], maxLength = 40): fc.Arbitrary<string[]> {
-  return fc.array(fc.oneof(validMessage(ids).map((m) => JSON.stringify(m)), hostileFrame(ids)), { minLength: 1, maxLength });
+  const item = fc.oneof({ weight: 3, arbitrary: validMessage(ids) }, { weight: 1, arbitrary: hostileFrame(ids) });
+  return fc.array(item, { minLength: Math.min(20, maxLength), maxLength, size: 'max' }).map((items) => {
+    let seq = 0;
+    return items.map((item) => {
+      if (typeof item === 'string') return item;
+      if (item.t === 'op' && (item.s as number) < 50) return JSON.stringify({ ...item, s: ++seq });
+      return JSON.stringify(item);
+    });
+  });
 }

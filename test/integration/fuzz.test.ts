@@ -1,0 +1,124 @@
+/**
+ * Seeded fuzzing against a running server: while honest clients draw,
+ * hostile clients (one holding the edit key, one with a view-only link)
+ * send streams of valid messages and hostile frames, fast-check's and the
+ * fixed shapes that once took the server down. Whatever they send, the
+ * server stays up, the honest clients converge with their work intact, and
+ * every record in the log is one the fold applies.
+ */
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyRecord } from '../../server/board/fold.ts';
+import { emptyBoard } from '../../server/board/state.ts';
+import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
+import { encodePoints } from '../../server/protocol/points.ts';
+import { readAll } from '../contract/board-log-contract.ts';
+import { publicId } from '../../server/rooms/connection.ts';
+import { converged, rawSocket, webClient, type RawSocket, type TestClient } from '../support/board-client.ts';
+import { clientFrames, REGRESSION_FRAMES } from '../support/frames.ts';
+import { startServer, type RunningServer } from '../support/server.ts';
+
+let server: RunningServer;
+beforeAll(async () => {
+  // Quotas as shipped, but for the number of sockets from this one test address.
+  server = await startServer(undefined, { quotas: { maxConnectionsPerIp: 1_000 } });
+});
+afterAll(() => server.close());
+
+const points = (seed: number, n: number) => encodePoints(Array.from({ length: n }, (_, i) => ({ x: seed * 10 + i, y: i * 3 })), false);
+
+/** A hostile client that reconnects whenever the server closes it, until its frames are sent. */
+async function hostile(board: string, key: string | undefined, frames: string[]): Promise<string[]> {
+  const users: string[] = [];
+  let socket: RawSocket | null = null;
+  const connect = async () => {
+    socket = await rawSocket(server.ws, board);
+    const user = randomBytes(6).toString('hex');
+    // A few frames before hello, then hello (with or without the edit key).
+    for (const frame of frames.splice(0, 2)) socket.send(frame);
+    socket.send({ t: 'hello', v: PROTOCOL_VERSION, user, cid: user, name: 'Fuzz', ...(key ? { key } : {}) });
+    await socket.next((m) => m.t === 'synced' || m.t === 'error').catch(() => undefined);
+    users.push(user);
+  };
+  await connect();
+  while (frames.length > 0) {
+    if (socket!.socket.readyState !== socket!.socket.OPEN) await connect();
+    socket!.send(frames.shift()!);
+    if (frames.length % 8 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  socket!.socket.close();
+  return users;
+}
+
+/** Honest drawing: strokes in several pieces, an undo and a redo, an erase of one's own stroke. */
+async function draw(client: TestClient, ids: string[]): Promise<void> {
+  for (const [i, id] of ids.entries()) {
+    client.send({ k: 'ext', id, p: points(i, 3) });
+    client.send({ k: 'end', id });
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const extra = `${ids[0]}-more`;
+  client.send({ k: 'begin', id: extra, color: '#1971c2', w: 3, p: points(9, 2) });
+  client.send({ k: 'end', id: extra });
+  client.send({ k: 'undo' });
+  client.send({ k: 'redo' });
+  client.send({ k: 'erase', ids: [extra] });
+}
+
+describe('fuzzing a running server', () => {
+  it('hostile and valid frames mixed: the server stays up, honest clients converge, the log holds only what the fold applies', { timeout: 120_000 }, async () => {
+    let run = 0;
+    const scenario = fc.record({ insider: clientFrames(['h0', 'h1', 'h2', 'h3', 'f1'], 150), outsider: clientFrames(['h0', 'h2', 'f2'], 60) });
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ insider, outsider }) => {
+        const board = `fuzz-${++run}`;
+        const key = `fuzz-key-${run}`;
+        const ann = webClient(server.ws, board, `ann${run}`, 'Ann', key);
+        const bob = webClient(server.ws, board, `bob${run}`, 'Bob', key);
+        try {
+          await ann.live();
+          ann.send({ k: 'claim' });
+          await bob.live();
+          // Honest strokes begin before the fuzzing does, so their ids are theirs.
+          const annIds = ['h0', 'h1'];
+          const bobIds = ['h2', 'h3'];
+          for (const [client, ids] of [[ann, annIds], [bob, bobIds]] as const) {
+            for (const [i, id] of ids.entries()) client.send({ k: 'begin', id, color: '#000000', w: 2, p: points(i, 2) });
+          }
+          await converged([ann, bob]);
+
+          const [insiders, outsiders] = await Promise.all([
+            hostile(board, key, [...insider]),
+            hostile(board, undefined, [...outsider, ...REGRESSION_FRAMES.slice(0, 3)]),
+            draw(ann, annIds),
+            draw(bob, bobIds),
+          ]);
+          await converged([ann, bob], 20_000);
+
+          expect((await fetch(`${server.http}/healthz`)).status).toBe(200);
+          // The honest strokes are whole: nobody else could extend or end them.
+          for (const id of [...annIds, ...bobIds]) expect(ann.state.strokes.get(id)).toMatchObject({ n: 5, ended: true });
+          // A late joiner sees the same board.
+          const late = webClient(server.ws, board, `late${run}`, 'Late', key);
+          await late.live();
+          await converged([ann, bob, late]);
+          late.close();
+
+          const records = await readAll(server.log, board);
+          const state = emptyBoard();
+          for (const rec of records) expect({ pos: rec.pos, verdict: applyRecord(state, rec) }).toEqual({ pos: rec.pos, verdict: null });
+          // Nothing from the view-only link reached the log; the insider's meaningful operations did.
+          const outsiderCids = new Set(outsiders.map(publicId));
+          expect(records.filter((r) => outsiderCids.has(r.cid))).toEqual([]);
+          expect(insiders.length).toBeGreaterThan(0);
+        } finally {
+          ann.close();
+          bob.close();
+        }
+      }),
+      { seed: 20_261_122, numRuns: 12, endOnFailure: true },
+    );
+  });
+});

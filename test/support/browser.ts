@@ -39,15 +39,21 @@ export function useBrowserAndServer(viewport = { width: 900, height: 700 }) {
     await session.browser?.close();
     await session.server?.close();
   });
+  /** Content-Security-Policy violations seen on any page opened here (the pages must pass the server's CSP). */
+  const cspViolations: string[] = [];
   return {
     get server() {
       return session.server;
     },
+    cspViolations,
     /** Opens `path` as a new user whose nickname is already known. */
     async open(path: string, nickname: string): Promise<Page> {
       const context = await session.browser.newContext({ viewport });
       await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
       const page = await context.newPage();
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);
+      });
       await page.goto(`${session.server.http}${path}`);
       return page;
     },

@@ -1,5 +1,5 @@
-# The whiteboard server, from the official Node image.
-FROM node:20-bookworm-slim
+# The whiteboard server, on the official image of Node 24 (LTS).
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -56,6 +56,8 @@ export class ServerProcess {
     readonly dataDir: string,
     /** Extra environment, e.g. KAFKA_BROKERS to run on Kafka. */
     readonly env: Record<string, string> = {},
+    /** Extra Node options, e.g. a module to preload. */
+    readonly nodeArgs: string[] = [],
   ) {}
 
   get http(): string {
@@ -68,7 +70,7 @@ export class ServerProcess {
   /** Starts the process and waits until it is ready (or, with `until: 'healthy'`, merely answering). */
   async start(options: { until?: 'ready' | 'healthy' } = {}): Promise<void> {
     const probe = options.until === 'healthy' ? 'healthz' : 'readyz';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...this.nodeArgs, 'server/main.ts'], {
       cwd: repoRoot,
       env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,6 +86,19 @@ export class ServerProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`server did not become ready:\n${this.output}`);
+  }
+
+  /** Resolves with the exit code (or signal name) once the process exits, or 'still running' after `timeoutMs`. */
+  async exit(timeoutMs: number): Promise<number | string> {
+    const child = this.child;
+    if (!child) return 'not running';
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode!;
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? 'unknown')));
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running'), timeoutMs)))]);
+    clearTimeout(timer);
+    if (result !== 'still running') this.child = null;
+    return result;
   }
 
   /** Sends a signal and resolves with the exit code (or signal name). */

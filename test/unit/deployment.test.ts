@@ -8,9 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KAFKA_VERSION } from '../../scripts/kafka-local.ts';
 import { configFromEnv } from '../../server/config.ts';
+import { DEFAULT_QUOTAS } from '../../server/quotas/quotas.ts';
 import { kafkaSettingsFromEnv } from '../../server/log/kafka/settings.ts';
 
 type Service = {
+  restart?: string;
   image?: string;
   build?: string;
   environment: Record<string, string | number>;
@@ -60,6 +62,61 @@ describe('docker-compose.yml', () => {
     expect(app.ports).toContain(`${config.port}:${config.port}`);
     expect(app.depends_on?.kafka?.condition).toBe('service_healthy');
     expect(existsSync(new URL(`../../${app.build}/Dockerfile`, import.meta.url))).toBe(true);
+  });
+
+  it('restarts the app when it exits, as it does on a fatal error', () => {
+    expect(compose.services.app).toMatchObject({ restart: 'unless-stopped' });
+  });
+});
+
+describe('the Node runtime', () => {
+  const engines = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }).engines.node;
+  /** `engines` as it is written: `^20.19.0 || >=22.12.0`, the releases that load ES modules through require(). */
+  const satisfies = (version: string) => {
+    const [major, minor] = version.replace(/^v/, '').split('.').map(Number) as [number, number];
+    return (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
+  };
+
+  it('engines names the releases the dependencies need, and this Node is one', () => {
+    expect(engines).toBe('^20.19.0 || >=22.12.0');
+    expect(satisfies(process.version)).toBe(true);
+    expect(satisfies('20.18.3')).toBe(false); // require() of ES modules (content-disposition@3, via @fastify/static) is missing
+    expect(satisfies('22.11.0')).toBe(false);
+  });
+
+  it('the Dockerfile runs a supported LTS that engines allows', () => {
+    const from = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^FROM node:(\d+)-/m)!;
+    const major = Number(from[1]);
+    expect(major % 2).toBe(0); // even majors are the LTS lines
+    expect(major).toBeGreaterThanOrEqual(24); // 20 is out of support since 2026-04-30, 22 ends 2027-04-30
+    expect(satisfies(`${major}.0.0`)).toBe(true);
+  });
+});
+
+describe('quota settings from the environment', () => {
+  it('have defaults and read every variable, naming a bad one', () => {
+    expect(configFromEnv({}).quotas).toEqual(DEFAULT_QUOTAS);
+    const quotas = configFromEnv({
+      WRITE_POINTS_PER_SECOND: '100',
+      WRITE_BURST_POINTS: '2000',
+      MAX_CONNECTIONS_PER_IP: '7',
+      MAX_BOARD_POINTS: '9',
+      MIN_FREE_DISK_MB: '0',
+      API_REQUESTS_PER_MINUTE: '5',
+      FORKS_PER_MINUTE: '2',
+      FORK_POINTS_PER_HOUR: '50',
+    }).quotas;
+    expect(quotas).toEqual({ writePointsPerSecond: 100, writeBurstPoints: 2000, maxConnectionsPerIp: 7, maxBoardPoints: 9, minFreeDiskBytes: 0, apiRequestsPerMinute: 5, forksPerMinute: 2, forkPointsPerHour: 50 });
+    expect(() => configFromEnv({ MAX_BOARD_POINTS: 'lots' })).toThrow(/MAX_BOARD_POINTS/);
+    expect(() => configFromEnv({ WRITE_BURST_POINTS: '10' })).toThrow(/WRITE_BURST_POINTS must be at least 1000/);
+  });
+
+  it('allowed origins and trusted proxies', () => {
+    expect(configFromEnv({ ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080' }).allowedOrigins).toEqual(['https://a.example', 'http://b.example:8080']);
+    expect(() => configFromEnv({ ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(/ALLOWED_ORIGINS/);
+    expect(configFromEnv({}).trustProxy).toBe(false);
+    expect(configFromEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(configFromEnv({ TRUST_PROXY: '10.0.0.1, 10.0.0.2' }).trustProxy).toEqual(['10.0.0.1', '10.0.0.2']);
   });
 });
 

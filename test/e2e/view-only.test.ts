@@ -56,7 +56,7 @@ describe('view-only links in Chromium', () => {
     expect(await viewer.isVisible('#undo')).toBe(false);
     expect(await viewer.isVisible('#view-only')).toBe(true);
     expect(viewer.url()).toBe(viewLink); // no edit key appears for a viewer
-    await expect.poll(() => editor.locator('#people li').allTextContents()).toEqual(expect.arrayContaining(['Teacher (you)', '👁 Student']));
+    await expect.poll(() => editor.locator('#people li').allTextContents()).toEqual(expect.arrayContaining(['Teacher (you)', 'Student · watching']));
 
     // The teacher draws: the student sees it live.
     await drag(editor, [100, 110], [400, 110]);

@@ -1,8 +1,9 @@
 /**
  * A fatal error (an uncaught exception, an unhandled rejection) in the real
- * server under write load: it is logged and the process exits at once with
- * a non-zero status, so a supervisor restarts it. It never hangs (LMDB's
- * write thread is busy the whole time), and nothing acknowledged is lost.
+ * server under write load, raised as an append completes (the moment that
+ * made Node's own exit hang, waiting on LMDB's write thread): it is logged
+ * and the process ends at once, killed by itself, so a supervisor restarts
+ * it; nothing acknowledged is lost.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,19 +23,19 @@ afterAll(() => dir.remove());
 function drawNonStop(clients: TestClient[]): () => void {
   const timer = setInterval(() => {
     for (const client of clients) if (client.status === 'live' && client.unacknowledged < 50) client.stroke();
-  }, 5);
+  }, 2);
   return () => clearInterval(timer);
 }
 
 describe('a fatal error', () => {
   it.each(['exception', 'rejection', 'exception', 'rejection', 'exception'].map((kind) => [kind === 'exception' ? 'an uncaught exception' : 'an unhandled rejection', kind]))(
-    '%s under write load is logged and the process exits promptly, non-zero; a restart loses nothing',
+    '%s under write load is logged and the process ends at once; a restart loses nothing',
     { timeout: 60_000 },
     async (_label, kind) => {
       const server = new ServerProcess(port, dir.path, { INJECT_FATAL: kind }, ['--import', inject]);
       await server.start();
       const board = `fatal-${kind}-${Date.now()}`;
-      const clients = [0, 1, 2, 3].map((i) => webClient(server.ws, board, `writer${i}`));
+      const clients = Array.from({ length: 12 }, (_, i) => webClient(server.ws, board, `writer${i}`));
       try {
         await Promise.all(clients.map((c) => c.live()));
         const stop = drawNonStop(clients);
@@ -44,8 +45,7 @@ describe('a fatal error', () => {
         const status = await server.exit(10_000);
         const took = Date.now() - struck;
         stop();
-        expect(status).not.toBe('still running');
-        expect(status).not.toBe(0);
+        expect(status).toBe('SIGKILL');
         expect(took).toBeLessThan(3_000);
         expect(server.output).toMatch(new RegExp(`fatal: (uncaught exception|unhandled rejection); exiting`));
         expect(server.output).toMatch(/injected/);
@@ -59,7 +59,8 @@ describe('a fatal error', () => {
         for (const stroke of strokes.values()) expect(stroke).toMatchObject({ n: 4, ended: true });
       } finally {
         for (const c of clients) c.close();
-        await server.stop('SIGTERM');
+        // SIGKILL: a process that hung would ignore SIGTERM.
+        await server.stop('SIGKILL');
       }
     },
   );

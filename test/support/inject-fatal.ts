@@ -1,14 +1,29 @@
 /**
  * Preloaded into a server process by the fatal-error test (`--import`): on
- * SIGUSR2 it raises the fatal error named by INJECT_FATAL, from outside any
- * handler, as a bug would.
+ * SIGUSR2, the next append to the embedded log is followed by the fatal
+ * error INJECT_FATAL names, raised as the append completes. That is the
+ * worst moment: LMDB's write thread waits for the main thread to run the
+ * transaction's callbacks, and Node's own exit joins that thread.
  */
-process.on('SIGUSR2', () => {
-  if (process.env.INJECT_FATAL === 'rejection') {
-    void Promise.reject(new Error('injected unhandled rejection'));
-  } else {
-    setImmediate(() => {
-      throw new Error('injected uncaught exception');
-    });
+import { EmbeddedLog } from '../../server/log/embedded-log.ts';
+
+let armed = false;
+process.on('SIGUSR2', () => (armed = true));
+
+const append = EmbeddedLog.prototype.append;
+EmbeddedLog.prototype.append = function (this: EmbeddedLog, record) {
+  const appended = append.call(this, record);
+  if (armed) {
+    armed = false;
+    if (process.env.INJECT_FATAL === 'rejection') {
+      void appended.then(() => Promise.reject(new Error('injected unhandled rejection')));
+    } else {
+      void appended.then(() =>
+        process.nextTick(() => {
+          throw new Error('injected uncaught exception');
+        }),
+      );
+    }
   }
-});
+  return appended;
+};

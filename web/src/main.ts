@@ -232,7 +232,7 @@ function showPeople(people: Participant[]): void {
     ...people.map((person) => {
       const chip = document.createElement('li');
       const you = person.cid === client.cid ? ' (you)' : '';
-      chip.textContent = person.role === 'viewer' ? `👁 ${person.name}${you}` : `${person.name}${you}`;
+      chip.textContent = `${person.name}${you}${person.role === 'viewer' ? ' · watching' : ''}`;
       chip.title = person.role === 'viewer' ? 'watching (view-only link)' : 'drawing';
       chip.classList.toggle('viewer', person.role === 'viewer');
       chip.style.setProperty('--who', colorFor(person.cid));

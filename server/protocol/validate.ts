@@ -12,7 +12,17 @@ import { messageValidators, opValidators } from './schema.ts';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string; s?: number };
 
 type Obj = Record<string, unknown>;
-type Checker = { Check(value: unknown): boolean; Errors(value: unknown): { instancePath: string; message: string }[]; Clean(value: unknown): unknown };
+type Checker = { Check(value: unknown): boolean; Errors(value: unknown): { instancePath: string; message: string }[]; Type(): { properties: Obj } };
+
+/** The fields each schema declares: a checked value is copied with these only (TypeBox's Clean is ~100x slower). */
+const fields = new Map<Checker, string[]>();
+function known(validator: Checker, value: Obj): Obj {
+  let keys = fields.get(validator);
+  if (!keys) fields.set(validator, (keys = Object.keys(validator.Type().properties)));
+  const out: Obj = {};
+  for (const key of keys) if (Object.hasOwn(value, key)) out[key] = value[key];
+  return out;
+}
 
 const MESSAGE_TYPES = Object.keys(messageValidators).join(', ');
 const OP_KINDS = Object.keys(opValidators).join(', ');
@@ -45,9 +55,9 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Checks `value` against a compiled schema; on success strips unknown fields. */
+/** Checks `value` against a compiled schema; on success drops unknown fields. */
 function check<T>(validator: Checker, value: unknown, path: string): Parsed<T> {
-  if (validator.Check(value)) return { ok: true, value: validator.Clean(value) as T };
+  if (validator.Check(value)) return { ok: true, value: known(validator, value as Obj) as T };
   const [first] = validator.Errors(value);
   const where = `${path}${first?.instancePath ?? ''}`.replace(/^\//, '').replaceAll('/', '.') || 'message';
   return { ok: false, reason: `${where} ${first?.message ?? 'is invalid'}` };

@@ -196,14 +196,8 @@ export class Room {
     if (admission.state.size + recordWeight(op) > this.options.maxBoardPoints) {
       return { code: ERROR.boardFull, reason: 'this board is full: it is read-only now; start a new board to go on drawing' };
     }
-    const record: NewRecord = {
-      board: this.board,
-      user: session.user,
-      cid: session.cid,
-      seq,
-      ...(op.k === 'begin' ? { name: session.name } : {}),
-      op,
-    };
+    const record: NewRecord = { board: this.board, user: session.user, cid: session.cid, seq, op };
+    if (op.k === 'begin') record.name = session.name;
     const verdict = admission.admit(record);
     if (verdict?.duplicate) {
       // In the log already: acknowledged now. Still on its way: its echo will be.

@@ -11,8 +11,10 @@ import { PROTOCOL_VERSION, type ClientOp, type ServerMessage } from '../../serve
 import { encodePoints } from '../../server/protocol/points.ts';
 import { BoardClient } from '../../web/src/board-client.ts';
 
-// The browser client uses the global WebSocket; Node 20 has none.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+// The browser client uses the global WebSocket. Node 20 has none and Node 22+
+// has undici's; the tests use the `ws` package on every Node, as some reach
+// into its socket (to stop a client reading, say).
+(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
 
 let counter = 0;
 

@@ -64,4 +64,27 @@ describe('a fatal error', () => {
       }
     },
   );
+
+  it('as PID 1 of its own namespace (a container without an init), the process still ends', { timeout: 60_000 }, async () => {
+    // PID 1 ignores the signals it sends itself: the server must end all the same.
+    const server = new ServerProcess(port, dir.path, { INJECT_FATAL: 'exception', INJECT_FATAL_AFTER_MS: '2500' }, ['--import', inject], [
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+    ]);
+    await server.start();
+    const clients = Array.from({ length: 6 }, (_, i) => webClient(server.ws, `pid1-${Date.now()}`, `writer${i}`));
+    try {
+      await Promise.all(clients.map((c) => c.live()));
+      const stop = drawNonStop(clients);
+      const status = await server.exit(15_000);
+      stop();
+      expect(status).not.toBe('still running');
+      expect(server.output).toMatch(/fatal: uncaught exception; exiting/);
+    } finally {
+      for (const c of clients) c.close();
+      await server.stop('SIGKILL');
+    }
+  });
 });

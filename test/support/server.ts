@@ -58,6 +58,8 @@ export class ServerProcess {
     readonly env: Record<string, string> = {},
     /** Extra Node options, e.g. a module to preload. */
     readonly nodeArgs: string[] = [],
+    /** A command the server runs under, e.g. `unshare --pid --fork` to be PID 1 of its own namespace. */
+    readonly wrapper: string[] = [],
   ) {}
 
   get http(): string {
@@ -70,7 +72,9 @@ export class ServerProcess {
   /** Starts the process and waits until it is ready (or, with `until: 'healthy'`, merely answering). */
   async start(options: { until?: 'ready' | 'healthy' } = {}): Promise<void> {
     const probe = options.until === 'healthy' ? 'healthz' : 'readyz';
-    const child = spawn(process.execPath, ['--import', 'tsx', ...this.nodeArgs, 'server/main.ts'], {
+    const node = [process.execPath, '--import', 'tsx', ...this.nodeArgs, 'server/main.ts'];
+    const [command, ...args] = [...this.wrapper, ...node];
+    const child = spawn(command!, args, {
       cwd: repoRoot,
       env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

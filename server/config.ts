@@ -42,7 +42,7 @@ function quotasFromEnv(env: NodeJS.ProcessEnv): Quotas {
     forksPerMinute: integer(env, 'FORKS_PER_MINUTE', d.forksPerMinute, 1),
     forkPointsPerHour: integer(env, 'FORK_POINTS_PER_HOUR', d.forkPointsPerHour, 1),
   };
-  // A burst smaller than one full operation would hold a client back for good.
+  // Below one full operation (1000 points), every full operation would have to wait.
   if (quotas.writeBurstPoints < 1_000) throw new Error(`WRITE_BURST_POINTS must be at least 1000 (one full operation), got ${quotas.writeBurstPoints}`);
   return quotas;
 }

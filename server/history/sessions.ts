@@ -31,6 +31,8 @@ export class SessionSplitter {
   constructor(private readonly gapMs: number) {}
 
   add(rec: LogRecord): void {
+    // A claim (a board opened, an edit link made) is not drawing.
+    if (rec.op.k === 'claim') return;
     if (rec.name) this.names.set(rec.user, rec.name);
     if (!this.current || rec.ts - this.current.end > this.gapMs) {
       this.close();

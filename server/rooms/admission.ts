@@ -12,8 +12,8 @@
  * (another instance's, a fork's) are folded into `ahead` too; when one of
  * them lands before our operations and changes their outcome (two people
  * erasing one stroke at once on different instances), or an append fails,
- * `ahead` has drifted: it is rebuilt from the board as soon as nothing is in
- * flight.
+ * `ahead` has drifted: it is rebuilt at once from the board and the
+ * operations still in flight.
  */
 import { applyLogged, applyOp, type OpRecord, type Verdict } from '../board/fold.ts';
 import { cloneBoard, type BoardState } from '../board/state.ts';
@@ -30,8 +30,7 @@ const AHEAD_POSITIONS = 2 ** 52;
 export class Admission {
   private ahead: BoardState;
   /** Admitted operations not yet back from the log, in the order they were appended. */
-  private readonly inFlight: { cid: string; seq: number }[] = [];
-  private drifted = false;
+  private readonly inFlight: OpRecord[] = [];
   private nextPos = AHEAD_POSITIONS;
 
   constructor(private readonly board: BoardState) {
@@ -45,13 +44,12 @@ export class Admission {
 
   /** Judges a client's operation; if the fold applies it, it is admitted (and folded ahead). */
   admit(record: NewRecord): Verdict {
-    this.rebuildIfIdle();
     // Built field by field: spreading the record cost more than folding it.
     const candidate: OpRecord = { pos: this.nextPos++, ts: this.board.ts, user: record.user, cid: record.cid, seq: record.seq, name: record.name, op: record.op };
     const verdict = applyOp(this.ahead, candidate);
     if (verdict) return verdict;
     this.ahead.size += recordWeight(record.op);
-    this.inFlight.push({ cid: record.cid, seq: record.seq });
+    this.inFlight.push(candidate);
     return null;
   }
 
@@ -60,24 +58,28 @@ export class Admission {
     const head = this.inFlight[0];
     if (head && head.cid === rec.cid && head.seq === rec.seq) {
       this.inFlight.shift();
-      if (verdict) this.drifted = true;
+      if (verdict) this.rebuild();
     } else if ((applyLogged(this.ahead, rec) === null) !== (verdict === null)) {
-      this.drifted = true;
+      this.rebuild();
     }
-    this.rebuildIfIdle();
   }
 
   /** An admitted operation did not reach the log. */
   failed(record: NewRecord): void {
     const i = this.inFlight.findIndex((f) => f.cid === record.cid && f.seq === record.seq);
     if (i >= 0) this.inFlight.splice(i, 1);
-    this.drifted = true;
-    this.rebuildIfIdle();
+    this.rebuild();
   }
 
-  private rebuildIfIdle(): void {
-    if (!this.drifted || this.inFlight.length > 0) return;
+  /**
+   * `ahead` drifted from the board: start again from the board and fold in
+   * what is still on its way, judged anew (what no longer applies there was
+   * judged on a board that will not be).
+   */
+  private rebuild(): void {
     this.ahead = cloneBoard(this.board);
-    this.drifted = false;
+    for (const record of this.inFlight) {
+      if (!applyOp(this.ahead, record)) this.ahead.size += recordWeight(record.op);
+    }
   }
 }

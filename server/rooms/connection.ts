@@ -11,7 +11,7 @@ import { recordWeight } from '../board/weight.ts';
 import { LogUnavailableError } from '../log/board-log.ts';
 import { CLOSE, ERROR, LIMITS, PROTOCOL_VERSION, type ClientMessage, type ErrorCode } from '../protocol/messages.ts';
 import { isValidBoardId, parseClientMessage } from '../protocol/validate.ts';
-import { TokenBucket } from '../quotas/token-bucket.ts';
+import type { WriteBudget } from '../quotas/write-budget.ts';
 import type { Room } from './room.ts';
 import { editKeyHash } from './roles.ts';
 import type { Rooms } from './rooms.ts';
@@ -29,7 +29,9 @@ export function publicId(secret: string): string {
  */
 const COUNTED: ReadonlySet<ErrorCode> = new Set([ERROR.badMessage, ERROR.notJoined, ERROR.refused, ERROR.strokeTooLong, ERROR.viewOnly]);
 
-export type WriteBudget = { pointsPerSecond: number; burstPoints: number };
+/** Messages waiting to be handled past which the socket is no longer read, and below which it is again. */
+const QUEUE_HIGH = 256;
+const QUEUE_LOW = 64;
 
 export class Connection {
   private readonly session: Session;
@@ -37,19 +39,20 @@ export class Connection {
   private errors = 0;
   private windowStart = Date.now();
   private windowCount = 0;
-  private readonly budget: TokenBucket;
   /** Messages run one after another; a join must finish before the next op. */
   private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** Why the socket is not being read. */
+  private readonly pausedFor = new Set<'budget' | 'backlog'>();
 
   constructor(
     board: string,
     private readonly socket: ClientSocket,
     private readonly rooms: Rooms,
     private readonly logger: Logger,
-    budget: WriteBudget,
+    private readonly budget: WriteBudget,
   ) {
     this.session = new Session(board, socket);
-    this.budget = new TokenBucket(budget.pointsPerSecond, budget.burstPoints);
     if (!isValidBoardId(board)) {
       this.session.close(CLOSE.badRequest, 'invalid board id');
     }
@@ -59,24 +62,39 @@ export class Connection {
   onMessage(text: string | null): void {
     try {
       if (!this.session.isOpen()) return;
-      if (!this.withinRate()) {
-        this.session.close(CLOSE.rateLimited, 'too many messages');
-        return;
-      }
       if (text === null) {
         this.session.close(CLOSE.unsupportedData, 'binary frames are not supported');
         return;
       }
       const parsed = parseClientMessage(text);
+      // Operations count toward the message rate when they are handled (below):
+      // after a throttle a whole network read of them arrives at once.
+      if ((!parsed.ok || parsed.value.t !== 'op') && !this.withinRate()) return;
       if (!parsed.ok) {
         this.refuse(ERROR.badMessage, parsed.reason, parsed.s);
         return;
       }
       const message = parsed.value;
-      this.queue = this.queue.then(() => this.handle(message)).catch((err: unknown) => this.fail(err));
+      // Cursors go at once, never behind operations waiting for the write budget.
+      if (message.t === 'cursor' && this.room && this.session.joined) {
+        this.room.cursor(this.session, message);
+        return;
+      }
+      this.enqueue(message);
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /** Messages run one after another; past QUEUE_HIGH waiting, the socket is not read until they drain. */
+  private enqueue(message: ClientMessage): void {
+    if (++this.queued >= QUEUE_HIGH) this.setPaused('backlog', true);
+    this.queue = this.queue
+      .then(() => this.handle(message))
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        if (--this.queued <= QUEUE_LOW) this.setPaused('backlog', false);
+      });
   }
 
   onClose(): void {
@@ -91,12 +109,18 @@ export class Connection {
     if (!room || !this.session.joined) return this.refuse(ERROR.notJoined, 'send hello first');
     switch (message.t) {
       case 'op': {
+        if (!this.withinRate()) return;
         // Over its budget, the client is slowed down, not refused: its frames wait unread.
-        // An op that arrived before the socket closed is still saved (a last stroke before leaving).
+        // An op that arrived before the socket closed is still saved (a last stroke before
+        // leaving), unless it would have to wait: then it is dropped, since a client that
+        // comes back resends what was not acknowledged, and closed sockets must not pile up.
         const wait = this.budget.spend(recordWeight(message.o));
-        if (wait > 0) await this.throttle(wait);
+        if (wait > 0) {
+          if (!this.session.isOpen()) return;
+          await this.throttle(wait);
+        }
         const refusal = room.op(this.session, message);
-        if (refusal) this.refuse(refusal.code, refusal.reason, message.s);
+        if (refusal) this.refuse(refusal.code, refusal.reason, message.s, refusal.counts);
         return;
       }
       case 'cursor':
@@ -124,15 +148,25 @@ export class Connection {
   }
 
   private async throttle(ms: number): Promise<void> {
-    this.socket.pause();
+    this.setPaused('budget', true);
     await new Promise((resolve) => setTimeout(resolve, ms));
-    this.socket.resume();
+    this.setPaused('budget', false);
   }
 
-  private refuse(code: ErrorCode, reason: string, s?: number): void {
+  /** The socket is read only while neither the write budget nor the backlog holds it. */
+  private setPaused(reason: 'budget' | 'backlog', paused: boolean): void {
+    const before = this.pausedFor.size > 0;
+    if (paused) this.pausedFor.add(reason);
+    else this.pausedFor.delete(reason);
+    const after = this.pausedFor.size > 0;
+    if (after && !before) this.socket.pause();
+    if (!after && before) this.socket.resume();
+  }
+
+  private refuse(code: ErrorCode, reason: string, s?: number, counts = COUNTED.has(code)): void {
     this.logger.debug({ board: this.session.board, cid: this.session.cid, code, reason }, 'message refused');
     this.session.send({ t: 'error', code, reason, ...(s === undefined ? {} : { s }) });
-    if (COUNTED.has(code) && ++this.errors >= LIMITS.maxErrorsPerSession) {
+    if (counts && ++this.errors >= LIMITS.maxErrorsPerSession) {
       this.session.close(CLOSE.badRequest, 'too many bad messages');
     }
   }
@@ -148,12 +182,15 @@ export class Connection {
     this.session.close(CLOSE.internalError, 'internal error; reconnecting');
   }
 
+  /** Counts a message; past the rate the client is closed. */
   private withinRate(): boolean {
     const now = Date.now();
     if (now - this.windowStart >= 1_000) {
       this.windowStart = now;
       this.windowCount = 0;
     }
-    return ++this.windowCount <= LIMITS.maxMessagesPerSecond;
+    if (++this.windowCount <= LIMITS.maxMessagesPerSecond) return true;
+    this.session.close(CLOSE.rateLimited, 'too many messages');
+    return false;
   }
 }

@@ -7,10 +7,9 @@
  * acknowledgement). So every client sees one order: the log's.
  */
 import type { Logger } from '../logger.ts';
-import { applyRecord } from '../board/fold.ts';
+import { applyRecord, REFUSALS } from '../board/fold.ts';
 import { emptyBoard, type BoardState } from '../board/state.ts';
 import { toSnapshot } from '../board/snapshot.ts';
-import { MIN_RECORD_WEIGHT, recordWeight } from '../board/weight.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord } from '../log/board-log.ts';
 import {
   CLOSE,
@@ -40,8 +39,8 @@ export type RoomOptions = {
   storageProblem(): string | null;
 };
 
-/** Why an operation was not appended; the connection answers it and counts it. */
-export type OpRefusal = { code: ErrorCode; reason: string };
+/** Why an operation was not appended; the connection answers it, and counts it toward the bad-message limit if `counts`. */
+export type OpRefusal = { code: ErrorCode; reason: string; counts: boolean };
 
 export class Room {
   readonly sessions = new Set<Session>();
@@ -170,52 +169,71 @@ export class Room {
    * does the rest; a resend of a logged operation is answered with `ack`.
    */
   op(session: Session, msg: OpMessage): OpRefusal | null {
+    const refusal = this.admit(session, msg);
+    if (refusal && msg.o.k === 'begin') this.rememberRefusedStroke(session, msg.o.id);
+    return refusal;
+  }
+
+  private admit(session: Session, msg: OpMessage): OpRefusal | null {
     const admission = this.admission!;
+    const o = msg.o;
+    if ((o.k === 'ext' || o.k === 'end') && session.refusedStrokes.has(o.id)) {
+      return { code: ERROR.noEffect, reason: 'the start of this stroke was not saved', counts: false };
+    }
+    // Someone claimed the board first: a race, whoever lost it.
+    if (o.k === 'claim' && admission.state.editKey !== null) return { ...REFUSALS.claimed, counts: false };
     // From the board as it will be, so that a claim on its way already counts.
     if (roleOn(admission.state, session.keyHash) !== 'editor') {
-      return { code: ERROR.viewOnly, reason: 'this is a view-only link: ask for the edit link to draw' };
+      // Counted only once the client was told it watches: until its `role` arrives, an honest page still draws.
+      return { code: ERROR.viewOnly, reason: 'this is a view-only link: ask for the edit link to draw', counts: session.role === 'viewer' };
     }
     const storage = this.options.storageProblem();
-    if (storage) return { code: ERROR.storageFull, reason: storage };
-    const o = msg.o;
-    if ((o.k === 'ext' || o.k === 'end') && session.refusedStrokes.has(o.id)) return { code: ERROR.noEffect, reason: 'the stroke was not saved' };
-    if (o.k === 'claim' && !session.keyHash) return { code: ERROR.badMessage, reason: 'a claim needs an edit key in hello' };
+    if (storage) return { code: ERROR.storageFull, reason: storage, counts: false };
+    if (o.k === 'claim' && !session.keyHash) return { code: ERROR.badMessage, reason: 'a claim needs an edit key in hello', counts: true };
     const op: Op = o.k === 'claim' ? { k: 'claim', key: session.keyHash! } : o;
     if (op.k === 'ext') {
       const stroke = admission.state.strokes.get(op.id);
       const valid = stroke && stroke.user === session.user ? validateExtension(op.p, stroke.pr) : null;
-      if (valid && !valid.ok) return { code: ERROR.badMessage, reason: valid.reason };
+      if (valid && !valid.ok) return { code: ERROR.badMessage, reason: valid.reason, counts: true };
     }
-    const refusal = this.judge(session, msg.s, op);
-    if (refusal && op.k === 'begin') this.rememberRefusedStroke(session, op.id);
-    return refusal;
-  }
-
-  private judge(session: Session, seq: number, op: Op): OpRefusal | null {
-    const admission = this.admission!;
-    if (admission.state.size + recordWeight(op) > this.options.maxBoardPoints) {
-      return { code: ERROR.boardFull, reason: 'this board is full: it is read-only now; start a new board to go on drawing' };
+    // A full board takes only the ends of strokes in progress, so that they end.
+    if (this.isFull() && op.k !== 'end') {
+      return { code: ERROR.boardFull, reason: 'this board is full: it is read-only now; start a new board to go on drawing', counts: false };
     }
-    const record: NewRecord = { board: this.board, user: session.user, cid: session.cid, seq, op };
+    const record: NewRecord = { board: this.board, user: session.user, cid: session.cid, seq: msg.s, op };
     if (op.k === 'begin') record.name = session.name;
     const verdict = admission.admit(record);
     if (verdict?.duplicate) {
       // In the log already: acknowledged now. Still on its way: its echo will be.
-      if (seq <= (this.state.seqs.get(session.cid) ?? -1)) session.send({ t: 'ack', s: seq });
+      if (msg.s <= (this.state.seqs.get(session.cid) ?? -1)) session.send({ t: 'ack', s: msg.s });
       return null;
     }
-    if (verdict) return verdict;
-    this.log.append(record).catch((err: unknown) => {
+    if (verdict) return { code: verdict.code, reason: verdict.reason, counts: verdict.code !== ERROR.noEffect };
+    this.append(session, record);
+    return null;
+  }
+
+  private append(session: Session, record: NewRecord): void {
+    const admission = this.admission!;
+    let appended: Promise<LogRecord>;
+    try {
+      appended = this.log.append(record);
+    } catch (err) {
       admission.failed(record);
+      throw err;
+    }
+    appended.catch((err: unknown) => {
+      admission.failed(record);
+      if (record.op.k === 'begin') this.rememberRefusedStroke(session, record.op.id);
+      if (record.op.k === 'claim') this.updateRoles();
       this.logger.warn({ board: this.board, cid: session.cid, err }, 'append failed');
       if (err instanceof LogUnavailableError) {
         // The client keeps the op and sends it again once it is back.
         session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
       } else {
-        session.send({ t: 'error', code: ERROR.notSaved, reason: 'the board could not save this change', s: seq });
+        session.send({ t: 'error', code: ERROR.notSaved, reason: 'the board could not save this change', s: record.seq });
       }
     });
-    return null;
   }
 
   private rememberRefusedStroke(session: Session, id: string): void {
@@ -223,8 +241,9 @@ export class Room {
     session.refusedStrokes.add(id);
   }
 
+  /** A board takes operations until its records weigh the limit (the last may go past it). */
   private isFull(): boolean {
-    return this.admission!.state.size + MIN_RECORD_WEIGHT > this.options.maxBoardPoints;
+    return this.admission!.state.size >= this.options.maxBoardPoints;
   }
 
   /** The board was claimed: whoever lacks its edit key watches from now on. */

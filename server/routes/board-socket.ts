@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import { CLOSE } from '../protocol/messages.ts';
 import { ConnectionsPerIp } from '../quotas/connections-per-ip.ts';
 import type { Quotas } from '../quotas/quotas.ts';
+import { WriteBudgets } from '../quotas/write-budget.ts';
 import { Connection } from '../rooms/connection.ts';
 import type { Rooms } from '../rooms/rooms.ts';
 import { originAllowed } from './security.ts';
@@ -22,7 +23,7 @@ export type BoardSocketOptions = {
  */
 export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Logger, options: BoardSocketOptions): void {
   const perIp = new ConnectionsPerIp(options.quotas.maxConnectionsPerIp);
-  const budget = { pointsPerSecond: options.quotas.writePointsPerSecond, burstPoints: options.quotas.writeBurstPoints };
+  const budgets = new WriteBudgets(options.quotas);
   const heartbeatMs = options.heartbeatMs ?? 30_000;
 
   app.get<{ Params: { board: string } }>(
@@ -53,7 +54,7 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
         },
         rooms,
         logger,
-        budget,
+        budgets.forConnection(ip),
       );
       let alive = true;
       socket.on('pong', () => (alive = true));

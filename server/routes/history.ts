@@ -84,10 +84,12 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
       // The new board's edit key: handed to whoever forked, never stored (only its hash is).
       const key = randomBytes(16).toString('base64url');
       const records = await planFork(log, req.params.board, req.body.at, board, editKeyHash(key));
-      const points = records.reduce((sum, r) => sum + recordWeight(r.op), 0);
-      if (points > quotas.maxBoardPoints) {
-        return reply.code(413).send({ error: `the drawing weighs ${points} points, more than a board holds (${quotas.maxBoardPoints})` });
+      // The drawing must fit a board; the claim and the strokes' ends come on top, so a full board can be forked.
+      const drawn = records.reduce((sum, r) => sum + (r.op.k === 'begin' || r.op.k === 'ext' ? recordWeight(r.op) : 0), 0);
+      if (drawn > quotas.maxBoardPoints) {
+        return reply.code(413).send({ error: `the drawing weighs ${drawn} points, more than a board holds (${quotas.maxBoardPoints})` });
       }
+      const points = records.reduce((sum, r) => sum + recordWeight(r.op), 0);
       const waitMs = forkBudget.spend(req.ip, points);
       if (waitMs > 0) {
         const seconds = Math.ceil(waitMs / 1_000);

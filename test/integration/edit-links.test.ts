@@ -4,8 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
-import { ERROR } from '../../server/protocol/messages.ts';
+import { ERROR, LIMITS } from '../../server/protocol/messages.ts';
+import { encodePoints } from '../../server/protocol/points.ts';
 import { editKeyHash } from '../../server/rooms/roles.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 import { converged, rawSocket, webClient, type TestClient } from '../support/board-client.ts';
@@ -53,10 +55,13 @@ describe('edit and view-only links', () => {
     const before = (await readAll(server.log, 'shared')).length;
     const raw = await rawSocket(server.ws, 'shared');
     await raw.hello();
-    for (const [s, o] of [[1, { k: 'clear' }], [2, { k: 'undo' }], [3, { k: 'claim' }]] as const) {
+    for (const [s, o] of [[1, { k: 'clear' }], [2, { k: 'undo' }], [3, { k: 'erase', ids: ['x'] }]] as const) {
       raw.op(s, o);
       expect(await raw.next((m) => m.t === 'error' && m.s === s)).toMatchObject({ code: ERROR.viewOnly, reason: expect.stringMatching(/view-only link/) });
     }
+    // Claiming it again is a race lost, whoever tries.
+    raw.op(4, { k: 'claim' });
+    expect(await raw.next((m) => m.t === 'error' && m.s === 4)).toMatchObject({ code: ERROR.noEffect, reason: 'the board has an edit link already' });
     // Viewers' cursors are not shown; editors' are.
     raw.send({ t: 'cursor', x: 5, y: 5 });
     const cursors: string[] = [];
@@ -90,6 +95,40 @@ describe('edit and view-only links', () => {
     await expect.poll(() => bob.refusals.at(-1)).toMatch(/view-only link/);
     expect((await readAll(server.log, 'legacy')).length).toBe(records);
     expect(bob.visible()).toHaveLength(2);
+  });
+
+  it('someone drawing while another claims the board becomes a viewer and stays connected', async () => {
+    // A log that takes 300 ms to save: the claim is judged at once, its echo (and the drawer's
+    // new role) arrives 300 ms later, and meanwhile the drawer's page keeps sending its stroke.
+    const dir = await tempDir();
+    cleanup.push(() => dir.remove());
+    const embedded = new EmbeddedLog(dir.path);
+    const slow: BoardLog = new Proxy(embedded, {
+      get(target, prop, receiver) {
+        if (prop === 'append') return (r: NewRecord) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => target.append(r));
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const server = await startServer(slow);
+    cleanup.push(() => server.close());
+    const ann = join(server, 'busy', 'ann', 'ann-key');
+    const bob = join(server, 'busy', 'bob');
+    await Promise.all([ann.live(), bob.live()]);
+    bob.send({ k: 'begin', id: 'long', color: '#000000', w: 2, p: encodePoints([{ x: 0, y: 0 }], false) });
+    await converged([ann, bob]);
+    let x = 0;
+    const drawing = setInterval(() => {
+      if (bob.role === 'editor') bob.send({ k: 'ext', id: 'long', p: encodePoints([{ x: ++x, y: x }], false) });
+    }, 5);
+    cleanup.push(() => clearInterval(drawing));
+    ann.send({ k: 'claim' });
+    await expect.poll(() => bob.role).toBe('viewer');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(bob.status).toBe('live');
+    expect(bob.statuses).not.toContain('failed');
+    expect(bob.refusals.length).toBeGreaterThanOrEqual(LIMITS.maxErrorsPerSession);
+    expect(bob.refusals.every((r) => /view-only link/.test(r))).toBe(true);
   });
 
   it('the claim survives a restart of the embedded log', async () => {

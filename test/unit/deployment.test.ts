@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import semver from 'semver';
 import { parse } from 'yaml';
 import { KAFKA_VERSION } from '../../scripts/kafka-local.ts';
 import { configFromEnv } from '../../server/config.ts';
@@ -71,17 +72,13 @@ describe('docker-compose.yml', () => {
 
 describe('the Node runtime', () => {
   const engines = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }).engines.node;
-  /** `engines` as it is written: `^20.19.0 || >=22.12.0`, the releases that load ES modules through require(). */
-  const satisfies = (version: string) => {
-    const [major, minor] = version.replace(/^v/, '').split('.').map(Number) as [number, number];
-    return (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
-  };
 
-  it('engines names the releases the dependencies need, and this Node is one', () => {
-    expect(engines).toBe('^20.19.0 || >=22.12.0');
-    expect(satisfies(process.version)).toBe(true);
-    expect(satisfies('20.18.3')).toBe(false); // require() of ES modules (content-disposition@3, via @fastify/static) is missing
-    expect(satisfies('22.11.0')).toBe(false);
+  it('engines names the releases that load ES modules through require(), and this Node is one', () => {
+    // content-disposition@3, loaded by @fastify/static, is an ES module required from CommonJS.
+    expect(semver.satisfies(process.version, engines)).toBe(true);
+    for (const [version, ok] of [['20.18.3', false], ['20.19.0', true], ['22.11.0', false], ['22.12.0', true], ['24.0.0', true]] as const) {
+      expect(semver.satisfies(version, engines)).toBe(ok);
+    }
   });
 
   it('the Dockerfile runs a supported LTS that engines allows', () => {
@@ -89,7 +86,13 @@ describe('the Node runtime', () => {
     const major = Number(from[1]);
     expect(major % 2).toBe(0); // even majors are the LTS lines
     expect(major).toBeGreaterThanOrEqual(24); // 20 is out of support since 2026-04-30, 22 ends 2027-04-30
-    expect(satisfies(`${major}.0.0`)).toBe(true);
+    expect(semver.satisfies(`${major}.0.0`, engines)).toBe(true);
+  });
+
+  it('CI runs the tests on that same LTS too', () => {
+    const ci = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
+    const from = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^FROM node:(\d+)-/m)!;
+    expect(ci).toMatch(new RegExp(`^NODE_LTS=${from[1]}\\.\\d+\\.\\d+$`, 'm'));
   });
 });
 

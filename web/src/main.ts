@@ -9,6 +9,7 @@ import { Cursors } from './cursors.ts';
 import { Drawing, type Tool } from './drawing.ts';
 import { cleanNickname, colorFor, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
 import { Renderer, type Drawable } from './renderer.ts';
+import { Sharing } from './share.ts';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
@@ -56,6 +57,7 @@ function redraw(): void {
 }
 
 const drawing = new Drawing({ client, visible: onScreen, pointsOf: (s) => renderer.pointsOf(s), redraw });
+const sharing = new Sharing(client, board, key, (text) => toast(text));
 
 client.on('change', redraw);
 client.on('resync', () => {
@@ -65,7 +67,7 @@ client.on('resync', () => {
   for (const id of drawing.erasing) if (!pendingErase.has(id) && !drawing.isErasingNow(id)) drawing.erasing.delete(id);
 });
 client.on('record', (record) => {
-  if (record.op.k === 'claim') showAccess(client.role, client.full);
+  sharing.onRecord(record);
   if (record.cid !== client.cid) return;
   const op = record.op;
   if (op.k === 'end') drawing.local.delete(op.id);
@@ -179,21 +181,6 @@ $('#rename').addEventListener('click', () => {
   client.rename(name);
 });
 $<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
-$('#share').addEventListener('click', () => {
-  showShareLinks();
-  $<HTMLDialogElement>('#share-dialog').showModal();
-});
-$('#claim').addEventListener('click', () => {
-  client.send({ k: 'claim' });
-});
-for (const button of document.querySelectorAll<HTMLElement>('[data-copy]')) {
-  button.addEventListener('click', () => {
-    const input = $<HTMLInputElement>(`#${button.dataset.copy}`);
-    input.select();
-    // The clipboard API needs a secure context; on plain http the link stays selected to copy by hand.
-    void navigator.clipboard?.writeText(input.value).then(() => toast('Link copied'));
-  });
-}
 document.addEventListener('keydown', (event) => {
   // Physical keys, so the shortcuts work on every keyboard layout.
   const mod = event.ctrlKey || event.metaKey;
@@ -212,7 +199,7 @@ document.addEventListener('keydown', (event) => {
 function showStatus(status: Status, detail: string): void {
   const banner = $('#status');
   document.body.dataset.status = status;
-  if (status === 'live') claimIfNew();
+  if (status === 'live') sharing.claimIfNew();
   const full = client.full && status === 'live';
   banner.textContent = full
     ? 'This board is full: it is read-only now. Start a new board to go on drawing.'
@@ -242,44 +229,12 @@ function showPeople(people: Participant[]): void {
   cursors.setPeople(people);
 }
 
-// ---------------------------------------------------------------------------
-// Edit and view-only links (server/rooms/roles.ts).
-
-const viewLink = () => `${location.origin}/b/${encodeURIComponent(board)}`;
-const editLink = () => `${viewLink()}#edit=${key}`;
-
-/** Editors of a claimed board keep the edit link in the address bar, so copying it shares drawing as before. */
+/** Viewers and full boards lose the drawing tools; see share.ts for the links. */
 function showAccess(role: Role, full: boolean): void {
   document.body.dataset.access = full ? 'full' : role;
   showStatus(client.status, '');
-  const claimed = client.state.editKey !== null;
-  const wanted = role === 'editor' && claimed ? editLink() : viewLink();
-  if (location.href !== wanted) history.replaceState(null, '', wanted);
   if (role !== 'editor') selectTool('pen');
-  showShareLinks();
-}
-
-function showShareLinks(): void {
-  const claimed = client.state.editKey !== null;
-  const editor = client.role === 'editor';
-  $('#share-open').hidden = claimed;
-  $('#share-edit').hidden = !claimed || !editor;
-  $('#share-view').hidden = !claimed;
-  $<HTMLInputElement>('#open-link').value = viewLink();
-  $<HTMLInputElement>('#edit-link').value = editLink();
-  $<HTMLInputElement>('#view-link').value = viewLink();
-}
-
-/**
- * The first browser on a new board claims it: its key becomes the board's
- * edit key. A board drawn on before edit links existed stays open until an
- * editor claims it from the share dialog.
- */
-let claimChecked = false;
-function claimIfNew(): void {
-  if (claimChecked || client.status !== 'live') return;
-  claimChecked = true;
-  if (client.role === 'editor' && client.state.editKey === null && client.state.pos === -1) client.send({ k: 'claim' });
+  sharing.update();
 }
 
 let toastTimer = 0;

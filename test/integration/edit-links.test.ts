@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
-import { ERROR, LIMITS } from '../../server/protocol/messages.ts';
+import { ERROR, LIMITS, type ClientOp } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { editKeyHash } from '../../server/rooms/roles.ts';
 import { readAll } from '../contract/board-log-contract.ts';
@@ -55,7 +55,8 @@ describe('edit and view-only links', () => {
     const before = (await readAll(server.log, 'shared')).length;
     const raw = await rawSocket(server.ws, 'shared');
     await raw.hello();
-    for (const [s, o] of [[1, { k: 'clear' }], [2, { k: 'undo' }], [3, { k: 'erase', ids: ['x'] }]] as const) {
+    const ops: [number, ClientOp][] = [[1, { k: 'clear' }], [2, { k: 'undo' }], [3, { k: 'erase', ids: ['x'] }]];
+    for (const [s, o] of ops) {
       raw.op(s, o);
       expect(await raw.next((m) => m.t === 'error' && m.s === s)).toMatchObject({ code: ERROR.viewOnly, reason: expect.stringMatching(/view-only link/) });
     }

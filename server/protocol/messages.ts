@@ -67,7 +67,7 @@ export const ERROR = {
   refused: 'refused',
   /** The stroke reached its point limit (counts: the web app splits long strokes). */
   strokeTooLong: 'stroke-too-long',
-  /** Sent through a view-only link (counts). */
+  /** Sent through a view-only link (counts once the client was told it watches). */
   viewOnly: 'view-only',
   /** Nothing to do any more: erasing what someone just erased, undo with nothing to undo, a claim someone made first. */
   noEffect: 'no-effect',
@@ -86,13 +86,6 @@ export type ErrorCode = (typeof ERROR)[keyof typeof ERROR];
 // logged with the hash of its sender's edit key.
 
 export type ClientOp = import('./schema.ts').ClientOp;
-export type StrokeBegin = Extract<ClientOp, { k: 'begin' }>;
-export type StrokeExtend = Extract<ClientOp, { k: 'ext' }>;
-export type StrokeEnd = Extract<ClientOp, { k: 'end' }>;
-export type Erase = Extract<ClientOp, { k: 'erase' }>;
-export type Undo = Extract<ClientOp, { k: 'undo' }>;
-export type Redo = Extract<ClientOp, { k: 'redo' }>;
-export type Clear = Extract<ClientOp, { k: 'clear' }>;
 /** Makes `key` (a hash of an edit key, never the key) the board's only edit key. */
 export type Claim = { k: 'claim'; key: string };
 /** An operation as the log holds it. */

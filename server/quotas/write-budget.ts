@@ -27,11 +27,7 @@ export class WriteBudgets {
   /** The budget of a new connection from `address`. */
   forConnection(address: string): WriteBudget {
     const own = new TokenBucket(this.quotas.writePointsPerSecond, this.quotas.writeBurstPoints);
-    return {
-      spend: (points) => {
-        const shared = this.addresses.get(address);
-        return Math.max(own.spend(points), shared.spend(points));
-      },
-    };
+    const shared = this.addresses.get(address);
+    return { spend: (points) => Math.max(own.spend(points), shared.spend(points)) };
   }
 }

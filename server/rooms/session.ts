@@ -11,7 +11,7 @@ export interface ClientSocket {
   isOpen(): boolean;
   /** Bytes queued but not yet written to the network. */
   bufferedAmount(): number;
-  /** Stops reading the client's frames (it is over its write budget) and starts again. */
+  /** Stops reading the client's frames (over its write budget, or too many waiting) and starts again. */
   pause(): void;
   resume(): void;
 }

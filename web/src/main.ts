@@ -57,7 +57,7 @@ function redraw(): void {
 }
 
 const drawing = new Drawing({ client, visible: onScreen, pointsOf: (s) => renderer.pointsOf(s), redraw });
-const sharing = new Sharing(client, board, key, (text) => toast(text));
+const sharing = new Sharing(client, board, key, toast);
 
 client.on('change', redraw);
 client.on('resync', () => {

@@ -14,7 +14,7 @@
  * a million points, and every caller owns its own state.
  */
 import { ERROR, LIMITS, type LogRecord } from '../protocol/messages.ts';
-import { countPoints } from '../protocol/points.ts';
+import { countPoints, joinChunks } from '../protocol/points.ts';
 import { recordWeight } from './weight.ts';
 import { emptyBoard, isVisible, type Action, type BoardState, type History } from './state.ts';
 
@@ -133,6 +133,7 @@ function apply(state: BoardState, rec: OpRecord): Verdict {
         color: op.color,
         w: op.w,
         pr: op.pr === 1,
+        ...(op.q ? { q: op.q } : {}),
         chunks: [op.p],
         n,
         ended: false,
@@ -160,6 +161,7 @@ function apply(state: BoardState, rec: OpRecord): Verdict {
       if (!stroke || stroke.user !== rec.user) return REFUSALS.notYourStroke;
       if (stroke.ended) return REFUSALS.strokeEnded;
       stroke.ended = true;
+      stroke.chunks = [joinChunks(stroke.chunks, stroke.pr)];
       return null;
     }
     case 'erase':

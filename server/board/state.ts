@@ -12,7 +12,12 @@ export type Stroke = {
   w: number;
   /** Points carry pressure. */
   pr: boolean;
-  /** Encoded point chunks in arrival order (see protocol/points.ts). */
+  /** Precision of the points (protocol/points.ts); absent for whole units. */
+  q?: number;
+  /**
+   * Encoded point chunks in arrival order (see protocol/points.ts); joined
+   * into one chunk when the stroke ends.
+   */
   chunks: string[];
   /** Total points across chunks. */
   n: number;

@@ -10,7 +10,8 @@
  */
 
 /** 2: edit keys and roles (view-only links), `ack`, `role`, claims. */
-export const PROTOCOL_VERSION = 2;
+/** 3: world coordinates with per-stroke precision (`q`), settled strokes as one chunk. */
+export const PROTOCOL_VERSION = 3;
 
 /** Limits enforced at the edge (and, defensively, by the fold). */
 export const LIMITS = {

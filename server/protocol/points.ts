@@ -8,8 +8,14 @@
  * digit means "more digits follow"). A hand-drawn point usually costs 2 to 3
  * characters, and the alphabet needs no escaping inside JSON.
  *
- * Coordinates are whole CSS pixels; pressure is 0..100.
+ * Coordinates are world units (a CSS pixel at 100% zoom) times 2^q, where
+ * q is the stroke's precision (0 to MAX_PRECISION): a stroke drawn zoomed
+ * in keeps the detail the screen showed (q = 2 keeps quarter units).
+ * Pressure is 0..100.
  */
+
+/** Finest precision a stroke may ask for: 2^-3 of a world unit. */
+export const MAX_PRECISION = 3;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const DIGIT = new Int8Array(128).fill(-1);
@@ -29,15 +35,16 @@ function writeVarint(out: string[], value: number): void {
   out.push(ALPHABET[u]!);
 }
 
-/** Encodes points; coordinates are rounded to whole pixels. */
-export function encodePoints(points: readonly Point[], withPressure: boolean): string {
+/** Encodes points; coordinates are rounded to units of 2^-q. */
+export function encodePoints(points: readonly Point[], withPressure: boolean, q = 0): string {
   const out: string[] = [];
+  const scale = 2 ** q;
   let px = 0;
   let py = 0;
   let pp = 0;
   for (const pt of points) {
-    const x = Math.round(pt.x);
-    const y = Math.round(pt.y);
+    const x = Math.round(pt.x * scale);
+    const y = Math.round(pt.y * scale);
     writeVarint(out, x - px);
     writeVarint(out, y - py);
     px = x;
@@ -101,15 +108,65 @@ export function countPoints(text: string, withPressure: boolean): number {
   return numbers / (withPressure ? 3 : 2);
 }
 
-/** Decodes a validated chunk into points (pressure scaled back to 0..1). */
-export function decodePoints(text: string, withPressure: boolean): Point[] {
+/** Decodes a validated chunk into points in world units (pressure scaled back to 0..1). */
+export function decodePoints(text: string, withPressure: boolean, q = 0): Point[] {
   const values = decodePointValues(text, withPressure, { maxPoints: Infinity, maxCoord: Infinity });
   const points: Point[] = [];
   const stride = withPressure ? 3 : 2;
+  const unit = 2 ** -q;
   for (let i = 0; i < values.length; i += stride) {
-    points.push(
-      withPressure ? { x: values[i]!, y: values[i + 1]!, p: values[i + 2]! / 100 } : { x: values[i]!, y: values[i + 1]! },
-    );
+    const x = values[i]! * unit;
+    const y = values[i + 1]! * unit;
+    points.push(withPressure ? { x, y, p: values[i + 2]! / 100 } : { x, y });
   }
   return points;
+}
+
+/**
+ * Joins a stroke's chunks into one chunk that decodes to the same points,
+ * without decoding them into arrays: each later chunk's absolute first
+ * point becomes a delta from the point before it, the rest is copied. A
+ * settled stroke then travels and parses as one string instead of one per
+ * record (late join of a board drawn as people draw: ~60 records a stroke).
+ */
+export function joinChunks(chunks: readonly string[], withPressure: boolean): string {
+  if (chunks.length <= 1) return chunks[0] ?? '';
+  const stride = withPressure ? 3 : 2;
+  const parts: string[] = [chunks[0]!];
+  let last = scanChunk(chunks[0]!, stride).last;
+  for (let c = 1; c < chunks.length; c++) {
+    const scan = scanChunk(chunks[c]!, stride);
+    const head: string[] = [];
+    for (let k = 0; k < stride; k++) writeVarint(head, scan.first[k]! - last[k]!);
+    parts.push(head.join(''), chunks[c]!.slice(scan.firstEnd));
+    last = scan.last;
+  }
+  return parts.join('');
+}
+
+/** A chunk's first and last absolute values and where its first point ends. */
+function scanChunk(text: string, stride: number): { first: number[]; last: number[]; firstEnd: number } {
+  const abs = new Array<number>(stride).fill(0);
+  let first: number[] = [];
+  let firstEnd = text.length;
+  let n = 0;
+  let u = 0;
+  let scale = 1;
+  for (let i = 0; i < text.length; i++) {
+    const d = DIGIT[text.charCodeAt(i)]!;
+    u += (d & 31) * scale;
+    if (d & 32) {
+      scale *= 32;
+      continue;
+    }
+    abs[n % stride]! += u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    u = 0;
+    scale = 1;
+    n++;
+    if (n === stride) {
+      first = [...abs];
+      firstEnd = i + 1;
+    }
+  }
+  return { first, last: abs, firstEnd };
 }

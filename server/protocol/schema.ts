@@ -10,6 +10,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { COLOR_PATTERN, ID_PATTERN, LIMITS } from './messages.ts';
+import { MAX_PRECISION } from './points.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN.source });
 /** Encoded points (see points.ts); the codec checks them once the stride is known. */
@@ -24,10 +25,12 @@ export const OP_SCHEMAS = {
     k: Type.Literal('begin'),
     id: Id,
     color: Type.String({ pattern: COLOR_PATTERN.source }),
-    /** Pen width in CSS pixels. */
+    /** Pen width in world units (CSS pixels at 100% zoom). */
     w: Type.Integer({ minimum: LIMITS.minWidth, maximum: LIMITS.maxWidth }),
     /** 1 when points carry pressure (x, y, p) instead of (x, y). */
     pr: Type.Optional(Type.Literal(1)),
+    /** Precision: coordinates are in units of 2^-q world units (points.ts); absent means whole units. */
+    q: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PRECISION })),
     p: Points,
   }),
   ext: Type.Object({ k: Type.Literal('ext'), id: Id, p: Points }),

@@ -63,9 +63,9 @@ function check<T>(validator: Checker, value: unknown, path: string): Parsed<T> {
   return { ok: false, reason: `${where} ${first?.message ?? 'is invalid'}` };
 }
 
-function pointsError(p: string, withPressure: boolean): string | null {
+function pointsError(p: string, withPressure: boolean, q: number): string | null {
   try {
-    decodePointValues(p, withPressure, { maxPoints: LIMITS.maxPointsPerOp, maxCoord: LIMITS.maxCoord });
+    decodePointValues(p, withPressure, { maxPoints: LIMITS.maxPointsPerOp, maxCoord: LIMITS.maxCoord * 2 ** q });
     return null;
   } catch (err) {
     return err instanceof PointCodecError ? err.message : 'points could not be read';
@@ -80,7 +80,7 @@ function parseOp(raw: unknown): Parsed<ClientOp> {
   if (!parsed.ok) return parsed;
   const op = parsed.value;
   if (op.k === 'begin') {
-    const error = pointsError(op.p, op.pr === 1);
+    const error = pointsError(op.p, op.pr === 1, op.q ?? 0);
     if (error) return { ok: false, reason: error };
   } else if (op.k === 'erase') {
     op.ids = [...new Set(op.ids)];
@@ -134,8 +134,8 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
 }
 
 /** Checks an extension's points once the stroke (and so its stride) is known. */
-export function validateExtension(p: string, withPressure: boolean): Parsed<string> {
-  const error = pointsError(p, withPressure);
+export function validateExtension(p: string, withPressure: boolean, q: number): Parsed<string> {
+  const error = pointsError(p, withPressure, q);
   return error ? { ok: false, reason: error } : { ok: true, value: p };
 }
 

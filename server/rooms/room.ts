@@ -193,7 +193,7 @@ export class Room {
     const op: Op = o.k === 'claim' ? { k: 'claim', key: session.keyHash! } : o;
     if (op.k === 'ext') {
       const stroke = admission.state.strokes.get(op.id);
-      const valid = stroke && stroke.user === session.user ? validateExtension(op.p, stroke.pr) : null;
+      const valid = stroke && stroke.user === session.user ? validateExtension(op.p, stroke.pr, stroke.q ?? 0) : null;
       if (valid && !valid.ok) return { code: ERROR.badMessage, reason: valid.reason, counts: true };
     }
     // A full board takes only the ends of strokes in progress, so that they end.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countPoints, decodePoints, decodePointValues, encodePoints } from '../../server/protocol/points.ts';
+import fc from 'fast-check';
+import { countPoints, decodePoints, decodePointValues, encodePoints, joinChunks } from '../../server/protocol/points.ts';
 
 const limits = { maxPoints: 1000, maxCoord: 1_000_000 };
 
@@ -36,5 +37,34 @@ describe('point codec', () => {
   it('rejects more points than one message may carry', () => {
     const pts = Array.from({ length: 1001 }, (_, i) => ({ x: i, y: i }));
     expect(() => decodePointValues(encodePoints(pts, false), false, limits)).toThrow(/too many points/);
+  });
+});
+
+describe('joinChunks and precision', () => {
+  const pointArb = (pressure: boolean) =>
+    fc.record({
+      x: fc.integer({ min: -5000, max: 5000 }),
+      y: fc.integer({ min: -5000, max: 5000 }),
+      ...(pressure ? { p: fc.integer({ min: 0, max: 100 }).map((v) => v / 100) } : {}),
+    });
+
+  it('one joined chunk decodes to the points of all the chunks, in order', () => {
+    const strokes = fc.boolean().chain((pressure) =>
+      fc.record({ pressure: fc.constant(pressure), chunks: fc.array(fc.array(pointArb(pressure), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }) }),
+    );
+    fc.assert(
+      fc.property(strokes, ({ pressure, chunks }) => {
+        const encoded = chunks.map((c) => encodePoints(c, pressure));
+        const joined = joinChunks(encoded, pressure);
+        expect(decodePoints(joined, pressure)).toEqual(encoded.flatMap((c) => decodePoints(c, pressure)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps fractions of a world unit down to 2^-q', () => {
+    const points = [{ x: 10.125, y: -3.5 }, { x: 10.25, y: -3.375 }];
+    expect(decodePoints(encodePoints(points, false, 3), false, 3)).toEqual(points);
+    expect(decodePoints(encodePoints(points, false, 0), false, 0)).toEqual([{ x: 10, y: -3 }, { x: 10, y: -3 }]);
   });
 });

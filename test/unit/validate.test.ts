@@ -72,8 +72,8 @@ describe('protocol validation: bad input is refused with a reason', () => {
   });
 
   it('checks an extension against its stroke’s point format', () => {
-    expect(validateExtension(p, false).ok).toBe(true);
-    expect(validateExtension('AAA', false)).toEqual({ ok: false, reason: 'points end in the middle of a point' });
+    expect(validateExtension(p, false, 0).ok).toBe(true);
+    expect(validateExtension('AAA', false, 0)).toEqual({ ok: false, reason: 'points end in the middle of a point' });
   });
 
   it('board ids: URL-safe, 1-64 characters', () => {

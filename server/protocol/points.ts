@@ -170,3 +170,37 @@ function scanChunk(text: string, stride: number): { first: number[]; last: numbe
   }
   return { first, last: abs, firstEnd };
 }
+
+/**
+ * Decodes validated chunks into one flat array in world units: x, y per
+ * point, or x, y, p (0..1) with pressure. What a renderer keeps per stroke:
+ * a typed array costs a fraction of point objects on a board of a million.
+ */
+export function decodeFlat(chunks: readonly string[], withPressure: boolean, q = 0): Float32Array {
+  const stride = withPressure ? 3 : 2;
+  let numbers = 0;
+  for (const text of chunks) for (let i = 0; i < text.length; i++) if ((DIGIT[text.charCodeAt(i)]! & 32) === 0) numbers++;
+  const out = new Float32Array(numbers - (numbers % stride));
+  const unit = 2 ** -q;
+  let o = 0;
+  for (const text of chunks) {
+    const abs = [0, 0, 0];
+    let slot = 0;
+    let u = 0;
+    let scale = 1;
+    for (let i = 0; i < text.length && o < out.length; i++) {
+      const d = DIGIT[text.charCodeAt(i)]!;
+      u += (d & 31) * scale;
+      if (d & 32) {
+        scale *= 32;
+        continue;
+      }
+      abs[slot]! += u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+      out[o++] = slot < 2 ? abs[slot]! * unit : abs[slot]! / 100;
+      slot = (slot + 1) % stride;
+      u = 0;
+      scale = 1;
+    }
+  }
+  return out;
+}

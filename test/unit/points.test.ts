@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countPoints, decodePoints, decodePointValues, encodePoints, joinChunks } from '../../server/protocol/points.ts';
+import { countPoints, decodeFlat, decodePoints, decodePointValues, encodePoints, joinChunks } from '../../server/protocol/points.ts';
 
 const limits = { maxPoints: 1000, maxCoord: 1_000_000 };
 
@@ -66,5 +66,18 @@ describe('joinChunks and precision', () => {
     const points = [{ x: 10.125, y: -3.5 }, { x: 10.25, y: -3.375 }];
     expect(decodePoints(encodePoints(points, false, 3), false, 3)).toEqual(points);
     expect(decodePoints(encodePoints(points, false, 0), false, 0)).toEqual([{ x: 10, y: -3 }, { x: 10, y: -3 }]);
+  });
+});
+
+describe('decodeFlat', () => {
+  it('gives the same points as decodePoints, flat, across chunks and precisions', () => {
+    const chunks = [[{ x: 1.5, y: -2.25, p: 0.3 }, { x: 4, y: 9, p: 1 }], [{ x: -700.125, y: 3, p: 0 }]];
+    for (const q of [0, 1, 3]) {
+      for (const pressure of [false, true]) {
+        const encoded = chunks.map((c) => encodePoints(c, pressure, q));
+        const expected = encoded.flatMap((c) => decodePoints(c, pressure, q)).flatMap((p) => (pressure ? [p.x, p.y, p.p!] : [p.x, p.y]));
+        expect([...decodeFlat(encoded, pressure, q)].map((v) => Math.round(v * 1000) / 1000)).toEqual(expected.map((v) => Math.round(v * 1000) / 1000));
+      }
+    }
   });
 });

@@ -1,27 +1,49 @@
-/** Other people's cursors with their names, as absolutely positioned labels. */
+/**
+ * Other people's cursors with their names, as absolutely positioned labels.
+ * Positions arrive in world units and follow the view as it pans and zooms.
+ */
 import type { Participant } from '../../server/protocol/messages.ts';
 import { colorFor } from './identity.ts';
+import type { View } from './view.ts';
+
+type Shown = { el: HTMLElement; x: number; y: number };
 
 export class Cursors {
-  private readonly elements = new Map<string, HTMLElement>();
+  private readonly shown = new Map<string, Shown>();
   private names = new Map<string, string>();
+  /** Where each person's pointer was last seen on the board, kept after it leaves (to jump there). */
+  private readonly lastSeen = new Map<string, { x: number; y: number }>();
 
-  constructor(private readonly layer: HTMLElement) {}
+  constructor(
+    private readonly layer: HTMLElement,
+    private readonly view: View,
+  ) {
+    view.onChange(() => {
+      for (const cursor of this.shown.values()) this.place(cursor);
+    });
+  }
 
   setPeople(people: Participant[]): void {
     this.names = new Map(people.map((p) => [p.cid, p.name]));
-    for (const [cid, el] of this.elements) {
+    for (const [cid, cursor] of this.shown) {
       const name = this.names.get(cid);
       if (name === undefined) this.remove(cid);
-      else el.querySelector('span')!.textContent = name;
+      else cursor.el.querySelector('span')!.textContent = name;
     }
+    for (const cid of this.lastSeen.keys()) if (!this.names.has(cid)) this.lastSeen.delete(cid);
+  }
+
+  /** Where a person's pointer is (or was last) on the board, in world units. */
+  positionOf(cid: string): { x: number; y: number } | undefined {
+    return this.lastSeen.get(cid);
   }
 
   move(cid: string, x: number | null, y: number | null): void {
     if (x === null || y === null) return this.remove(cid);
-    let el = this.elements.get(cid);
-    if (!el) {
-      el = document.createElement('div');
+    this.lastSeen.set(cid, { x, y });
+    let cursor = this.shown.get(cid);
+    if (!cursor) {
+      const el = document.createElement('div');
       el.className = 'cursor';
       el.dataset.cid = cid;
       el.style.setProperty('--who', colorFor(cid));
@@ -29,13 +51,21 @@ export class Cursors {
       label.textContent = this.names.get(cid) ?? '…';
       el.append(label);
       this.layer.append(el);
-      this.elements.set(cid, el);
+      cursor = { el, x, y };
+      this.shown.set(cid, cursor);
     }
-    el.style.transform = `translate(${x}px, ${y}px)`;
+    cursor.x = x;
+    cursor.y = y;
+    this.place(cursor);
+  }
+
+  private place(cursor: Shown): void {
+    const at = this.view.toScreen(cursor.x, cursor.y);
+    cursor.el.style.transform = `translate(${at.x}px, ${at.y}px)`;
   }
 
   private remove(cid: string): void {
-    this.elements.get(cid)?.remove();
-    this.elements.delete(cid);
+    this.shown.get(cid)?.el.remove();
+    this.shown.delete(cid);
   }
 }

@@ -8,17 +8,29 @@
 import { LIMITS } from '../../server/protocol/messages.ts';
 import { encodePoints, type Point } from '../../server/protocol/points.ts';
 import type { BoardClient } from './board-client.ts';
-import type { Drawable } from './renderer.ts';
+import { precisionFor } from './view.ts';
+import type { Drawable } from './stroke-geometry.ts';
 
 export type Tool = 'pen' | 'eraser';
 
-export type LocalStroke = Drawable & { points: Point[]; sent: number; begun: boolean };
+export type LocalStroke = Drawable & {
+  points: Point[];
+  sent: number;
+  begun: boolean;
+  q: number;
+  /** Nothing is sent before this time (ms): a finger that turns out to start a pinch leaves no mark. */
+  holdUntil: number;
+};
+
+/** How long a finger's first touch waits before it counts as drawing. */
+const TOUCH_HOLD_MS = 120;
 
 export type DrawingHost = {
   client: BoardClient;
-  /** Strokes on screen now, for the eraser's hit test. */
-  visible(): Iterable<Drawable>;
-  pointsOf(stroke: Drawable): Point[];
+  /** Ids of the strokes on screen within `radius` of the segment a-b, for the eraser. */
+  strokesTouching(a: Point, b: Point, radius: number): string[];
+  /** World units per CSS pixel now: the eraser's reach and a new stroke's precision follow the zoom. */
+  zoom(): number;
   redraw(): void;
 };
 
@@ -43,7 +55,8 @@ export class Drawing {
 
   constructor(private readonly host: DrawingHost) {}
 
-  down(point: Point, hasPressure: boolean): void {
+  /** Points are in world units (see view.ts). */
+  down(point: Point, hasPressure: boolean, finger = false): void {
     if (this.tool === 'eraser') {
       this.lastErasePoint = point;
       this.eraseAt(point);
@@ -54,11 +67,13 @@ export class Drawing {
       color: this.color,
       w: this.width,
       pr: hasPressure,
+      q: precisionFor(this.host.zoom()),
       ended: false,
       points: [point],
       n: 1,
       sent: 0,
       begun: false,
+      holdUntil: finger ? performance.now() + TOUCH_HOLD_MS : 0,
     };
     this.local.set(this.current.id, this.current);
     this.schedule();
@@ -108,6 +123,21 @@ export class Drawing {
     this.host.redraw();
   }
 
+  /**
+   * The gesture turned out not to be drawing (a second finger came down):
+   * a stroke nothing of which was sent disappears; one already sent ends.
+   */
+  cancel(): void {
+    const stroke = this.current;
+    if (stroke && !stroke.begun) {
+      this.current = null;
+      this.local.delete(stroke.id);
+      this.host.redraw();
+    } else {
+      this.up();
+    }
+  }
+
   /** The server refused a stroke: the rest of it is not sent. */
   abandon(id: string): void {
     if (this.current?.id === id) this.current = null;
@@ -128,9 +158,10 @@ export class Drawing {
   private flush(stroke: LocalStroke): void {
     if (stroke.sent >= stroke.points.length) return;
     const fresh = stroke.points.slice(stroke.sent, stroke.sent + LIMITS.maxPointsPerOp);
-    const p = encodePoints(fresh, stroke.pr);
+    const p = encodePoints(fresh, stroke.pr, stroke.q);
     if (!stroke.begun) {
-      this.host.client.send({ k: 'begin', id: stroke.id, color: stroke.color, w: stroke.w, p, ...(stroke.pr ? { pr: 1 as const } : {}) });
+      const options = { ...(stroke.pr ? { pr: 1 as const } : {}), ...(stroke.q > 0 ? { q: stroke.q } : {}) };
+      this.host.client.send({ k: 'begin', id: stroke.id, color: stroke.color, w: stroke.w, p, ...options });
       stroke.begun = true;
     } else {
       this.host.client.send({ k: 'ext', id: stroke.id, p });
@@ -141,35 +172,32 @@ export class Drawing {
 
   private schedule(): void {
     this.host.redraw();
+    this.keepSending();
+  }
+
+  private keepSending(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      if (this.current) this.flush(this.current);
+      const stroke = this.current;
+      if (!stroke) return;
+      if (performance.now() < stroke.holdUntil) return this.keepSending();
+      this.flush(stroke);
     });
   }
 
   private eraseAt(point: Point): void {
     const from = this.lastErasePoint ?? point;
     this.lastErasePoint = point;
-    const radius = 6;
+    // Six pixels on screen, whatever the zoom.
+    const radius = 6 / this.host.zoom();
     let hit = false;
-    for (const stroke of this.host.visible()) {
-      if (this.erasing.has(stroke.id)) continue;
-      const reach = radius + stroke.w / 2;
-      if (this.host.pointsOf(stroke).some((p) => distanceToSegment(p, from, point) <= reach)) {
-        this.erasing.add(stroke.id);
-        this.gesture.add(stroke.id);
-        hit = true;
-      }
+    for (const id of this.host.strokesTouching(from, point, radius)) {
+      if (this.erasing.has(id)) continue;
+      this.erasing.add(id);
+      this.gesture.add(id);
+      hit = true;
     }
     if (hit) this.host.redraw();
   }
-}
-
-function distanceToSegment(p: Point, a: Point, b: Point): number {
-  const dx = b.x - a.x;
-  const dy = b.y - a.y;
-  const length2 = dx * dx + dy * dy;
-  const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / length2));
-  return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
 }

@@ -8,15 +8,17 @@ import { BoardClient, type Status } from './board-client.ts';
 import { Cursors } from './cursors.ts';
 import { Drawing, type Tool } from './drawing.ts';
 import { cleanNickname, colorFor, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
+import { Navigation, zoomControls } from './navigation.ts';
 import { Renderer, type Drawable } from './renderer.ts';
 import { Sharing } from './share.ts';
+import { precisionFor, View } from './view.ts';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
 const board = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const canvas = $<HTMLCanvasElement>('#board');
-const renderer = new Renderer(canvas);
-const cursors = new Cursors($('#cursors'));
+const view = new View();
+const cursors = new Cursors($('#cursors'), view);
 
 function askNickname(): string {
   const saved = savedNickname();
@@ -46,21 +48,20 @@ function* onScreen(): Iterable<Drawable> {
   }
 }
 
-let redrawQueued = false;
-function redraw(): void {
-  if (redrawQueued) return;
-  redrawQueued = true;
-  requestAnimationFrame(() => {
-    redrawQueued = false;
-    renderer.draw(onScreen());
-  });
-}
+const renderer = new Renderer(canvas, view, onScreen);
+const redraw = () => renderer.invalidate();
 
-const drawing = new Drawing({ client, visible: onScreen, pointsOf: (s) => renderer.pointsOf(s), redraw });
+const drawing = new Drawing({
+  client,
+  strokesTouching: (a, b, radius) => renderer.strokesTouching(a, b, radius),
+  zoom: () => view.zoom,
+  redraw,
+});
 const sharing = new Sharing(client, board, key, toast);
 
 client.on('change', redraw);
 client.on('resync', () => {
+  showFirstView();
   // A snapshot acknowledges without records: settle local drafts against it.
   for (const id of drawing.local.keys()) if (client.state.strokes.get(id)?.ended) drawing.local.delete(id);
   const pendingErase = new Set(client.pendingOps().flatMap((op) => (op.k === 'erase' ? op.ids : [])));
@@ -88,9 +89,12 @@ client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
 // ---------------------------------------------------------------------------
 // Pointer input (mouse, touch and pen alike).
 
+/** The pointer's place on the board in world units, as precise as the zoom needs (see view.ts). */
 function pointOf(event: PointerEvent): Point {
   const rect = canvas.getBoundingClientRect();
-  const point: Point = { x: Math.round(event.clientX - rect.left), y: Math.round(event.clientY - rect.top) };
+  const world = view.toWorld(event.clientX - rect.left, event.clientY - rect.top);
+  const unit = 2 ** precisionFor(view.zoom);
+  const point: Point = { x: Math.round(world.x * unit) / unit, y: Math.round(world.y * unit) / unit };
   // Pens report real pressure; mice report a constant 0.5 or 0.
   if (event.pointerType === 'pen') point.p = Math.round(event.pressure * 100) / 100;
   return point;
@@ -99,12 +103,22 @@ function pointOf(event: PointerEvent): Point {
 const canDraw = () => client.role === 'editor' && !client.full;
 
 let activePointer: number | null = null;
+const navigation = new Navigation(canvas, view, {
+  drawsOnDrag: () => canDraw() && tool !== 'hand',
+  onGestureStart: () => {
+    // A second finger: a stroke only just begun was the start of a pinch, not a line.
+    if (activePointer === null) return;
+    activePointer = null;
+    drawing.cancel();
+  },
+});
 canvas.addEventListener('pointerdown', (event) => {
-  if (activePointer !== null || event.button !== 0 || !canDraw()) return;
   event.preventDefault(); // no text selection or native drag while drawing
+  if (navigation.takes(event)) return;
+  if (activePointer !== null || event.button !== 0) return;
   activePointer = event.pointerId;
   canvas.setPointerCapture(event.pointerId);
-  drawing.down(pointOf(event), event.pointerType === 'pen');
+  drawing.down(pointOf(event), event.pointerType === 'pen', event.pointerType === 'touch');
 });
 // Cursor positions go out at most once per frame.
 let cursorAt: Point | null = null;
@@ -113,18 +127,20 @@ function shareCursor(point: Point): void {
   cursorAt = point;
   cursorFrame ||= requestAnimationFrame(() => {
     cursorFrame = 0;
-    if (cursorAt) client.cursor(cursorAt.x, cursorAt.y);
+    if (cursorAt) client.cursor(Math.round(cursorAt.x * 10) / 10, Math.round(cursorAt.y * 10) / 10);
   });
 }
 
 canvas.addEventListener('pointermove', (event) => {
+  if (navigation.move(event)) return;
   const point = pointOf(event);
-  shareCursor(point);
+  if (event.pointerType !== 'touch') shareCursor(point);
   if (event.pointerId !== activePointer) return;
   const events = event.getCoalescedEvents?.() ?? [];
   drawing.move(events.length > 0 ? events.map(pointOf) : [point]);
 });
 const release = (event: PointerEvent) => {
+  navigation.release(event);
   if (event.pointerId !== activePointer) return;
   activePointer = null;
   drawing.up();
@@ -132,23 +148,44 @@ const release = (event: PointerEvent) => {
 canvas.addEventListener('pointerup', release);
 canvas.addEventListener('pointercancel', release);
 canvas.addEventListener('lostpointercapture', release);
-canvas.addEventListener('pointerleave', () => {
+canvas.addEventListener('pointerleave', (event) => {
+  if (event.pointerType === 'touch') return;
   cursorAt = null;
   client.cursor(null, null);
 });
 
 // ---------------------------------------------------------------------------
+// The view: remembered per board, fit to the drawing on a first visit.
+
+const viewKey = `whiteboard.view.${board}`;
+let viewShown = view.restore(viewKey);
+function showFirstView(): void {
+  if (viewShown) return;
+  viewShown = true;
+  view.fit(renderer.contentBounds());
+}
+let saveTimer = 0;
+view.onChange(() => {
+  clearTimeout(saveTimer);
+  saveTimer = window.setTimeout(() => viewShown && view.save(viewKey), 300);
+});
+zoomControls($('#zoom'), view, () => view.fit(renderer.contentBounds()));
+
+// ---------------------------------------------------------------------------
 // Toolbar.
 
-function selectTool(tool: Tool): void {
-  drawing.tool = tool;
+let tool: Tool | 'hand' = 'pen';
+function selectTool(next: Tool | 'hand'): void {
+  tool = next;
+  if (next !== 'hand') drawing.tool = next;
+  navigation.hand = next === 'hand';
   for (const button of document.querySelectorAll<HTMLElement>('[data-tool]')) {
-    button.classList.toggle('active', button.dataset.tool === tool);
+    button.classList.toggle('active', button.dataset.tool === next);
   }
-  canvas.dataset.tool = tool;
+  canvas.dataset.tool = next;
 }
 for (const button of document.querySelectorAll<HTMLElement>('[data-tool]')) {
-  button.addEventListener('click', () => selectTool(button.dataset.tool as Tool));
+  button.addEventListener('click', () => selectTool(button.dataset.tool as Tool | 'hand'));
 }
 for (const swatch of document.querySelectorAll<HTMLElement>('[data-color]')) {
   swatch.style.background = swatch.dataset.color!;
@@ -174,6 +211,10 @@ function command(k: 'undo' | 'redo' | 'clear'): void {
 $('#undo').addEventListener('click', () => command('undo'));
 $('#redo').addEventListener('click', () => command('redo'));
 $('#clear').addEventListener('click', () => command('clear'));
+$('#toolbar-toggle').addEventListener('click', () => {
+  const open = $('#toolbar').classList.toggle('open');
+  $('#toolbar-toggle').setAttribute('aria-expanded', String(open));
+});
 $('#rename').addEventListener('click', () => {
   const name = cleanNickname(prompt('Your name on the board:', savedNickname() ?? '') ?? '');
   if (!name) return;
@@ -223,17 +264,29 @@ function showPeople(people: Participant[]): void {
       chip.title = person.role === 'viewer' ? 'watching (view-only link)' : 'drawing';
       chip.classList.toggle('viewer', person.role === 'viewer');
       chip.style.setProperty('--who', colorFor(person.cid));
+      if (person.cid !== client.cid) {
+        chip.tabIndex = 0;
+        chip.title += ' · click to go where they are';
+        chip.addEventListener('click', () => jumpTo(person));
+      }
       return chip;
     }),
   );
   cursors.setPeople(people);
 }
 
+/** Takes the view to where a person's pointer is (or was last). */
+function jumpTo(person: Participant): void {
+  const at = cursors.positionOf(person.cid);
+  if (at) view.centerOn(at.x, at.y);
+  else toast(`${person.name} has not pointed at the board yet`);
+}
+
 /** Viewers and full boards lose the drawing tools; see share.ts for the links. */
 function showAccess(role: Role, full: boolean): void {
   document.body.dataset.access = full ? 'full' : role;
   showStatus(client.status, '');
-  if (role !== 'editor') selectTool('pen');
+  if (role !== 'editor' && tool !== 'hand') selectTool('pen');
   sharing.update();
 }
 
@@ -256,4 +309,4 @@ showStatus('connecting', '');
 client.connect();
 
 // Lets tests and the curious inspect the live board from the console.
-Object.assign(window, { whiteboard: { client, drawing } });
+Object.assign(window, { whiteboard: { client, drawing, view, renderer } });

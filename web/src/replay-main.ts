@@ -9,16 +9,20 @@ import type { DrawingSession } from '../../server/history/sessions.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { decodePoints } from '../../server/protocol/points.ts';
 import { colorFor } from './identity.ts';
+import { Navigation, zoomControls } from './navigation.ts';
 import { Renderer } from './renderer.ts';
 import { ReplayPlayer, SPEEDS } from './replay-player.ts';
 import { readReplay } from './replay-stream.ts';
+import { View } from './view.ts';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const board = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const api = `/api/boards/${encodeURIComponent(board)}`;
 const params = new URLSearchParams(location.search);
 const canvas = $<HTMLCanvasElement>('#board');
-const renderer = new Renderer(canvas);
+const view = new View();
+const renderer = new Renderer(canvas, view, () => (player ? [...player.state.strokes.values()].filter(isVisible) : []));
+new Navigation(canvas, view, { drawsOnDrag: () => false, spacePans: false });
 const timeline = $<HTMLInputElement>('#timeline');
 const playButton = $<HTMLButtonElement>('#play');
 const speedSelect = $<HTMLSelectElement>('#speed');
@@ -30,7 +34,25 @@ let loading: AbortController | null = null;
 let first = 0;
 let last = 0;
 /** Author labels next to strokes drawn in the last moments, by stroke id. */
-const labels = new Map<string, { el: HTMLElement; until: number }>();
+type Label = { el: HTMLElement; x: number; y: number; until: number };
+const labels = new Map<string, Label>();
+
+/** Labels sit next to a world point and follow the view. */
+function placeLabel(label: Label): void {
+  const at = view.toScreen(label.x, label.y);
+  label.el.style.transform = `translate(${at.x + 8}px, ${at.y + 6}px)`;
+}
+view.onChange(() => labels.forEach(placeLabel));
+
+/** A first look shows the whole drawing; after that the view is the one last used on this board. */
+const viewKey = `whiteboard.view.${board}`;
+let viewShown = view.restore(viewKey);
+let saveTimer = 0;
+view.onChange(() => {
+  clearTimeout(saveTimer);
+  saveTimer = window.setTimeout(() => viewShown && view.save(viewKey), 300);
+});
+zoomControls($('#zoom'), view, () => view.fit(renderer.contentBounds()));
 
 function setMode(mode: 'loading' | 'playing' | 'paused' | 'ended'): void {
   document.body.dataset.replay = mode;
@@ -38,8 +60,7 @@ function setMode(mode: 'loading' | 'playing' | 'paused' | 'ended'): void {
 }
 
 function redraw(): void {
-  if (!player) return;
-  renderer.draw([...player.state.strokes.values()].filter(isVisible));
+  renderer.invalidate();
 }
 
 function showTime(t: number): void {
@@ -53,7 +74,7 @@ function label(records: LogRecord[]): void {
   for (const rec of records) {
     if (rec.op.k !== 'begin' && rec.op.k !== 'ext') continue;
     const stroke = player.state.strokes.get(rec.op.id);
-    const point = stroke ? decodePoints(rec.op.p, stroke.pr).at(-1) : undefined;
+    const point = stroke ? decodePoints(rec.op.p, stroke.pr, stroke.q).at(-1) : undefined;
     if (!stroke || !point) continue;
     let entry = labels.get(stroke.id);
     if (!entry) {
@@ -62,10 +83,12 @@ function label(records: LogRecord[]): void {
       el.textContent = stroke.name || 'someone';
       el.style.background = colorFor(stroke.user);
       $('#authors').append(el);
-      entry = { el, until: 0 };
+      entry = { el, x: 0, y: 0, until: 0 };
       labels.set(stroke.id, entry);
     }
-    entry.el.style.transform = `translate(${point.x + 8}px, ${point.y + 6}px)`;
+    entry.x = point.x;
+    entry.y = point.y;
+    placeLabel(entry);
     entry.until = player.time + 1_200;
   }
   for (const [id, entry] of labels) {
@@ -96,6 +119,10 @@ async function load(t: number, autoplay: boolean): Promise<void> {
           player.speed = Number(speedSelect.value);
           player.skipIdle = skipIdle.checked;
           redraw();
+          if (!viewShown) {
+            viewShown = true;
+            view.fit(renderer.contentBounds());
+          }
           if (autoplay) player.play();
           setMode(autoplay ? 'playing' : 'paused');
         } else if (line.t === 'rec') {
@@ -214,4 +241,4 @@ void load(Number.isFinite(requested) && requested > 0 ? requested : first, true)
 requestAnimationFrame(frame);
 
 // Lets tests and the curious inspect the replay from the console.
-Object.assign(window, { replay: { get player() { return player; } } });
+Object.assign(window, { replay: { get player() { return player; }, view, renderer } });

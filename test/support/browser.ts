@@ -1,6 +1,6 @@
 /** Debian's Chromium driven by playwright-core; a missing browser is a failure, never a skip. */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { startServer, type RunningServer } from './server.ts';
 
@@ -46,9 +46,9 @@ export function useBrowserAndServer(viewport = { width: 900, height: 700 }) {
       return session.server;
     },
     cspViolations,
-    /** Opens `path` as a new user whose nickname is already known. */
-    async open(path: string, nickname: string): Promise<Page> {
-      const context = await session.browser.newContext({ viewport });
+    /** Opens `path` as a new user whose nickname is already known (`options`: a phone's viewport and touch, say). */
+    async open(path: string, nickname: string, options: BrowserContextOptions = {}): Promise<Page> {
+      const context = await session.browser.newContext({ viewport, ...options });
       await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
       const page = await context.newPage();
       page.on('console', (message) => {

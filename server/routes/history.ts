@@ -3,6 +3,7 @@
  *   GET  /api/boards/:board/sessions?gap=ms         drawing sessions
  *   GET  /api/boards/:board/replay?from=ms&to=ms    NDJSON: state, records, end
  *   POST /api/boards/:board/fork {"at": ms}         new board from a moment
+ *   GET  /api/boards/:board/export.svg?at=ms        SVG of the board at a moment
  *
  * Each reads a whole board, so each is rate limited per address; a fork
  * also writes one, so it pays in points (quotas/fork-budget.ts), may not
@@ -12,8 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { recordWeight } from '../board/weight.ts';
+import { exportFileName, svgDocument } from '../history/export-svg.ts';
 import { appendFork, planFork } from '../history/fork.ts';
-import { replayLines } from '../history/replay.ts';
+import { boardAt, replayLines } from '../history/replay.ts';
 import { SessionSplitter } from '../history/sessions.ts';
 import type { BoardLog } from '../log/board-log.ts';
 import { ID_PATTERN } from '../protocol/messages.ts';
@@ -65,6 +67,26 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
       if (to !== undefined && to < from) return reply.code(400).send({ error: 'to must not be before from' });
       const stream = Readable.from(replayLines(log, req.params.board, from, to), { objectMode: false });
       return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(stream);
+    },
+  );
+
+  app.get<{ Params: { board: string }; Querystring: { at?: number } }>(
+    '/api/boards/:board/export.svg',
+    {
+      config: { rateLimit },
+      schema: { params: boardParams, querystring: { type: 'object', properties: { at: millis } } },
+    },
+    async (req, reply) => {
+      const { board } = req.params;
+      const at = req.query.at ?? Date.now();
+      const state = await boardAt(log, board, at);
+      // Pulled stroke by stroke as the response drains (history/export-svg.ts).
+      const stream = Readable.from(svgDocument(state, { board, at }), { objectMode: false });
+      return reply
+        .type('image/svg+xml; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${exportFileName(board, at)}"`)
+        .header('cache-control', 'no-store')
+        .send(stream);
     },
   );
 

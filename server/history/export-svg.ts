@@ -1,0 +1,100 @@
+/**
+ * A board as a standalone SVG document: a white background and one filled
+ * outline per visible stroke, in drawing order, sized to the drawing. Pure
+ * (board state in, text out), so the route streams it and tests read it.
+ *
+ * The document is produced in pieces, one per stroke. The viewBox must come
+ * first, so the bounds are found beforehand from the strokes' points (cheap:
+ * no outlines), widened by how far an outline can reach past its points;
+ * each outline is then computed once, when its piece is asked for. Served
+ * through a stream, a board of a million points is never held as one string
+ * and the work is spread over the event loop as the reader drains it.
+ */
+import { strokeOutline, strokePoints, svgPath } from '../board/outline.ts';
+import { visibleStrokes, type BoardState, type Stroke } from '../board/state.ts';
+
+/** Room around the drawing, in world units (CSS pixels at 100% zoom). */
+export const MARGIN = 16;
+/** An empty board: a small blank page. */
+const EMPTY_SIZE = 64;
+
+export type ViewBox = { x: number; y: number; width: number; height: number };
+
+/**
+ * How far a stroke's outline (board/outline.ts, perfect-freehand) can reach
+ * past its points' bounding box. It keeps within the pen's largest radius of
+ * its points, 0.8 w (pressure 1 with thinning 0.6), except that a stroke
+ * shorter than 3 units rounds its start around a point up to 3 units away.
+ * The unit tests hold random outlines to this bound.
+ */
+export function outlineReach(w: number): number {
+  return 0.8 * w + 3;
+}
+
+/** The drawing's bounds plus the margin, in whole units; a small page at the origin for an empty board. */
+export function viewBoxOf(strokes: readonly Stroke[]): ViewBox {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const stroke of strokes) {
+    const reach = outlineReach(stroke.w);
+    for (const { x, y } of strokePoints(stroke)) {
+      if (x - reach < minX) minX = x - reach;
+      if (y - reach < minY) minY = y - reach;
+      if (x + reach > maxX) maxX = x + reach;
+      if (y + reach > maxY) maxY = y + reach;
+    }
+  }
+  if (minX > maxX) return { x: 0, y: 0, width: EMPTY_SIZE, height: EMPTY_SIZE };
+  const x = Math.floor(minX - MARGIN);
+  const y = Math.floor(minY - MARGIN);
+  return { x, y, width: Math.ceil(maxX + MARGIN) - x, height: Math.ceil(maxY + MARGIN) - y };
+}
+
+// Characters XML 1.0 forbids even escaped (controls, lone surrogates, U+FFFE/F).
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Text made safe for XML content and quoted attributes: markup escaped, forbidden characters dropped. */
+export function escapeXml(text: string): string {
+  return text.replace(NOT_XML_CHAR, '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+export type SvgExportMeta = {
+  board: string;
+  /** The moment shown, epoch milliseconds. */
+  at: number;
+};
+
+/**
+ * The SVG document of the board's visible strokes, in pieces: the head,
+ * one `<path>` per stroke (`data-id`, `data-author`), the tail. A unit is a
+ * CSS pixel, so the page opens at 100% zoom.
+ */
+export function* svgDocument(state: BoardState, meta: SvgExportMeta): Generator<string, void, undefined> {
+  const strokes = visibleStrokes(state);
+  const box = viewBoxOf(strokes);
+  const { x, y, width, height } = box;
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${x} ${y} ${width} ${height}" width="${width}" height="${height}">\n` +
+    `<title>${escapeXml(`Board ${meta.board} at ${new Date(meta.at).toISOString()}`)}</title>\n` +
+    `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="#ffffff"/>\n`;
+  for (const stroke of strokes) {
+    const d = svgPath(strokeOutline(strokePoints(stroke), stroke));
+    // A stroke without points has no outline: nothing to draw.
+    if (!d) continue;
+    const author = stroke.name ? ` data-author="${escapeXml(stroke.name)}"` : '';
+    yield `<path data-id="${escapeXml(stroke.id)}"${author} fill="${escapeXml(stroke.color)}" d="${d}"/>\n`;
+  }
+  yield '</svg>\n';
+}
+
+/**
+ * The download's name: board and moment, the time in ISO 8601's basic
+ * format (`20250102T030405.678Z`), which has no colons, as file systems
+ * such as Windows' refuse them.
+ */
+export function exportFileName(board: string, at: number): string {
+  return `${board}-${new Date(at).toISOString().replace(/[-:]/g, '')}.svg`;
+}

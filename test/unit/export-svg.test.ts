@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import { SaxesParser } from 'saxes';
+import { describe, expect, it } from 'vitest';
+import { foldRecords } from '../../server/board/fold.ts';
+import { strokeOutline } from '../../server/board/outline.ts';
+import { emptyBoard, type BoardState, type Stroke } from '../../server/board/state.ts';
+import { escapeXml, exportFileName, MARGIN, outlineReach, svgDocument, viewBoxOf } from '../../server/history/export-svg.ts';
+import type { LogRecord } from '../../server/protocol/messages.ts';
+import { encodePoints, type Point } from '../../server/protocol/points.ts';
+import { RecordMaker } from '../support/records.ts';
+
+type Element = { name: string; uri: string; attrs: Record<string, string>; text: string };
+
+/**
+ * Parses with saxes, a strict XML 1.0 parser: any well-formedness error
+ * (a stray `&` or `<`, a character XML forbids, a duplicate attribute)
+ * throws, where lenient DOM parsers let several through.
+ */
+function parseSvg(text: string): Element[] {
+  const parser = new SaxesParser({ xmlns: true });
+  const elements: Element[] = [];
+  const open: Element[] = [];
+  parser.on('error', (error) => {
+    throw error;
+  });
+  parser.on('opentag', (tag) => {
+    const attrs = Object.fromEntries(Object.entries(tag.attributes).map(([name, a]) => [name, a.value]));
+    const element = { name: tag.local, uri: tag.uri, attrs, text: '' };
+    elements.push(element);
+    if (!tag.isSelfClosing) open.push(element);
+  });
+  parser.on('text', (t) => {
+    const current = open.at(-1);
+    if (current) current.text += t;
+  });
+  parser.on('closetag', () => open.pop());
+  parser.write(text).close();
+  return elements;
+}
+
+const render = (state: BoardState, at = Date.UTC(2025, 0, 2, 3, 4, 5, 678)) => [...svgDocument(state, { board: 'b1', at })].join('');
+const viewBox = (svg: Element) => svg.attrs.viewBox!.split(' ').map(Number) as [number, number, number, number];
+/** Every coordinate pair of a path's `d` (its curves stay within their control points). */
+const coordinates = (d: string) => {
+  const numbers = d.match(/-?\d+(\.\d+)?/g)!.map(Number);
+  return Array.from({ length: numbers.length / 2 }, (_, i) => [numbers[2 * i]!, numbers[2 * i + 1]!] as const);
+};
+
+function begin(m: RecordMaker, user: string, id: string, points: Point[], extra: { color?: string; w?: number; q?: number; name?: string } = {}): LogRecord {
+  const { color = '#1971c2', w = 4, q, name = user } = extra;
+  return { ...m.rec(user, { k: 'begin', id, color, w, p: encodePoints(points, false, q), ...(q ? { q } : {}) }), name };
+}
+
+describe('SVG export', () => {
+  it('draws the visible strokes in drawing order, with id, author and colour, on a white page', () => {
+    const m = new RecordMaker();
+    const state = foldRecords([
+      begin(m, 'ann', 's1', [{ x: 0, y: 0 }, { x: 40, y: 30 }], { color: '#e03131' }),
+      m.rec('ann', { k: 'end', id: 's1' }),
+      begin(m, 'bob', 's2', [{ x: 10, y: 50 }, { x: 60, y: 55 }]),
+      m.rec('bob', { k: 'end', id: 's2' }),
+      begin(m, 'bob', 's3', [{ x: 5, y: 5 }, { x: 6, y: 90 }]),
+      m.rec('bob', { k: 'end', id: 's3' }),
+      begin(m, 'cat', 's4', [{ x: 70, y: 70 }]),
+      m.rec('ann', { k: 'erase', ids: ['s2'] }),
+      m.rec('bob', { k: 'undo' }), // undoes s3: Bob's last action
+      // s4 is still being drawn: drawn as it is so far, as a replay shows it.
+    ]);
+    const elements = parseSvg(render(state));
+    const [svg, title, rect, ...paths] = elements;
+    expect(svg).toMatchObject({ name: 'svg', uri: 'http://www.w3.org/2000/svg' });
+    expect(title).toMatchObject({ name: 'title', text: 'Board b1 at 2025-01-02T03:04:05.678Z' });
+    const [x, y, width, height] = viewBox(svg!);
+    expect(svg!.attrs).toMatchObject({ width: String(width), height: String(height) });
+    expect(rect).toMatchObject({ name: 'rect', attrs: { x: String(x), y: String(y), width: String(width), height: String(height), fill: '#ffffff' } });
+    expect(paths.map((p) => [p.name, p.attrs['data-id'], p.attrs['data-author'], p.attrs.fill])).toEqual([
+      ['path', 's1', 'ann', '#e03131'],
+      ['path', 's4', 'cat', '#1971c2'],
+    ]);
+    for (const p of paths) expect(p.attrs.d).toMatch(/^M[-\d. ]+(Q[-\d. ]+)*Z$/);
+  });
+
+  it('escapes what users typed and drops characters XML forbids', () => {
+    const m = new RecordMaker();
+    const name = `<script>alert("x")</script> & 'co'\uFFFF\uD800 ok`;
+    const state = foldRecords([begin(m, 'ann', 's1', [{ x: 1, y: 1 }, { x: 9, y: 9 }], { name })]);
+    // The builder trusts nothing, not even what the edge validated.
+    const stroke = state.strokes.get('s1')!;
+    stroke.color = '"/><script>alert(1)</script><x a="';
+    const elements = parseSvg(render(state));
+    expect(elements.map((e) => e.name)).toEqual(['svg', 'title', 'rect', 'path']);
+    expect(elements[3]!.attrs['data-author']).toBe(`<script>alert("x")</script> & 'co' ok`);
+    expect(elements[3]!.attrs.fill).toBe(stroke.color);
+    expect(escapeXml(`a&b<c>"d'\u0000`)).toBe('a&amp;b&lt;c&gt;&quot;d&apos;');
+  });
+
+  it('an empty board is a small blank white page', () => {
+    const elements = parseSvg(render(emptyBoard()));
+    expect(elements.map((e) => e.name)).toEqual(['svg', 'title', 'rect']);
+    expect(viewBox(elements[0]!)).toEqual([0, 0, 64, 64]);
+    expect(elements[2]!.attrs.fill).toBe('#ffffff');
+  });
+
+  it('the viewBox holds every path, wherever the drawing is, with a margin but not much more', () => {
+    const m = new RecordMaker();
+    const state = foldRecords([
+      begin(m, 'ann', 'far', [{ x: -5000.25, y: -300.5 }, { x: -4990, y: -310 }, { x: -4980.75, y: -290 }], { q: 2, w: 64 }),
+      m.rec('ann', { k: 'end', id: 'far' }),
+      begin(m, 'ann', 'dot', [{ x: 1200, y: 800 }], { w: 1 }),
+      m.rec('ann', { k: 'end', id: 'dot' }),
+    ]);
+    const [svg, , , ...paths] = parseSvg(render(state));
+    const [x, y, width, height] = viewBox(svg!);
+    for (const p of paths) {
+      for (const [px, py] of coordinates(p.attrs.d!)) {
+        expect(px).toBeGreaterThanOrEqual(x + MARGIN);
+        expect(px).toBeLessThanOrEqual(x + width - MARGIN);
+        expect(py).toBeGreaterThanOrEqual(y + MARGIN);
+        expect(py).toBeLessThanOrEqual(y + height - MARGIN);
+      }
+    }
+    // The points span x -5000.25..1200 and y -310..800; the page adds at most reach, margin and rounding.
+    expect(x).toBeGreaterThanOrEqual(Math.floor(-5000.25 - outlineReach(64) - MARGIN));
+    expect(x + width).toBeLessThanOrEqual(Math.ceil(1200 + outlineReach(64) + MARGIN));
+    expect(y).toBeGreaterThanOrEqual(Math.floor(-310 - outlineReach(64) - MARGIN));
+    expect(y + height).toBeLessThanOrEqual(Math.ceil(800 + outlineReach(64) + MARGIN));
+  });
+
+  it('no outline reaches past its points further than outlineReach', () => {
+    const point = (spread: number, pr: boolean) =>
+      fc.record({ x: fc.integer({ min: -spread, max: spread }), y: fc.integer({ min: -spread, max: spread }), p: pr ? fc.integer({ min: 0, max: 100 }).map((p) => p / 100) : fc.constant(undefined) });
+    const stroke = fc.boolean().chain((pr) =>
+      fc.record({
+        pr: fc.constant(pr),
+        // Thin pens too: the start cap of a short stroke reaches furthest past them.
+        w: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 64 })),
+        ended: fc.boolean(),
+        // Short strokes (a few units: the start cap's worst case), dots and long scribbles.
+        points: fc.oneof(fc.array(point(3, pr), { minLength: 1, maxLength: 12 }), fc.array(point(500, pr), { minLength: 1, maxLength: 60 })),
+      }),
+    );
+    fc.assert(
+      fc.property(stroke, ({ pr, w, ended, points }) => {
+        const xs = points.map((p) => p.x);
+        const ys = points.map((p) => p.y);
+        const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+        let beyond = 0;
+        for (const [x, y] of strokeOutline(points, { w, pr, ended })) beyond = Math.max(beyond, minX - x!, x! - maxX, minY - y!, y! - maxY);
+        expect(beyond).toBeLessThanOrEqual(outlineReach(w));
+      }),
+      { seed: 20250102, numRuns: 2_000 },
+    );
+  });
+
+  it('comes in pieces, one per stroke, so that a big board is streamed rather than built whole', () => {
+    const m = new RecordMaker();
+    const records = Array.from({ length: 5 }, (_, i) => begin(m, 'ann', `s${i}`, [{ x: i * 10, y: 0 }, { x: i * 10 + 5, y: 20 }]));
+    const pieces = [...svgDocument(foldRecords(records), { board: 'b1', at: 0 })];
+    expect(pieces).toHaveLength(5 + 2);
+    expect(pieces.slice(1, -1).every((p) => p.startsWith('<path '))).toBe(true);
+  });
+
+  it('a stroke without points draws nothing and leaves the page blank', () => {
+    const state = emptyBoard();
+    const stroke: Stroke = { id: 'e', user: 'u', name: 'u', color: '#000000', w: 4, pr: false, chunks: [], n: 0, ended: true, undone: false, hiddenBy: [], pos: 0, ts: 0 };
+    state.strokes.set('e', stroke);
+    expect(viewBoxOf([stroke])).toEqual({ x: 0, y: 0, width: 64, height: 64 });
+    expect(parseSvg(render(state)).map((e) => e.name)).toEqual(['svg', 'title', 'rect']);
+  });
+
+  it('names the download after the board and the moment, without colons', () => {
+    expect(exportFileName('b1', Date.UTC(2025, 0, 2, 3, 4, 5, 678))).toBe('b1-20250102T030405.678Z.svg');
+  });
+});

@@ -23,7 +23,7 @@ export async function planFork(log: BoardLog, source: string, at: number, target
       ...author,
       seq: ++seq,
       name: stroke.name,
-      op: { k: 'begin', id: stroke.id, color: stroke.color, w: stroke.w, p: first, ...(stroke.pr ? { pr: 1 as const } : {}) },
+      op: { k: 'begin', id: stroke.id, color: stroke.color, w: stroke.w, p: first, ...(stroke.pr ? { pr: 1 as const } : {}), ...(stroke.q ? { q: stroke.q } : {}) },
     });
     for (const p of rest) records.push({ ...author, seq: ++seq, op: { k: 'ext', id: stroke.id, p } });
     records.push({ ...author, seq: ++seq, op: { k: 'end', id: stroke.id } });

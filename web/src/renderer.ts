@@ -71,6 +71,8 @@ export class Renderer implements TileSource {
 
   /** Bounds of everything drawn, or null for an empty board. */
   contentBounds(): Rect | null {
+    // Asked right as the board changes (a welcome), possibly before the change is announced.
+    this.contentChanged = true;
     this.sync();
     const all = [...this.index.all(), ...this.live];
     if (all.length === 0) return null;

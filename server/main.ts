@@ -7,16 +7,14 @@ import { buildApp } from './app.ts';
 import { configFromEnv } from './config.ts';
 import { exitOnFatalErrors } from './fatal.ts';
 import { createLogger } from './logger.ts';
-import type { BoardLog } from './log/board-log.ts';
-import { EmbeddedLog } from './log/embedded-log.ts';
-import { KafkaLog } from './log/kafka/kafka-log.ts';
+import { openLog } from './log/open-log.ts';
 import { DiskGuard } from './quotas/disk-guard.ts';
 
 const config = configFromEnv();
 const logger = createLogger(config.logLevel);
 exitOnFatalErrors(logger);
 
-const log: BoardLog = config.kafka ? await KafkaLog.open(config.kafka, logger) : new EmbeddedLog(config.dataDir);
+const log = await openLog(config, logger);
 // Only the embedded log writes to DATA_DIR; Kafka keeps its own disks.
 const diskGuard = config.kafka ? null : await DiskGuard.start(config.dataDir, config.quotas.minFreeDiskBytes, logger);
 const app = await buildApp({

@@ -23,6 +23,15 @@ type Body = Omit<LogRecord, 'board' | 'pos'>;
 type Key = [string, number];
 type TimeKey = [string, number, number];
 
+export type EmbeddedLogOptions = {
+  /**
+   * The clock that stamps appends (default Date.now). A tool that writes a
+   * simulated session (npm run seed) gives its own; timestamps still never
+   * go backwards within a board.
+   */
+  now?: () => number;
+};
+
 const PAGE = 1_000;
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -35,8 +44,10 @@ export class EmbeddedLog implements BoardLog {
   /** Next position and last timestamp per board, loaded on first append. */
   private readonly heads = new Map<string, { next: number; ts: number }>();
   private closed = false;
+  private readonly now: () => number;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: EmbeddedLogOptions = {}) {
+    this.now = options.now ?? Date.now;
     mkdirSync(dir, { recursive: true });
     this.root = open({ path: join(dir, 'log.lmdb'), overlappingSync: false });
     // Shared msgpack structures: records share a few shapes, and reading a
@@ -62,7 +73,7 @@ export class EmbeddedLog implements BoardLog {
     const head = this.head(input.board);
     const pos = head.next++;
     // Wall clocks step backwards; a board's timestamps must not.
-    const ts = (head.ts = Math.max(Date.now(), head.ts));
+    const ts = (head.ts = Math.max(this.now(), head.ts));
     const { board, ...rest } = input;
     const body: Body = { ...rest, ts };
     await this.root.transaction(() => {

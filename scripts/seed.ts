@@ -4,6 +4,8 @@
  * from the same settings as `npm start` (DATA_DIR, or KAFKA_*).
  */
 import { parseArgs } from 'node:util';
+import { applyRecord } from '../server/board/fold.ts';
+import { emptyBoard } from '../server/board/state.ts';
 import { configFromEnv } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { openLog } from '../server/log/open-log.ts';
@@ -17,7 +19,10 @@ Writes a board drawn as a room of people draws: several authors, strokes of
 and erase, spread over a simulated session. The same --seed gives the same
 board. It writes into the log \`npm start\` would use: the embedded log in
 DATA_DIR (default ./data), or Kafka when KAFKA_BROKERS is set (and the other
-KAFKA_* settings). The board must not exist yet.
+KAFKA_* settings). The board must not exist yet. On the embedded log it then
+stores the board's state, as the server does after loading a board. Seed the
+embedded log while the server is stopped: a running server would not see the
+new records of a board it has loaded until it loads it again.
 
 Options:
   --board <id>      board id (letters, digits, - and _; at most 64)
@@ -107,6 +112,7 @@ async function seed(): Promise<void> {
   });
   if (process.stderr.isTTY) process.stderr.write('\x1b[2K');
   const seconds = (performance.now() - started) / 1_000;
+  const stored = await storeState();
   const iso = (ts: number) => new Date(ts).toISOString();
   const span = (summary.lastTs - summary.firstTs) / 60_000;
   const where = config.kafka ? `Kafka topic ${config.kafka.topic} (${config.kafka.brokers.join(',')})` : `embedded log in ${config.dataDir}`;
@@ -117,5 +123,19 @@ async function seed(): Promise<void> {
   actions   ${summary.undos} undo, ${summary.redos} redo, ${summary.erases} erase
   authors   ${summary.authors.length}: ${summary.authors.map((a) => `${a.name} (${a.strokes})`).join(', ')}
   time span ${iso(summary.firstTs)} to ${iso(summary.lastTs)} (${span.toFixed(1)} min)
-  written in ${seconds.toFixed(1)} s (${Math.round(summary.records / seconds).toLocaleString('en')} records/s), seed ${seedNumber}`);
+  written in ${seconds.toFixed(1)} s (${Math.round(summary.records / seconds).toLocaleString('en')} records/s), seed ${seedNumber}
+  stored    ${stored}`);
+}
+
+/**
+ * Stores the board's state, as the server does once it has loaded a board,
+ * so that the first late joiner does not wait for the whole log to be folded.
+ */
+async function storeState(): Promise<string> {
+  if (!log.snapshots) return 'no board state (this log reads every board from its start)';
+  const started = performance.now();
+  const state = emptyBoard();
+  for await (const page of log.read(board, 0)) for (const rec of page) applyRecord(state, rec);
+  await log.snapshots.save(board, state);
+  return `the board's state at position ${state.pos.toLocaleString('en')}, for late joiners (${((performance.now() - started) / 1_000).toFixed(1)} s)`;
 }

@@ -5,6 +5,15 @@
  */
 import type { Action, BoardState, History, Stroke } from './state.ts';
 
+/**
+ * Version of what a snapshot holds. Stored snapshots (server/log/snapshots/)
+ * carry it, and one of another version is never read, the log is folded
+ * instead. Bump it when the shape below changes, and also when the fold
+ * would make a different state from the same records (a snapshot is a fold
+ * that was done by the code of its day).
+ */
+export const SNAPSHOT_VERSION = 1;
+
 export type BoardSnapshot = {
   pos: number;
   ts: number;
@@ -29,17 +38,23 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
   };
 }
 
-/** Rebuilds a state that the caller may mutate (nothing is shared with the snapshot). */
+/**
+ * Rebuilds a state from a snapshot, taking over its objects: the state
+ * folds on the snapshot's strokes and actions in place. Every caller passes
+ * a snapshot it has just parsed and holds alone (a welcome, a replay line,
+ * a stored snapshot), so nothing is copied: a structured clone of a board
+ * of a million points cost 30-50 ms of a late join (BENCHMARKS.md). Copy
+ * first (structuredClone) to keep a snapshot that something else holds.
+ */
 export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
-  const copy = structuredClone(snapshot);
   return {
-    pos: copy.pos,
-    ts: copy.ts,
-    strokes: new Map(copy.strokes.map((s) => [s.id, s])),
-    actions: new Map(copy.actions.map((a) => [a.pos, a])),
-    history: new Map(copy.history),
-    seqs: new Map(copy.seqs),
-    size: copy.size,
-    editKey: copy.editKey,
+    pos: snapshot.pos,
+    ts: snapshot.ts,
+    strokes: new Map(snapshot.strokes.map((s) => [s.id, s])),
+    actions: new Map(snapshot.actions.map((a) => [a.pos, a])),
+    history: new Map(snapshot.history),
+    seqs: new Map(snapshot.seqs),
+    size: snapshot.size,
+    editKey: snapshot.editKey,
   };
 }

@@ -4,6 +4,7 @@
  * and test/contract/board-log-contract.ts holds both to the same rules.
  */
 import type { LogRecord } from '../protocol/messages.ts';
+import type { SnapshotStore } from './snapshots/snapshot-store.ts';
 
 /** What a caller appends; the log assigns `pos` and `ts`. */
 export type NewRecord = Omit<LogRecord, 'pos' | 'ts'>;
@@ -41,6 +42,14 @@ export interface BoardLog {
 
   /** Calls `listener` whenever readiness changes (an outage, a recovery, close). */
   onReadyChange(listener: ReadyListener): () => void;
+
+  /**
+   * Board states stored beside the log, when the backend keeps them (the
+   * embedded log does; Kafka reads every board from its start). Loading a
+   * board starts from its newest stored state and folds the records after
+   * it; see snapshots/snapshot-store.ts.
+   */
+  readonly snapshots?: SnapshotStore;
 
   /** Stops subscriptions and releases the store. Safe to call twice. */
   close(): Promise<void>;

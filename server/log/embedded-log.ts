@@ -12,12 +12,14 @@
  * Layout (ordered keys, so one board is one contiguous key range):
  *   records   [board, pos]      -> record body
  *   by-time   [board, ts, pos]  -> null (the timestamp index)
+ *   snapshots [board, pos]      -> a stored board state (snapshots/lmdb-snapshots.ts)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { LogRecord } from '../protocol/messages.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from './board-log.ts';
+import { LmdbSnapshots } from './snapshots/lmdb-snapshots.ts';
 
 type Body = Omit<LogRecord, 'board' | 'pos'>;
 type Key = [string, number];
@@ -39,6 +41,7 @@ export class EmbeddedLog implements BoardLog {
   private readonly root: RootDatabase;
   private readonly records: Database<Body, Key>;
   private readonly byTime: Database<null, TimeKey>;
+  readonly snapshots: LmdbSnapshots;
   private readonly listeners = new Set<RecordListener>();
   private readonly readyListeners = new Set<ReadyListener>();
   /** Next position and last timestamp per board, loaded on first append. */
@@ -54,6 +57,7 @@ export class EmbeddedLog implements BoardLog {
     // board back (late join, replay) decodes several times faster with them.
     this.records = this.root.openDB({ name: 'records', sharedStructuresKey: Symbol.for('structures') });
     this.byTime = this.root.openDB({ name: 'by-time' });
+    this.snapshots = new LmdbSnapshots(this.root, (board) => this.head(board).next - 1);
   }
 
   private head(board: string): { next: number; ts: number } {
@@ -127,6 +131,7 @@ export class EmbeddedLog implements BoardLog {
     this.listeners.clear();
     for (const listener of this.readyListeners) listener(false);
     this.readyListeners.clear();
+    await this.snapshots.close();
     await this.root.close();
   }
 }

@@ -44,7 +44,10 @@ export type OpRefusal = { code: ErrorCode; reason: string; counts: boolean };
 
 export class Room {
   readonly sessions = new Set<Session>();
-  private readonly state: BoardState = emptyBoard();
+  /** The board as folded from the log; others only read it (rooms.ts stores it now and then). */
+  readonly state: BoardState = emptyBoard();
+  /** Position of the stored state the load began from; -1 when it folded the log from its start. */
+  loadedFrom = -1;
   /** Created once the board is loaded. */
   private admission: Admission | null = null;
   /** Records heard while loading; folded once the history is in. */
@@ -60,15 +63,32 @@ export class Room {
     this.loaded = this.load();
   }
 
+  /** The board's newest stored state, then the records after it (all of them when none is stored). */
   private async load(): Promise<void> {
     const started = Date.now();
-    for await (const page of this.log.read(this.board, 0)) {
+    const stored = await this.storedState();
+    if (stored) Object.assign(this.state, stored);
+    this.loadedFrom = this.state.pos;
+    let folded = 0;
+    for await (const page of this.log.read(this.board, this.state.pos + 1)) {
       for (const rec of page) applyRecord(this.state, rec);
+      folded += page.length;
     }
     for (const rec of this.early!) applyRecord(this.state, rec);
     this.early = null;
     this.admission = new Admission(this.state);
-    this.logger.debug({ board: this.board, pos: this.state.pos, ms: Date.now() - started }, 'board loaded');
+    this.logger.debug({ board: this.board, pos: this.state.pos, stored: stored ? this.loadedFrom : null, folded, ms: Date.now() - started }, 'board loaded');
+  }
+
+  /** A stored state is only a shortcut: when it cannot be had, the whole log is folded. */
+  private async storedState(): Promise<BoardState | null> {
+    if (!this.log.snapshots) return null;
+    try {
+      return await this.log.snapshots.load(this.board);
+    } catch (err) {
+      this.logger.warn({ board: this.board, err }, 'stored board state unreadable; folding the whole log');
+      return null;
+    }
   }
 
   /** Called by the log subscription, in log order. */

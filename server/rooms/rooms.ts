@@ -1,9 +1,13 @@
 /**
  * All live rooms of this process. Owns the single log subscription and
  * routes each record to its board's room; boards nobody is on are not kept.
+ * Where the log stores board states, it has them stored now and then
+ * (log/snapshots/snapshot-keeper.ts), so that loading a board again folds
+ * only what came after.
  */
 import type { Logger } from '../logger.ts';
 import type { BoardLog } from '../log/board-log.ts';
+import { DEFAULT_KEEPER_SETTINGS, SnapshotKeeper, type KeeperSettings } from '../log/snapshots/snapshot-keeper.ts';
 import { CLOSE } from '../protocol/messages.ts';
 import { Room, type RoomOptions } from './room.ts';
 
@@ -12,6 +16,7 @@ export class Rooms {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
   private readonly unwatchReady: () => void;
+  private readonly keeper: SnapshotKeeper | null;
 
   constructor(
     private readonly log: BoardLog,
@@ -19,8 +24,16 @@ export class Rooms {
     private readonly roomOptions: RoomOptions,
     /** How long an empty room stays loaded, so a reload does not refold the board. */
     private readonly idleMs = 30_000,
+    keeperSettings: KeeperSettings = DEFAULT_KEEPER_SETTINGS,
   ) {
-    this.unsubscribe = log.subscribe((rec) => this.rooms.get(rec.board)?.onRecord(rec));
+    // Stored states take disk space too: none while appends are refused for it.
+    this.keeper = log.snapshots ? new SnapshotKeeper(log.snapshots, logger, () => roomOptions.storageProblem() === null, keeperSettings) : null;
+    this.unsubscribe = log.subscribe((rec) => {
+      const room = this.rooms.get(rec.board);
+      if (!room) return;
+      room.onRecord(rec);
+      this.keeper?.folded(rec.board);
+    });
     // Without the log nothing can be saved: clients go back to reconnecting
     // (keeping their unsaved work) until it is back.
     this.unwatchReady = log.onReadyChange((ready) => {
@@ -41,12 +54,17 @@ export class Rooms {
     this.idleTimers.delete(board);
     let room = this.rooms.get(board);
     if (!room) {
-      room = new Room(board, this.log, this.logger, this.roomOptions);
+      const created = (room = new Room(board, this.log, this.logger, this.roomOptions));
       this.rooms.set(board, room);
-      room.loaded.catch((err: unknown) => {
-        this.logger.error({ board, err }, 'board failed to load');
-        this.rooms.delete(board);
-      });
+      room.loaded.then(
+        () => {
+          if (this.rooms.get(board) === created) this.keeper?.track(board, created.state, created.loadedFrom);
+        },
+        (err: unknown) => {
+          this.logger.error({ board, err }, 'board failed to load');
+          this.rooms.delete(board);
+        },
+      );
     }
     return room;
   }
@@ -56,7 +74,10 @@ export class Rooms {
     if (room.sessions.size > 0 || this.idleTimers.has(room.board)) return;
     const timer = setTimeout(() => {
       this.idleTimers.delete(room.board);
-      if (room.sessions.size === 0 && this.rooms.get(room.board) === room) this.rooms.delete(room.board);
+      if (room.sessions.size === 0 && this.rooms.get(room.board) === room) {
+        this.rooms.delete(room.board);
+        this.keeper?.untrack(room.board);
+      }
     }, this.idleMs);
     timer.unref();
     this.idleTimers.set(room.board, timer);
@@ -73,6 +94,8 @@ export class Rooms {
     this.unwatchReady();
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.disconnectAll(code, reason);
+    // The log waits for these writes before it closes, so a restart loads fast.
+    this.keeper?.untrackAll();
     this.rooms.clear();
   }
 }

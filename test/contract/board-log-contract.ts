@@ -3,6 +3,9 @@
  * `registerBoardLogContract` with a factory for fresh, empty storage.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyRecord, foldRecords } from '../../server/board/fold.ts';
+import { toSnapshot } from '../../server/board/snapshot.ts';
+import { emptyBoard } from '../../server/board/state.ts';
 import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
@@ -34,7 +37,12 @@ export async function readAll(log: BoardLog, board: string, from = 0): Promise<L
   return out;
 }
 
-export function registerBoardLogContract(backend: string, makeStorage: () => Promise<LogStorage>): void {
+export type Capabilities = {
+  /** The backend stores board states (`BoardLog.snapshots`); the rules for them apply. */
+  snapshots: boolean;
+};
+
+export function registerBoardLogContract(backend: string, makeStorage: () => Promise<LogStorage>, capabilities: Capabilities): void {
   describe(`BoardLog contract: ${backend}`, () => {
     let storage: LogStorage;
     let log: BoardLog;
@@ -149,6 +157,74 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
       expect(log.isReady()).toBe(false);
       await expect(log.append(draft('b1'))).rejects.toThrow();
       await log.close(); // closing twice is harmless
+    });
+
+    if (!capabilities.snapshots) {
+      it('stores no board states: every board is read from its start', () => {
+        expect(log.snapshots).toBeUndefined();
+      });
+      return;
+    }
+
+    describe('stored board states', () => {
+      /** A board of `n` records and its fold. */
+      async function board(name: string, n: number) {
+        for (let i = 0; i < n; i++) await log.append(draft(name));
+        return foldRecords(await readAll(log, name));
+      }
+
+      it('has none for a board until one is stored, and stores none for an empty board', async () => {
+        await board('b1', 3);
+        expect(await log.snapshots!.load('b1')).toBeNull();
+        await log.snapshots!.save('b2', emptyBoard());
+        expect(await log.snapshots!.load('b2')).toBeNull();
+      });
+
+      it('loads a stored state as it was saved, for that board only', async () => {
+        const state = await board('b1', 5);
+        await board('b2', 2);
+        await log.snapshots!.save('b1', state);
+        expect(toSnapshot((await log.snapshots!.load('b1'))!)).toEqual(toSnapshot(state));
+        expect(await log.snapshots!.load('b2')).toBeNull();
+      });
+
+      it('stores the state as it is at the call: folding on before the save resolves changes nothing stored', async () => {
+        const state = await board('b1', 3);
+        const before = structuredClone(toSnapshot(state));
+        const saved = log.snapshots!.save('b1', state);
+        applyRecord(state, await log.append(draft('b1')));
+        await saved;
+        expect(toSnapshot((await log.snapshots!.load('b1'))!)).toEqual(before);
+      });
+
+      it('hands out a state the caller may fold on without changing what is stored', async () => {
+        const state = await board('b1', 3);
+        await log.snapshots!.save('b1', state);
+        const loaded = (await log.snapshots!.load('b1'))!;
+        applyRecord(loaded, await log.append(draft('b1')));
+        expect(toSnapshot((await log.snapshots!.load('b1'))!)).toEqual(toSnapshot(state));
+      });
+
+      it('keeps the newest state across close and reopen; folding the records after it gives the board', async () => {
+        const first = await board('b1', 3);
+        await log.snapshots!.save('b1', first);
+        const second = await board('b1', 4); // the 3 records, then 4 more
+        await log.snapshots!.save('b1', second);
+        await log.append(draft('b1'));
+        await log.close();
+        const reopened = await open();
+        const loaded = (await reopened.snapshots!.load('b1'))!;
+        expect(loaded.pos).toBe(second.pos);
+        const all = await readAll(reopened, 'b1');
+        expect(toSnapshot(foldRecords(await readAll(reopened, 'b1', loaded.pos + 1), loaded))).toEqual(toSnapshot(foldRecords(all)));
+      });
+
+      it('refuses to load or save once closed', async () => {
+        const state = await board('b1', 2);
+        await log.close();
+        await expect(log.snapshots!.load('b1')).rejects.toThrow();
+        await expect(log.snapshots!.save('b1', state)).rejects.toThrow();
+      });
     });
   });
 }

@@ -29,7 +29,7 @@ registerBoardLogContract('Kafka', async () => {
       await admin.disconnect();
     },
   };
-});
+}, { snapshots: false });
 
 describe('Kafka log batching', () => {
   it('sends appends made together in few produce requests, each acknowledged with its own offset', async () => {

@@ -57,6 +57,7 @@ describe('npm run seed', () => {
     expect(printed).toMatch(/authors +\d+: /);
     expect(printed).toMatch(/time span 2026-01-05T09:00/);
     expect(printed).toMatch(/written in [\d.]+ s/);
+    expect(printed).toMatch(/stored +the board's state at position [\d,]+, for late joiners/);
   });
 
   it('a late joiner gets a board of that many points in strokes of 20-200 by several authors', async () => {

@@ -10,6 +10,7 @@ await build({
   entryPoints: {
     app: new URL('src/main.ts', web).pathname,
     replay: new URL('src/replay-main.ts', web).pathname,
+    'tile-worker': new URL('src/tile-worker.ts', web).pathname,
   },
   outdir: dist.pathname,
   bundle: true,

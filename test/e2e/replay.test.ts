@@ -39,7 +39,13 @@ describe('replay in Chromium', () => {
     await ann.waitForFunction(() => (window as unknown as { whiteboard: { client: { unacknowledged: number } } }).whiteboard.client.unacknowledged === 0);
     await ann.waitForTimeout(100);
 
-    const replay = await newPage(`/b/${board}/replay?speed=4`, 'Viewer');
+    // The replay page is another browser: it is shown the board with Ann's view (a first visit would fit the drawing).
+    type Shown = { x: number; y: number; zoom: number };
+    const annView = await ann.evaluate(() => {
+      const { view } = (window as unknown as { whiteboard: { view: Shown } }).whiteboard;
+      return { x: view.x, y: view.y, zoom: view.zoom };
+    });
+    const replay = await newPage(`/b/${board}/replay?speed=4`, 'Viewer', {}, { [`whiteboard.view.${board}`]: JSON.stringify(annView) });
     await replay.waitForFunction(() => document.body.dataset.replay === 'ended', undefined, { timeout: 60_000 });
 
     const [w, h] = [600, 420];
@@ -58,6 +64,7 @@ describe('replay in Chromium', () => {
     await replay.waitForFunction(() => document.body.dataset.status === 'live');
     // Whoever forks holds the new board's edit link and draws on it.
     await replay.waitForFunction(() => document.body.dataset.access === 'editor' && location.hash.startsWith('#edit='));
+    await replay.evaluate((v) => (window as unknown as { whiteboard: { view: { set(x: number, y: number, zoom: number): void } } }).whiteboard.view.set(v.x, v.y, v.zoom), annView);
     await expect.poll(async () => (await pixels(replay, w, h)).filter((v, i) => v !== board1[i]).length).toBe(0);
   });
 });

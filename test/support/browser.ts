@@ -46,10 +46,12 @@ export function useBrowserAndServer(viewport = { width: 900, height: 700 }) {
       return session.server;
     },
     cspViolations,
-    /** Opens `path` as a new user whose nickname is already known (`options`: a phone's viewport and touch, say). */
-    async open(path: string, nickname: string, options: BrowserContextOptions = {}): Promise<Page> {
+    /** Opens `path` as a new user whose nickname is already known (`options`: a phone's viewport and touch, say; `storage`: localStorage items). */
+    async open(path: string, nickname: string, options: BrowserContextOptions = {}, storage: Record<string, string> = {}): Promise<Page> {
       const context = await session.browser.newContext({ viewport, ...options });
-      await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
+      // The nickname, and whatever else the browser should hold before the page loads (a saved view, say).
+      const items = { 'whiteboard.name': nickname, ...storage };
+      await context.addInitScript((entries) => entries.forEach(([k, v]) => localStorage.setItem(k, v)), Object.entries(items));
       const page = await context.newPage();
       page.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);

@@ -1,27 +1,26 @@
 /**
  * Puts the board on a canvas through a View. Settled strokes (confirmed and
- * ended) live in a spatial index and are painted into raster tiles
- * (tiles.ts); a frame copies the visible tiles and paints only the strokes
- * still growing on top. So a frame costs about the same on a board of ten
- * strokes as on one of a million points, and the eraser tests only the
- * strokes near it.
+ * ended) are painted into raster tiles by a worker (tile-worker.ts); a frame
+ * copies the visible tiles and paints on top only the strokes still growing
+ * and those settled since their tiles were painted. So a frame costs about
+ * the same on a board of ten strokes as on one of a million points. The
+ * page keeps its own spatial index of the strokes too, for the eraser, the
+ * drawing's bounds and exports.
  */
 import RBush from 'rbush';
 import type { Point } from '../../server/protocol/points.ts';
 import { StrokeGeometry, type Drawable } from './stroke-geometry.ts';
-import { intersects, levelFor, Tile, TILE, type TileSource } from './tiles.ts';
+import { intersects, levelFor, Tile, TILE, tileKey, type FromWorker, type SettledStroke, type ToWorker } from './tiles.ts';
 import type { Rect, View } from './view.ts';
 
 export type { Drawable } from './stroke-geometry.ts';
 
-/** Time a frame may spend painting tiles; the rest of 16 ms is for copying them and the live strokes. */
-const TILE_BUDGET_MS = 8;
-/** Outline points kept across strokes (~40 bytes each); beyond, the least recently painted are rebuilt when needed. */
-const OUTLINE_POINTS_KEPT = 3_000_000;
+/** Paint requests on their way to the worker at once: enough to keep it busy, few enough that panning away wastes little. */
+const IN_FLIGHT = 3;
 
 export type FrameListener = (ms: number) => void;
 
-export class Renderer implements TileSource {
+export class Renderer {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly index = new RBush<StrokeGeometry>();
   private readonly settled = new Map<string, StrokeGeometry>();
@@ -29,14 +28,25 @@ export class Renderer implements TileSource {
   private live: StrokeGeometry[] = [];
   private readonly liveCache = new Map<string, StrokeGeometry>();
   private readonly tiles = new Map<string, Tile>();
-  private readonly outlines = new Set<StrokeGeometry>();
-  private outlinePoints = 0;
+  /** Strokes settled since some tiles under them were painted, with the version that added them. */
+  private overlay: { g: StrokeGeometry; version: number }[] = [];
+  private readonly worker: Worker;
+  private inFlight = 0;
+  /** Counts changes to the settled strokes; tiles record the version they show. */
+  private version = 0;
   private generation = 0;
   private contentChanged = true;
   private frame = 0;
   private frames = 0;
+  /** Version at which the board first had settled strokes. */
+  private firstContent = -1;
   /** Called after each frame with the time it took (tests and the benchmark read it). */
   onFrame: FrameListener | null = null;
+  /**
+   * When (performance.now()) the screen first showed settled ink, and when
+   * it first showed all of it: what the benchmark reports as a page inked.
+   */
+  readonly inked = { first: 0, complete: 0 };
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -45,6 +55,8 @@ export class Renderer implements TileSource {
   ) {
     this.ctx = canvas.getContext('2d')!;
     view.onChange(() => this.requestFrame());
+    this.worker = new Worker('/tile-worker.js', { type: 'module', name: 'tiles' });
+    this.worker.onmessage = ({ data }: MessageEvent<FromWorker>) => this.painted(data);
   }
 
   /** Matches the canvas backing store to its CSS size and the screen's density. */
@@ -96,52 +108,36 @@ export class Renderer implements TileSource {
    */
   paintInto(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, rect: Rect, scale: number): void {
     this.sync();
-    for (const g of [...this.strokesIn(rect), ...this.live.filter((g) => intersects(g, rect))]) g.paint(ctx, scale);
-  }
-
-  // TileSource -------------------------------------------------------------
-
-  strokesIn(rect: Rect): StrokeGeometry[] {
-    return this.index.search(rect).sort((a, b) => a.order - b.order);
-  }
-
-  outlined(stroke: StrokeGeometry): void {
-    if (this.outlines.delete(stroke)) this.outlines.add(stroke);
-    else {
-      this.outlines.add(stroke);
-      this.outlinePoints += stroke.outlineSize;
+    const settled = this.index.search(rect).sort((a, b) => a.order - b.order);
+    for (const g of settled) {
+      g.paint(ctx, scale);
+      // An export of the whole board would otherwise keep every stroke's outline.
+      g.outline = null;
     }
-    for (const oldest of this.outlines) {
-      if (this.outlinePoints <= OUTLINE_POINTS_KEPT || oldest === stroke) break;
-      this.forgetOutline(oldest);
-    }
+    for (const g of this.live) if (intersects(g, rect)) g.paint(ctx, scale);
   }
 
   // ------------------------------------------------------------------------
 
-  private forgetOutline(stroke: StrokeGeometry): void {
-    if (!this.outlines.delete(stroke)) return;
-    this.outlinePoints -= stroke.outlineSize;
-    stroke.outline = null;
-  }
-
-  /** Brings the index and the tiles up to date with the board. */
+  /** Brings the index, the worker's copy and the tiles' versions up to date with the board. */
   private sync(): void {
     if (!this.contentChanged) return;
     this.contentChanged = false;
     const generation = ++this.generation;
     const added: StrokeGeometry[] = [];
-    const changed: Rect[] = [];
+    const addedStrokes: SettledStroke[] = [];
+    const removed: StrokeGeometry[] = [];
     const live: StrokeGeometry[] = [];
     for (const stroke of this.source()) {
       if (stroke.ended && stroke.chunks) {
         let g = this.settled.get(stroke.id);
         if (!g || g.n !== stroke.n) {
-          if (g) changed.push(this.unindex(g));
+          if (g) removed.push(this.unindex(g));
           g = new StrokeGeometry(stroke);
           this.settled.set(stroke.id, g);
-          this.index.insert(g);
           added.push(g);
+          const { id, color, w, pr, q, n, chunks } = stroke;
+          addedStrokes.push({ id, color, w, pr, q, n, chunks, pos: g.order });
         }
         this.seen.set(stroke.id, generation);
       } else {
@@ -151,26 +147,46 @@ export class Renderer implements TileSource {
         live.push(g);
       }
     }
-    for (const g of this.settled.values()) if (this.seen.get(g.id) !== generation) changed.push(this.unindex(g));
+    for (const g of this.settled.values()) if (this.seen.get(g.id) !== generation) removed.push(this.unindex(g));
     const liveIds = new Set(live.map((g) => g.id));
     for (const id of this.liveCache.keys()) if (!liveIds.has(id)) this.liveCache.delete(id);
     this.live = live;
-    // Strokes gone (undo, erase) repaint their tiles; new ones go on top where they can.
-    const repaint = new Set<Tile>();
+    if (added.length === 0 && removed.length === 0) return;
+
+    if (added.length > 64) this.index.load(added);
+    else for (const g of added) this.index.insert(g);
+    const version = ++this.version;
+    if (this.firstContent < 0 && this.settled.size > 0) this.firstContent = version;
+    this.post({ t: 'strokes', version, add: addedStrokes, remove: removed.map((g) => g.id) });
     for (const tile of this.tiles.values()) {
-      const rect = tile.rect;
-      if (changed.some((r) => intersects(r, rect))) repaint.add(tile);
-      else for (const g of added) if (intersects(g, rect) && !tile.paintOnTop(g, this)) repaint.add(tile);
+      if (removed.some((g) => intersects(g, tile.rect)) || added.some((g) => intersects(g, tile.rect))) tile.dirty = version;
     }
-    for (const tile of repaint) tile.restart(this);
+    // Until their tiles are painted again, new strokes are painted over the old pictures.
+    if (added.length <= 256) for (const g of added) this.overlay.push({ g, version });
   }
 
-  private unindex(g: StrokeGeometry): Rect {
+  private unindex(g: StrokeGeometry): StrokeGeometry {
     this.index.remove(g);
     this.settled.delete(g.id);
     this.seen.delete(g.id);
-    this.forgetOutline(g);
     return g;
+  }
+
+  private post(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private painted({ tile: address, version, bitmap }: FromWorker): void {
+    this.inFlight--;
+    const tile = this.tiles.get(tileKey(address.level, address.tx, address.ty));
+    if (!tile || version < tile.painted) {
+      bitmap.close();
+    } else {
+      tile.bitmap?.close();
+      tile.bitmap = bitmap;
+      tile.painted = version;
+    }
+    this.requestFrame();
   }
 
   private render(): void {
@@ -180,44 +196,70 @@ export class Renderer implements TileSource {
     const view = this.view;
     const scale = view.zoom * ratio;
     const level = levelFor(scale);
-    const tileScale = 2 ** level;
     const visible = view.visible();
-    const span = TILE / tileScale;
+    const span = TILE / 2 ** level;
     const onScreen: Tile[] = [];
     for (let ty = Math.floor(visible.minY / span); ty * span < visible.maxY; ty++) {
       for (let tx = Math.floor(visible.minX / span); tx * span < visible.maxX; tx++) {
-        let tile = this.tiles.get(`${level}/${tx}/${ty}`);
+        let tile = this.tiles.get(tileKey(level, tx, ty));
         if (!tile) {
           tile = new Tile(level, tx, ty);
-          tile.restart(this);
+          tile.dirty = this.version;
           this.tiles.set(tile.key, tile);
         }
         tile.used = this.frames;
         onScreen.push(tile);
       }
     }
-    // Paint what is missing on screen first, within the budget.
-    const deadline = started + TILE_BUDGET_MS;
-    for (const tile of onScreen) if (!tile.complete && performance.now() < deadline) tile.work(this, deadline);
+    this.requestPaints(onScreen);
 
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.imageSmoothingQuality = 'medium';
-    if (onScreen.some((t) => !t.complete)) this.drawFallback(visible, level, scale);
-    for (const tile of onScreen) if (tile.shown) this.drawTile(tile, scale);
+    // Bilinear: 'medium' and 'high' cost five times as much per frame in a software canvas, for a scale of at most 2x.
+    ctx.imageSmoothingQuality = 'low';
+    if (onScreen.some((t) => !t.bitmap && !this.isEmpty(t))) this.drawFallback(visible, level, scale);
+    for (const tile of onScreen) if (tile.bitmap) this.drawTile(tile, scale);
     ctx.setTransform(scale, 0, 0, scale, -view.x * scale, -view.y * scale);
+    this.overlay = this.overlay.filter(({ g, version }) => [...this.tiles.values()].some((t) => t.bitmap && t.painted < version && intersects(g, t.rect)));
+    for (const { g, version } of this.overlay) {
+      if (onScreen.some((t) => t.bitmap && t.painted < version && intersects(g, t.rect))) g.paint(ctx, scale);
+    }
     for (const g of this.live) if (intersects(g, visible)) g.paint(ctx, scale);
 
     this.evictTiles(onScreen.length);
     this.frames++;
-    if (onScreen.some((t) => !t.complete)) this.requestFrame();
+    if (this.firstContent >= 0) {
+      if (!this.inked.first && onScreen.some((t) => t.bitmap && t.painted >= this.firstContent)) this.inked.first = performance.now();
+      if (!this.inked.complete && onScreen.every((t) => t.current)) this.inked.complete = performance.now();
+    }
     this.onFrame?.(performance.now() - started);
+  }
+
+  /** Tiles with no stroke on them need no painting. */
+  private isEmpty(tile: Tile): boolean {
+    return !this.index.collides(tile.rect);
+  }
+
+  /** Asks the worker for the visible tiles that are out of date, a few at a time. */
+  private requestPaints(onScreen: Tile[]): void {
+    for (const tile of onScreen) {
+      if (this.inFlight >= IN_FLIGHT) return;
+      if (!tile.wanted) continue;
+      if (this.isEmpty(tile)) {
+        tile.dispose();
+        tile.painted = this.version;
+        continue;
+      }
+      tile.requested = this.version;
+      this.inFlight++;
+      this.post({ t: 'paint', tile: { level: tile.level, tx: tile.tx, ty: tile.ty }, version: this.version });
+    }
   }
 
   /** While the level on screen is still being painted, other levels stand in, scaled. */
   private drawFallback(visible: Rect, level: number, scale: number): void {
-    const others = [...this.tiles.values()].filter((t) => t.level !== level && t.complete && intersects(t.rect, visible));
+    const others = [...this.tiles.values()].filter((t) => t.level !== level && t.bitmap && intersects(t.rect, visible));
     others.sort((a, b) => Math.abs(b.level - level) - Math.abs(a.level - level));
     for (const tile of others) this.drawTile(tile, scale);
   }
@@ -230,7 +272,7 @@ export class Renderer implements TileSource {
     const top = Math.round((rect.minY - view.y) * scale);
     const right = Math.round((rect.maxX - view.x) * scale);
     const bottom = Math.round((rect.maxY - view.y) * scale);
-    this.ctx.drawImage(tile.shown!, left, top, right - left, bottom - top);
+    this.ctx.drawImage(tile.bitmap!, left, top, right - left, bottom - top);
   }
 
   /** Keeps a few screens' worth of tiles; the least recently shown go first. */
@@ -238,6 +280,10 @@ export class Renderer implements TileSource {
     const keep = Math.max(24, visibleCount * 4);
     if (this.tiles.size <= keep) return;
     const byAge = [...this.tiles.values()].sort((a, b) => a.used - b.used);
-    for (const tile of byAge.slice(0, this.tiles.size - keep)) if (tile.used < this.frames) this.tiles.delete(tile.key);
+    for (const tile of byAge.slice(0, this.tiles.size - keep)) {
+      if (tile.used >= this.frames) continue;
+      tile.dispose();
+      this.tiles.delete(tile.key);
+    }
   }
 }

@@ -1,34 +1,26 @@
 /**
- * Settled strokes, painted once into raster tiles and then only copied to
- * the screen. A tile is 512 device pixels square at a zoom level (a power of
- * two of device pixels per world unit); the screen draws the level at or
- * above its zoom, scaled down by at most half. Tiles are painted a few
- * strokes at a time within a frame budget, so a huge board inks
- * progressively instead of freezing the page, and kept in a bounded LRU.
+ * Raster tiles of the settled strokes. A tile is 512 device pixels square
+ * at a zoom level (a power of two of device pixels per world unit); the
+ * screen copies the tiles of the level nearest its zoom, scaled a little.
+ * Tiles are painted off the main thread (tile-worker.ts), so however big
+ * the board, a frame on the main thread only copies bitmaps.
  */
-import type { StrokeGeometry } from './stroke-geometry.ts';
 import type { Rect } from './view.ts';
 
 export const TILE = 512;
 
-export type TileSource = {
-  /** Settled strokes whose bounds meet `rect`, in drawing order. */
-  strokesIn(rect: Rect): StrokeGeometry[];
-  /** A stroke was painted with its outline (the renderer bounds how many it keeps). */
-  outlined(stroke: StrokeGeometry): void;
-};
+export type TileAddress = { level: number; tx: number; ty: number };
 
-export class Tile {
+/** The main thread's record of a tile: the last bitmap painted and how current it is. */
+export class Tile implements TileAddress {
   readonly key: string;
-  /** The canvas being painted. */
-  canvas: OffscreenCanvas;
-  /** What the screen shows: the last complete painting, or the first one as it progresses. */
-  shown: OffscreenCanvas | null = null;
-  /** Strokes left to paint, in order; null when complete. */
-  queue: StrokeGeometry[] | null = null;
-  next = 0;
-  /** Drawing order of the last stroke painted, so a newer one can be painted on top. */
-  top = -1;
+  readonly rect: Rect;
+  bitmap: ImageBitmap | null = null;
+  /** Board version the bitmap shows, and the latest version that changed anything on it. */
+  painted = -1;
+  dirty = 0;
+  /** Version of the paint request on its way, if any. */
+  requested = -1;
   used = 0;
 
   constructor(
@@ -36,75 +28,60 @@ export class Tile {
     readonly tx: number,
     readonly ty: number,
   ) {
-    this.key = `${level}/${tx}/${ty}`;
-    this.canvas = new OffscreenCanvas(TILE, TILE);
+    this.key = tileKey(level, tx, ty);
+    this.rect = tileRect(this);
   }
 
-  get scale(): number {
-    return 2 ** this.level;
+  get current(): boolean {
+    return this.painted >= this.dirty;
   }
 
-  /** The world rectangle the tile covers. */
-  get rect(): Rect {
-    const size = TILE / this.scale;
-    return { minX: this.tx * size, minY: this.ty * size, maxX: (this.tx + 1) * size, maxY: (this.ty + 1) * size };
+  /** Whether to ask for a painting: out of date and none on its way that would do. */
+  get wanted(): boolean {
+    return !this.current && this.requested < this.dirty;
   }
 
-  get complete(): boolean {
-    return this.queue === null;
-  }
-
-  /** Starts painting from scratch (the screen keeps the old picture until done). */
-  restart(source: TileSource): void {
-    if (this.shown === this.canvas) this.canvas = new OffscreenCanvas(TILE, TILE);
-    this.queue = source.strokesIn(this.rect);
-    this.next = 0;
-    this.top = -1;
-    const ctx = this.context();
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, TILE, TILE);
-    this.shown ??= this.canvas;
-  }
-
-  /** Paints queued strokes until `deadline`; true once complete. */
-  work(source: TileSource, deadline: number): boolean {
-    if (!this.queue) return true;
-    const ctx = this.context();
-    const scale = this.scale;
-    ctx.setTransform(scale, 0, 0, scale, -this.tx * TILE, -this.ty * TILE);
-    while (this.next < this.queue.length) {
-      const stroke = this.queue[this.next++]!;
-      stroke.paint(ctx, scale);
-      if (stroke.outline) source.outlined(stroke);
-      this.top = Math.max(this.top, stroke.order);
-      if (this.next % 16 === 0 && performance.now() > deadline) return false;
-    }
-    this.queue = null;
-    this.shown = this.canvas;
-    return true;
-  }
-
-  /** A stroke newer than everything painted goes on top without repainting the rest. */
-  paintOnTop(stroke: StrokeGeometry, source: TileSource): boolean {
-    if (!this.complete || stroke.order <= this.top) return false;
-    const ctx = this.context();
-    ctx.setTransform(this.scale, 0, 0, this.scale, -this.tx * TILE, -this.ty * TILE);
-    stroke.paint(ctx, this.scale);
-    if (stroke.outline) source.outlined(stroke);
-    this.top = stroke.order;
-    return true;
-  }
-
-  private context(): OffscreenCanvasRenderingContext2D {
-    return this.canvas.getContext('2d')!;
+  dispose(): void {
+    this.bitmap?.close();
+    this.bitmap = null;
   }
 }
 
-/** The level whose tiles are drawn at `deviceScale` device pixels per world unit. */
+export function tileKey(level: number, tx: number, ty: number): string {
+  return `${level}/${tx}/${ty}`;
+}
+
+/** The world rectangle a tile covers. */
+export function tileRect({ level, tx, ty }: TileAddress): Rect {
+  const size = TILE / 2 ** level;
+  return { minX: tx * size, minY: ty * size, maxX: (tx + 1) * size, maxY: (ty + 1) * size };
+}
+
+/**
+ * The level whose tiles are drawn at `deviceScale` device pixels per world
+ * unit: at 100% and closer, the level at or above (tiles shrink by at most
+ * half, never blur); zoomed out, the nearest (a tile may grow by up to 41%,
+ * which costs little sharpness on a board seen from afar and halves the
+ * pixels to paint).
+ */
 export function levelFor(deviceScale: number): number {
-  return Math.max(-7, Math.min(4, Math.ceil(Math.log2(deviceScale) - 1e-9)));
+  const exact = Math.log2(deviceScale);
+  const level = exact >= 0 ? Math.ceil(exact - 1e-9) : Math.round(exact);
+  return Math.max(-7, Math.min(4, level));
 }
 
 export function intersects(a: Rect, b: Rect): boolean {
   return a.minX <= b.maxX && a.maxX >= b.minX && a.minY <= b.maxY && a.maxY >= b.minY;
 }
+
+// ---------------------------------------------------------------------------
+// Messages between the page and the tile worker.
+
+/** A settled stroke as the worker needs it (its points still encoded: the worker decodes them). */
+export type SettledStroke = { id: string; color: string; w: number; pr: boolean; q?: number; pos: number; n: number; chunks: string[] };
+
+export type ToWorker =
+  | { t: 'strokes'; version: number; add: SettledStroke[]; remove: string[] }
+  | { t: 'paint'; tile: TileAddress; version: number };
+
+export type FromWorker = { t: 'painted'; tile: TileAddress; version: number; bitmap: ImageBitmap };

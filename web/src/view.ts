@@ -97,6 +97,14 @@ export class View {
     this.centerOn((bounds.minX + bounds.maxX) / 2, (bounds.minY + bounds.maxY) / 2);
   }
 
+  /** Shows world point (x, y) at the top-left corner at `zoom`. */
+  set(x: number, y: number, zoom: number): void {
+    this.x = x;
+    this.y = y;
+    this.zoom = clampZoom(zoom);
+    this.changed();
+  }
+
   save(key: string): void {
     try {
       localStorage.setItem(key, JSON.stringify({ x: this.x, y: this.y, zoom: this.zoom } satisfies Saved));
@@ -110,10 +118,7 @@ export class View {
     try {
       const saved = JSON.parse(localStorage.getItem(key) ?? 'null') as Partial<Saved> | null;
       if (!saved || ![saved.x, saved.y, saved.zoom].every((v) => typeof v === 'number' && Number.isFinite(v))) return false;
-      this.x = saved.x!;
-      this.y = saved.y!;
-      this.zoom = clampZoom(saved.zoom!);
-      this.changed();
+      this.set(saved.x!, saved.y!, saved.zoom!);
       return true;
     } catch {
       return false;

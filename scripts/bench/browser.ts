@@ -1,0 +1,210 @@
+/**
+ * The board page in headless Chromium on a board drawn as people draw it
+ * (npm run seed: ~500k records of 2-4 points for a million points), against
+ * an empty board in the same run: how long until the page is live and
+ * inked, and frame times while drawing, panning and zooming.
+ *
+ *   npx tsx scripts/bench/browser.ts [--points 1000000] [--rounds 3] [--smoke]
+ *
+ * Frame time is the interval between animation frames (what a user sees:
+ * 16.7 ms when nothing is late) and, apart, the renderer's own work per frame.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser.ts';
+import { freePort } from '../kafka-local.ts';
+import { EmbeddedLog } from '../../server/log/embedded-log.ts';
+import { seedBoard } from '../seed/realistic-board.ts';
+
+export type BrowserFigures = {
+  board: string;
+  points: number;
+  /** Navigation start to the board being live (welcome folded, catch-up done), ms. */
+  liveMs: number;
+  /** Navigation start to the first settled ink on screen, and to all of it, ms. */
+  firstInkMs: number;
+  inkedMs: number;
+  /** Per activity: animation frame intervals and renderer work per frame (p50, p95, max), ms. */
+  frames: Record<'drawing' | 'panning' | 'zooming', { interval: Percentiles; work: Percentiles; frames: number }>;
+  heapMB: number;
+};
+type Percentiles = { p50: number; p95: number; max: number };
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Runs in the page before its scripts: frame intervals and the time the
+ * board went live. A string, since a bundler's helpers would not exist there.
+ */
+const PROBE = `(() => {
+  const probe = { live: 0, intervals: [], work: [], recording: false, last: 0 };
+  window.probe = probe;
+  new MutationObserver(() => {
+    if (!probe.live && document.body && document.body.dataset.status === 'live') probe.live = performance.now();
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+  requestAnimationFrame(function tick(now) {
+    if (probe.recording && probe.last) probe.intervals.push(now - probe.last);
+    probe.last = now;
+    requestAnimationFrame(tick);
+  });
+})();`;
+
+type Probe = { live: number; intervals: number[]; work: number[]; recording: boolean; last: number };
+type PageWindow = { probe: Probe; whiteboard: { renderer: { inked: { first: number; complete: number }; onFrame: ((ms: number) => void) | null } } };
+
+function percentiles(values: number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? 0) };
+}
+const round = (v: number) => Math.round(v * 10) / 10;
+
+async function record(page: Page, activity: () => Promise<void>): Promise<{ interval: Percentiles; work: Percentiles; frames: number }> {
+  await page.evaluate(() => {
+    const w = window as unknown as PageWindow;
+    w.probe.intervals = [];
+    w.probe.work = [];
+    w.probe.last = 0;
+    w.probe.recording = true;
+    w.whiteboard.renderer.onFrame = (ms) => w.probe.work.push(ms);
+  });
+  await activity();
+  const { intervals, work } = await page.evaluate(() => {
+    const w = window as unknown as PageWindow;
+    w.probe.recording = false;
+    w.whiteboard.renderer.onFrame = null;
+    return { intervals: w.probe.intervals, work: w.probe.work };
+  });
+  return { interval: percentiles(intervals), work: percentiles(work), frames: intervals.length };
+}
+
+/** Opens the board in a fresh profile, waits until all of it is inked, then draws, pans and zooms. */
+async function measurePage(http: string, board: string, points: number, seconds: number): Promise<BrowserFigures> {
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(() => localStorage.setItem('whiteboard.name', 'Bench'));
+    await context.addInitScript({ content: PROBE });
+    const page = await context.newPage();
+    await page.goto(`${http}/b/${board}`);
+    await page.waitForFunction(() => (window as unknown as PageWindow).probe.live > 0, undefined, { timeout: 60_000 });
+    if (points > 0) await page.waitForFunction(() => (window as unknown as PageWindow).whiteboard.renderer.inked.complete > 0, undefined, { timeout: 60_000 });
+    const times = await page.evaluate(() => {
+      const w = window as unknown as PageWindow;
+      return { live: w.probe.live, first: w.whiteboard.renderer.inked.first, complete: w.whiteboard.renderer.inked.complete };
+    });
+    const until = (start: number) => Date.now() - start < seconds * 1000;
+
+    const drawing = await record(page, async () => {
+      const start = Date.now();
+      for (let stroke = 0; until(start); stroke++) {
+        const y = 150 + (stroke % 10) * 50;
+        await page.mouse.move(200, y);
+        await page.mouse.down();
+        for (let i = 1; i <= 40 && until(start); i++) await page.mouse.move(200 + i * 20, y + Math.sin(i / 3) * 15);
+        await page.mouse.up();
+      }
+    });
+    await page.mouse.move(640, 400);
+    const panning = await record(page, async () => {
+      const start = Date.now();
+      for (let i = 0; until(start); i++) await page.mouse.wheel(i % 40 < 20 ? 25 : -25, i % 60 < 30 ? 15 : -15);
+    });
+    const zooming = await record(page, async () => {
+      const start = Date.now();
+      await page.keyboard.down('Control');
+      for (let i = 0; until(start); i++) await page.mouse.wheel(0, i % 30 < 15 ? -20 : 20);
+      await page.keyboard.up('Control');
+    });
+    const heapMB = await page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 2 ** 20);
+    return {
+      board,
+      points,
+      liveMs: Math.round(times.live),
+      firstInkMs: Math.round(times.first),
+      inkedMs: Math.round(times.complete),
+      frames: { drawing, panning, zooming },
+      heapMB: Math.round(heapMB),
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+async function startServer(dataDir: string): Promise<{ http: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAX_CONNECTIONS_PER_IP: '100000', API_REQUESTS_PER_MINUTE: '100000' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const http = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`${http}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return { http, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the server did not get ready');
+}
+
+/** Seeds a board, serves it, and measures the page `rounds` times (medians) beside an empty board. */
+export async function browserBenchmark(options: { points: number; rounds: number; seconds: number }): Promise<{ seeded: BrowserFigures[]; empty: BrowserFigures[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-browser-'));
+  try {
+    const log = new EmbeddedLog(dir);
+    await seedBoard(log, 'seeded', { points: options.points, seed: 1 });
+    await log.close();
+    const server = await startServer(dir);
+    try {
+      const seeded: BrowserFigures[] = [];
+      const empty: BrowserFigures[] = [];
+      for (let round = 0; round < options.rounds; round++) {
+        // A new board each round: the empty one should stay empty of the last round's drawing.
+        empty.push(await measurePage(server.http, `empty${round}`, 0, options.seconds));
+        seeded.push(await measurePage(server.http, 'seeded', options.points, options.seconds));
+      }
+      return { seeded, empty };
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+export function browserTable(result: { seeded: BrowserFigures[]; empty: BrowserFigures[] }): string {
+  const rows: string[] = ['| figure | empty board | seeded board | goal |', '| --- | --- | --- | --- |'];
+  const both = (f: (b: BrowserFigures) => number) => [median(result.empty.map(f)), median(result.seeded.map(f))];
+  const row = (name: string, f: (b: BrowserFigures) => number, goal: string) => {
+    const [e, s] = both(f);
+    rows.push(`| ${name} | ${e} | ${s} | ${goal} |`);
+  };
+  row('live (welcome folded), ms after navigation', (b) => b.liveMs, '');
+  row('first ink, ms after navigation', (b) => b.firstInkMs, '');
+  row('all ink on screen, ms after navigation', (b) => b.inkedMs, '<= 1500');
+  for (const activity of ['drawing', 'panning', 'zooming'] as const) {
+    row(`${activity}: frame interval p50 / ms`, (b) => b.frames[activity].interval.p50, '');
+    row(`${activity}: frame interval p95 / ms`, (b) => b.frames[activity].interval.p95, '<= 20');
+    row(`${activity}: renderer work p95 / ms`, (b) => b.frames[activity].work.p95, '');
+    row(`${activity}: frame interval max / ms`, (b) => b.frames[activity].interval.max, '');
+  }
+  row('JS heap after, MB', (b) => b.heapMB, 'bounded');
+  return rows.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { points: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '4' }, smoke: { type: 'boolean', default: false } } });
+  const options = values.smoke ? { points: 20_000, rounds: 1, seconds: 1 } : { points: Number(values.points), rounds: Number(values.rounds), seconds: Number(values.seconds) };
+  const result = await browserBenchmark(options);
+  console.log(`Board page in headless Chromium, 1280x800, a seeded board of ${options.points.toLocaleString('en')} points vs an empty board (medians of ${options.rounds})`);
+  console.log(browserTable(result));
+  console.log(JSON.stringify(result.seeded.map((s) => ({ live: s.liveMs, first: s.firstInkMs, inked: s.inkedMs, heap: s.heapMB }))));
+}

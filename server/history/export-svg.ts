@@ -65,23 +65,54 @@ export type SvgExportMeta = {
   board: string;
   /** The moment shown, epoch milliseconds. */
   at: number;
+  /**
+   * Only this part of the board (world units), e.g. what a screen shows:
+   * it is the viewBox, and only strokes whose outline may meet it are
+   * written. Without it, the whole drawing with a margin.
+   */
+  box?: ViewBox;
 };
+
+/** Whether a stroke's outline may meet `box`: its points, widened by the outline's reach, overlap it. */
+function mayMeet(points: readonly { x: number; y: number }[], w: number, box: ViewBox): boolean {
+  const reach = outlineReach(w);
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const { x, y } of points) {
+    if (x < minX) minX = x;
+    if (y < minY) minY = y;
+    if (x > maxX) maxX = x;
+    if (y > maxY) maxY = y;
+  }
+  return minX - reach <= box.x + box.width && maxX + reach >= box.x && minY - reach <= box.y + box.height && maxY + reach >= box.y;
+}
+
+/** A box's numbers to a thousandth of a unit: a view's corner is any fraction, the document need not carry them all. */
+function roundBox({ x, y, width, height }: ViewBox): ViewBox {
+  const r = (n: number) => Math.round(n * 1000) / 1000;
+  return { x: r(x), y: r(y), width: r(width), height: r(height) };
+}
 
 /**
  * The SVG document of the board's visible strokes, in pieces: the head,
  * one `<path>` per stroke (`data-id`, `data-author`), the tail. A unit is a
- * CSS pixel, so the page opens at 100% zoom.
+ * CSS pixel, so the page opens at 100% zoom. With `meta.box`, only that
+ * part of the board.
  */
 export function* svgDocument(state: BoardState, meta: SvgExportMeta): Generator<string, void, undefined> {
   const strokes = visibleStrokes(state);
-  const box = viewBoxOf(strokes);
+  const box = meta.box ? roundBox(meta.box) : viewBoxOf(strokes);
   const { x, y, width, height } = box;
   yield '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${x} ${y} ${width} ${height}" width="${width}" height="${height}">\n` +
     `<title>${escapeXml(`Board ${meta.board} at ${new Date(meta.at).toISOString()}`)}</title>\n` +
     `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="#ffffff"/>\n`;
   for (const stroke of strokes) {
-    const d = svgPath(strokeOutline(strokePoints(stroke), stroke));
+    const points = strokePoints(stroke);
+    if (meta.box && !mayMeet(points, stroke.w, box)) continue;
+    const d = svgPath(strokeOutline(points, stroke));
     // A stroke without points has no outline: nothing to draw.
     if (!d) continue;
     const author = stroke.name ? ` data-author="${escapeXml(stroke.name)}"` : '';

@@ -168,6 +168,25 @@ describe('SVG export', () => {
     expect(parseSvg(render(state)).map((e) => e.name)).toEqual(['svg', 'title', 'rect']);
   });
 
+  it('with a box, the page is the box and holds only the strokes whose outline may meet it', () => {
+    const m = new RecordMaker();
+    const state = foldRecords([
+      begin(m, 'ann', 'inside', [{ x: 10, y: 10 }, { x: 40, y: 40 }]),
+      begin(m, 'ann', 'across', [{ x: -100, y: 50 }, { x: 300, y: 50 }]),
+      // Its points stop 20 units short of the box; its pen (w 32) reaches past that.
+      begin(m, 'ann', 'near', [{ x: 120, y: 10 }, { x: 130, y: 20 }], { w: 32 }),
+      begin(m, 'ann', 'far', [{ x: 500, y: 500 }, { x: 520, y: 530 }]),
+      begin(m, 'ann', 'above', [{ x: 50, y: -40 }, { x: 60, y: -30 }], { w: 2 }),
+    ]);
+    const box = { x: -0.123456, y: 0.5, width: 100.0004, height: 80 };
+    const [svg, , rect, ...paths] = parseSvg([...svgDocument(state, { board: 'b1', at: 0, box })].join(''));
+    expect(viewBox(svg!)).toEqual([-0.123, 0.5, 100, 80]);
+    expect(rect!.attrs).toMatchObject({ x: '-0.123', y: '0.5', width: '100', height: '80' });
+    expect(paths.map((p) => p.attrs['data-id'])).toEqual(['inside', 'across', 'near']);
+    // Without one, every stroke, as before.
+    expect(parseSvg(render(state)).filter((e) => e.name === 'path')).toHaveLength(5);
+  });
+
   it('names the download after the board and the moment, without colons', () => {
     expect(exportFileName('b1', Date.UTC(2025, 0, 2, 3, 4, 5, 678))).toBe('b1-20250102T030405.678Z.svg');
   });

@@ -7,6 +7,7 @@ import type { Point } from '../../server/protocol/points.ts';
 import { BoardClient, type Status } from './board-client.ts';
 import { Cursors } from './cursors.ts';
 import { Drawing, type Tool } from './drawing.ts';
+import { exportMenu } from './export.ts';
 import { cleanNickname, colorFor, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
 import { Navigation, zoomControls } from './navigation.ts';
 import { Renderer, type Drawable } from './renderer.ts';
@@ -221,6 +222,7 @@ $('#rename').addEventListener('click', () => {
   saveNickname(name);
   client.rename(name);
 });
+exportMenu($('#export'), { board, renderer, view, state: () => client.state, time: () => Date.now() }, toast);
 $<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
 document.addEventListener('keydown', (event) => {
   // Physical keys, so the shortcuts work on every keyboard layout.

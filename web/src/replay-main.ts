@@ -4,15 +4,17 @@
  * its people list are not disturbed.
  */
 import { fromSnapshot } from '../../server/board/snapshot.ts';
-import { isVisible } from '../../server/board/state.ts';
+import { emptyBoard, isVisible } from '../../server/board/state.ts';
 import type { DrawingSession } from '../../server/history/sessions.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { decodePoints } from '../../server/protocol/points.ts';
+import { exportMenu } from './export.ts';
 import { colorFor } from './identity.ts';
 import { Navigation, zoomControls } from './navigation.ts';
 import { Renderer } from './renderer.ts';
 import { ReplayPlayer, SPEEDS } from './replay-player.ts';
 import { readReplay } from './replay-stream.ts';
+import { timelapseControls } from './timelapse.ts';
 import { View } from './view.ts';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
@@ -222,6 +224,14 @@ $('#fork').addEventListener('click', async () => {
   // The edit link: whoever forks draws on the new board.
   location.href = ((await response.json()) as { editUrl: string }).editUrl;
 });
+const shown = () => player?.time ?? first;
+exportMenu($('#export'), { board, renderer, view, state: () => player?.state ?? emptyBoard(), time: shown }, showStatus);
+// A timelapse plays from the start: blank the old picture at once, as the history reloads.
+const restart = () => {
+  void load(first, true);
+  redraw();
+};
+timelapseControls($('#record'), $('#record-stop'), { canvas, board, restart, ended: () => player?.ended ?? false, time: shown, onError: showStatus });
 $<HTMLAnchorElement>('#back').href = `/b/${encodeURIComponent(board)}`;
 window.addEventListener('resize', () => {
   renderer.resize();

@@ -1,0 +1,141 @@
+/**
+ * Exports of what a page shows, as downloads: PNG and SVG, each of the whole
+ * drawing or of the current view. The board page and the replay page use
+ * the same code; each describes itself as an ExportSource.
+ *
+ * PNGs are painted by the renderer (Renderer.paintInto, the screen's own
+ * painting); SVGs come from the board state through the server's builder
+ * (server/history/export-svg.ts), so they match the SVG the server serves.
+ */
+import type { BoardState } from '../../server/board/state.ts';
+import { exportFileName, svgDocument, type ViewBox } from '../../server/history/export-svg.ts';
+import type { Renderer } from './renderer.ts';
+import type { Rect, View } from './view.ts';
+
+/** What a page offers to export. */
+export type ExportSource = {
+  board: string;
+  renderer: Renderer;
+  view: View;
+  /** The board as shown: the live board, or the replay's moment. */
+  state(): BoardState;
+  /** The moment shown, epoch milliseconds (names the file). */
+  time(): number;
+};
+
+export type ExportExtent = { whole: boolean };
+
+/**
+ * Room around the whole drawing, in world units. contentBounds holds each
+ * stroke's points plus half its pen; a perfect-freehand outline reaches
+ * further (outlineReach in export-svg.ts: up to about 21 units more for the
+ * widest pen), so this keeps every outline inside, with space to spare.
+ */
+export const PNG_MARGIN = 40;
+/**
+ * Longest side of a whole-drawing PNG, in pixels. Browsers refuse or fail
+ * on larger canvases (Chromium's limit is 32767 a side and about 268 million
+ * pixels in all, and an 8192² canvas already takes 256 MB); a larger drawing
+ * is exported scaled down to fit rather than not at all.
+ */
+export const PNG_MAX_SIDE = 8192;
+
+/** How a PNG is painted: the world rectangle, device pixels per world unit, and the image's size. */
+export type PngPlan = { rect: Rect; scale: number; width: number; height: number };
+
+/**
+ * The whole drawing at 100% (scaled down to PNG_MAX_SIDE), or the view as
+ * the canvas shows it: its zoom times the screen's density, to the pixel.
+ */
+export function pngPlan(renderer: Renderer, view: View, { whole }: ExportExtent): PngPlan {
+  if (!whole) {
+    const ratio = window.devicePixelRatio || 1;
+    // The canvas backing store's size, as Renderer.resize sets it.
+    return { rect: view.visible(), scale: view.zoom * ratio, width: Math.round(view.width * ratio), height: Math.round(view.height * ratio) };
+  }
+  const bounds = renderer.contentBounds() ?? { minX: 0, minY: 0, maxX: 0, maxY: 0 };
+  const rect = {
+    minX: Math.floor(bounds.minX - PNG_MARGIN),
+    minY: Math.floor(bounds.minY - PNG_MARGIN),
+    maxX: Math.ceil(bounds.maxX + PNG_MARGIN),
+    maxY: Math.ceil(bounds.maxY + PNG_MARGIN),
+  };
+  const w = rect.maxX - rect.minX;
+  const h = rect.maxY - rect.minY;
+  const scale = Math.min(1, PNG_MAX_SIDE / w, PNG_MAX_SIDE / h);
+  return { rect, scale, width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
+}
+
+/** The PNG image: white, then every stroke meeting the plan's rectangle, painted as on screen. */
+export async function pngBlob(renderer: Renderer, view: View, extent: ExportExtent): Promise<Blob> {
+  const { rect, scale, width, height } = pngPlan(renderer, view, extent);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  // Whole device pixels, as the screen places its tiles (renderer.ts): at a
+  // zoom the tiles are painted at (100% on most screens), the image is then
+  // the canvas to the pixel, wherever the view's corner falls.
+  ctx.setTransform(scale, 0, 0, scale, Math.round(-rect.minX * scale), Math.round(-rect.minY * scale));
+  renderer.paintInto(ctx, rect, scale);
+  return canvas.convertToBlob({ type: 'image/png' });
+}
+
+/** The SVG document of the board as shown: the whole drawing, or only the view's rectangle. */
+export function svgBlob(source: ExportSource, { whole }: ExportExtent): Blob {
+  const visible = source.view.visible();
+  const box: ViewBox | undefined = whole ? undefined : { x: visible.minX, y: visible.minY, width: visible.maxX - visible.minX, height: visible.maxY - visible.minY };
+  // The pieces go into the Blob as they are: a big board is never one string.
+  return new Blob([...svgDocument(source.state(), { board: source.board, at: source.time(), box })], { type: 'image/svg+xml' });
+}
+
+export async function exportPng(source: ExportSource, extent: ExportExtent): Promise<void> {
+  download(await pngBlob(source.renderer, source.view, extent), fileName(source, 'png'));
+}
+
+export function exportSvg(source: ExportSource, extent: ExportExtent): void {
+  download(svgBlob(source, extent), fileName(source, 'svg'));
+}
+
+/** `<board>-<time>.<ext>`, the time as the server's SVG export names it. */
+export function fileName(source: Pick<ExportSource, 'board' | 'time'>, ext: string): string {
+  return exportFileName(source.board, Math.round(source.time())).replace(/\.svg$/, `.${ext}`);
+}
+
+/**
+ * Saves a Blob under a file name through a blob: link with `download`.
+ * Such a link is no fetch, frame or script, so the server's
+ * Content-Security-Policy needs nothing for it (test/e2e/export.test.ts).
+ */
+export function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The browser reads the Blob after this task; a minute is ample before letting it go.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * Wires an export menu: a `<details>` whose buttons carry
+ * `data-export="png-whole" | "png-view" | "svg-whole" | "svg-view"`.
+ * Choosing closes it, as does a click elsewhere.
+ */
+export function exportMenu(menu: HTMLDetailsElement, source: ExportSource, onError: (message: string) => void): void {
+  for (const button of menu.querySelectorAll<HTMLButtonElement>('[data-export]')) {
+    button.addEventListener('click', () => {
+      menu.open = false;
+      const [format, extent] = button.dataset.export!.split('-');
+      const whole = extent === 'whole';
+      const done = format === 'png' ? exportPng(source, { whole }) : Promise.resolve().then(() => exportSvg(source, { whole }));
+      done.catch((err: unknown) => onError(`Could not export: ${(err as Error).message}`));
+    });
+  }
+  document.addEventListener('pointerdown', (event) => {
+    if (menu.open && !menu.contains(event.target as Node)) menu.open = false;
+  });
+}

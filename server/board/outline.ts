@@ -15,6 +15,16 @@ export function strokePoints(stroke: Pick<Stroke, 'chunks' | 'pr' | 'q'>): Point
   return stroke.chunks.flatMap((chunk) => decodePoints(chunk, stroke.pr, stroke.q));
 }
 
+/**
+ * How far a stroke's outline can reach past its points' bounding box. It
+ * keeps within the pen's largest radius of its points, 0.8 w (pressure 1
+ * with thinning 0.6), except that a stroke shorter than 3 units rounds its
+ * start around a point up to 3 units away.
+ */
+export function outlineReach(w: number): number {
+  return 0.8 * w + 3;
+}
+
 /** The outline polygon, in world units. */
 export function strokeOutline(points: readonly Point[], stroke: StrokeLook): number[][] {
   return getStroke(

@@ -10,7 +10,7 @@
  * through a stream, a board of a million points is never held as one string
  * and the work is spread over the event loop as the reader drains it.
  */
-import { strokeOutline, strokePoints, svgPath } from '../board/outline.ts';
+import { outlineReach, strokeOutline, strokePoints, svgPath } from '../board/outline.ts';
 import { visibleStrokes, type BoardState, type Stroke } from '../board/state.ts';
 
 /** Room around the drawing, in world units (CSS pixels at 100% zoom). */
@@ -20,16 +20,8 @@ const EMPTY_SIZE = 64;
 
 export type ViewBox = { x: number; y: number; width: number; height: number };
 
-/**
- * How far a stroke's outline (board/outline.ts, perfect-freehand) can reach
- * past its points' bounding box. It keeps within the pen's largest radius of
- * its points, 0.8 w (pressure 1 with thinning 0.6), except that a stroke
- * shorter than 3 units rounds its start around a point up to 3 units away.
- * The unit tests hold random outlines to this bound.
- */
-export function outlineReach(w: number): number {
-  return 0.8 * w + 3;
-}
+/** How far an outline reaches past its points (board/outline.ts); the unit tests hold random outlines to it. */
+export { outlineReach } from '../board/outline.ts';
 
 /** The drawing's bounds plus the margin, in whole units; a small page at the origin for an empty board. */
 export function viewBoxOf(strokes: readonly Stroke[]): ViewBox {

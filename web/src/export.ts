@@ -26,10 +26,9 @@ export type ExportSource = {
 export type ExportExtent = { whole: boolean };
 
 /**
- * Room around the whole drawing, in world units. contentBounds holds each
- * stroke's points plus half its pen; a perfect-freehand outline reaches
- * further (outlineReach in export-svg.ts: up to about 21 units more for the
- * widest pen), so this keeps every outline inside, with space to spare.
+ * Room around the whole drawing, in world units: contentBounds already
+ * holds every outline (each stroke's points plus outlineReach), so this is
+ * white space, as much as the SVG export's and then some.
  */
 export const PNG_MARGIN = 40;
 /**

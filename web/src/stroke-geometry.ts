@@ -6,7 +6,7 @@
  * perfect-freehand outline everyone else draws (server/board/outline.ts),
  * computed once and kept while memory allows.
  */
-import { strokeOutline, tracePolygon } from '../../server/board/outline.ts';
+import { outlineReach, strokeOutline, tracePolygon } from '../../server/board/outline.ts';
 import { decodeFlat, type Point } from '../../server/protocol/points.ts';
 import type { Rect } from './view.ts';
 
@@ -68,7 +68,7 @@ export class StrokeGeometry implements Rect {
       if (f[i + 1]! < this.minY) this.minY = f[i + 1]!;
       if (f[i + 1]! > this.maxY) this.maxY = f[i + 1]!;
     }
-    const r = this.w / 2 + 1;
+    const r = outlineReach(this.w);
     this.minX -= r;
     this.minY -= r;
     this.maxX += r;

@@ -94,8 +94,12 @@ async function storeState(dataDir: string, stored: { pos: number; bytes: Buffer 
   await root.close();
 }
 
-/** A leaner welcome state: one array per stroke and per action, authors named once. */
-function toLean(state: BoardState): unknown {
+type LeanStroke = [id: string, author: number, color: string, w: number, flags: number, q: number, n: number, pos: number, ts: number, hiddenBy: number[], ...chunks: string[]];
+type LeanAction = [pos: number, author: number, kind: Action['kind'], ...targets: string[]];
+/** A leaner welcome state: one array per stroke and per action, authors named once (user, name, user, name, …). */
+type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs'> & { authors: string[]; strokes: LeanStroke[]; actions: LeanAction[] };
+
+function toLean(state: BoardState): LeanState {
   const authors: string[] = [];
   const index = new Map<string, number>();
   const author = (user: string, name: string) => {
@@ -104,19 +108,19 @@ function toLean(state: BoardState): unknown {
     if (i === undefined) index.set(key, (i = authors.push(user, name) / 2 - 1));
     return i;
   };
-  const strokes = [...state.strokes.values()].map((s) => [s.id, author(s.user, s.name), s.color, s.w, (s.pr ? 1 : 0) | (s.ended ? 2 : 0) | (s.undone ? 4 : 0), s.q ?? 0, s.n, s.pos, s.ts, s.hiddenBy, ...s.chunks]);
-  const actions = [...state.actions.values()].map((a) => [a.pos, author(a.user, ''), a.kind, ...a.targets]);
+  const strokes = [...state.strokes.values()].map((s): LeanStroke => [s.id, author(s.user, s.name), s.color, s.w, (s.pr ? 1 : 0) | (s.ended ? 2 : 0) | (s.undone ? 4 : 0), s.q ?? 0, s.n, s.pos, s.ts, s.hiddenBy, ...s.chunks]);
+  const actions = [...state.actions.values()].map((a): LeanAction => [a.pos, author(a.user, ''), a.kind, ...a.targets]);
   return { pos: state.pos, ts: state.ts, size: state.size, editKey: state.editKey, authors, strokes, actions, history: [...state.history], seqs: [...state.seqs] };
 }
 
-function fromLean(lean: ReturnType<typeof JSON.parse>): BoardState {
-  const authors = lean.authors as string[];
+function fromLean(lean: LeanState): BoardState {
+  const { authors } = lean;
   const strokes = new Map<string, Stroke>();
-  for (const [id, a, color, w, flags, q, n, pos, ts, hiddenBy, ...chunks] of lean.strokes as [string, number, string, number, number, number, number, number, number, number[], ...string[]][]) {
+  for (const [id, a, color, w, flags, q, n, pos, ts, hiddenBy, ...chunks] of lean.strokes) {
     strokes.set(id, { id, user: authors[a * 2]!, name: authors[a * 2 + 1]!, color, w, pr: (flags & 1) === 1, ...(q ? { q } : {}), chunks, n, ended: (flags & 2) === 2, undone: (flags & 4) === 4, hiddenBy, pos, ts });
   }
   const actions = new Map<number, Action>();
-  for (const [pos, a, kind, ...targets] of lean.actions as [number, number, Action['kind'], ...string[]][]) actions.set(pos, { pos, user: authors[a * 2]!, kind, targets });
+  for (const [pos, a, kind, ...targets] of lean.actions) actions.set(pos, { pos, user: authors[a * 2]!, kind, targets });
   return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, actions, history: new Map(lean.history), seqs: new Map(lean.seqs) };
 }
 
@@ -135,8 +139,9 @@ function encodings(state: BoardState, recordChunks: Map<string, string[]>, runs:
   const asSent = toSnapshot(state);
   const perRecord: BoardSnapshot = { ...asSent, strokes: asSent.strokes.map((s) => ({ ...s, chunks: recordChunks.get(s.id)! })) };
   const lean = toLean(state);
-  deepStrictEqual(toSnapshot(fromLean(JSON.parse(JSON.stringify(lean)))), JSON.parse(JSON.stringify(asSent)));
-  const measure = (name: string, value: unknown, rebuild: (parsed: ReturnType<typeof JSON.parse>) => BoardState): Encoding => {
+  // The leaner shape must carry the same board, or its figures mean nothing.
+  deepStrictEqual(toSnapshot(fromLean(JSON.parse(JSON.stringify(lean)) as LeanState)), JSON.parse(JSON.stringify(asSent)));
+  function measure<T>(name: string, value: T, rebuild: (parsed: T) => BoardState): Encoding {
     const text = JSON.stringify(value);
     return {
       name,
@@ -144,13 +149,13 @@ function encodings(state: BoardState, recordChunks: Map<string, string[]>, runs:
       stringifyMs: timed(runs, () => JSON.stringify(value)),
       parseMs: timed(runs, () => JSON.parse(text)),
       rebuildMs: median(Array.from({ length: runs }, () => {
-        const parsed = JSON.parse(text);
+        const parsed = JSON.parse(text) as T;
         const started = performance.now();
         rebuild(parsed);
         return performance.now() - started;
       })),
     };
-  };
+  }
   const sentText = JSON.stringify(asSent);
   const withClone = median(Array.from({ length: runs }, () => {
     const parsed = JSON.parse(sentText) as BoardSnapshot;

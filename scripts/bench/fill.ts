@@ -1,6 +1,5 @@
 /** Fills a log with realistic records for the benchmarks. */
 import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
-import { LIMITS } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 
 /** Record `i` of a board: strokes of a begin, two-point frames and an end. */
@@ -34,25 +33,4 @@ export async function fillBoards(log: BoardLog, records: number, boards: string[
     if (progress && offset % 100_000 === 0) process.stderr.write(`  ${offset} / ${records} records\r`);
   }
   return bounds;
-}
-
-/** One board holding `points` points in strokes of the largest size a stroke may have. */
-export async function fillBigBoard(log: BoardLog, board: string, points: number): Promise<number> {
-  const chunk = encodePoints(Array.from({ length: LIMITS.maxPointsPerOp }, (_, i) => ({ x: 50 + (i % 500), y: 50 + Math.floor(i / 500) * 3 })), false);
-  const perStroke = LIMITS.maxPointsPerStroke / LIMITS.maxPointsPerOp;
-  const appends: Promise<unknown>[] = [];
-  let seq = 0;
-  let records = 0;
-  const append = (r: Omit<NewRecord, 'board' | 'user' | 'cid' | 'seq'>) => {
-    records++;
-    appends.push(log.append({ board, user: 'bench-user', cid: 'bench-big', seq: ++seq, ...r }));
-  };
-  for (let stroke = 0; stroke * LIMITS.maxPointsPerStroke < points; stroke++) {
-    const id = `big${stroke}`;
-    append({ name: 'Bench', op: { k: 'begin', id, color: '#1971c2', w: 2, p: chunk } });
-    for (let c = 1; c < perStroke; c++) append({ op: { k: 'ext', id, p: chunk } });
-    append({ op: { k: 'end', id } });
-  }
-  await Promise.all(appends);
-  return records;
 }

@@ -24,7 +24,9 @@ import { DEFAULT_PARTITIONS } from '../../server/log/kafka/settings.ts';
 import type { BoardLog } from '../../server/log/board-log.ts';
 import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { LocalKafka } from '../kafka-local.ts';
-import { fillBigBoard, fillBoards } from './fill.ts';
+import { seedBoard } from '../seed/realistic-board.ts';
+import { browserBenchmark, browserTable, type BrowserFigures } from './browser.ts';
+import { fillBoards } from './fill.ts';
 import { LATE_JOIN_DEFAULTS, lateJoinBench, printLateJoin, type LateJoinReport } from './late-join.ts';
 import { BUCKET_MS, BUCKETS, type WorkerConfig, type WorkerResults } from './load-worker.ts';
 import { timeToFirst } from './time-to-first.ts';
@@ -58,6 +60,8 @@ if (args.boards !== undefined) settings.boards = positiveInt(args.boards, 'board
 if (args.rounds !== undefined) settings.rounds = positiveInt(args.rounds, 'rounds');
 const kinds = args.targets.split(',') as TargetKind[];
 const lateJoinSettings = smoke ? { points: 20_000, rounds: 1, warm: 1, tail: 2_000 } : LATE_JOIN_DEFAULTS;
+const browserSettings = smoke ? { points: 20_000, rounds: 1, seconds: 1 } : { points: 1_000_000, rounds: 3, seconds: 4 };
+let browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] } | null = null;
 const P99_LIMIT_MS = 100;
 
 export type LoadFigures = {
@@ -218,7 +222,8 @@ async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined)
   const topic = `bench-big-${randomBytes(4).toString('hex')}`;
   const dataDir = await mkdtemp(join(tmpdir(), `bench-big-${kind}-`));
   const log = await openLog(kind, dataDir, brokers, topic);
-  await fillBigBoard(log, 'big', settings.lateJoinPoints);
+  // A board drawn as people draw: ~500k records of 2-4 points for a million points.
+  const seeded = await seedBoard(log, 'big', { points: settings.lateJoinPoints, seed: 1 });
   const bounds = await fillBoards(log, settings.restartRecords, Array.from({ length: 100 }, (_, b) => `many-${b}`));
   await log.close();
 
@@ -237,17 +242,23 @@ async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined)
   }
   const warm: { firstByte: number; complete: number }[] = [];
   for (let i = 0; i < 5; i++) warm.push(await joinTimes(target!.url, 'big'));
-  // Replay: request to first record, seeking into the middle of a board (median of 7).
+  // Replay: request to first record, seeking into the middle of a board (median of 7), and of the seeded board.
   const seeks: number[] = [];
   for (let i = 0; i < 7; i++) {
     const b = (i * 37) % bounds.length;
     const middle = Math.floor((bounds[b]!.first + bounds[b]!.last) / 2);
     seeks.push(await timeToFirst(`${target!.http}/api/boards/many-${b}/replay?from=${middle}`, (l) => l.startsWith('{"t":"rec"')));
   }
+  const seededSeeks: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const middle = Math.floor((seeded.firstTs + seeded.lastTs) / 2);
+    seededSeeks.push(await timeToFirst(`${target!.http}/api/boards/big/replay?from=${middle}`, (l) => l.startsWith('{"t":"rec"') || l.startsWith('{"t":"end"')));
+  }
   await target!.stop();
   await rm(dataDir, { recursive: true, force: true });
   return {
     replaySeekMs: median(seeks),
+    seededReplaySeekMs: median(seededSeeks),
     restartMs: median(restarts),
     coldFirstByteMs: median(colds.map((c) => c.firstByte)),
     coldCompleteMs: median(colds.map((c) => c.complete)),
@@ -300,6 +311,10 @@ try {
     process.stderr.write('embedded: late join of a seeded board\n');
     seeded = await lateJoinBench(lateJoinSettings, (line) => process.stderr.write(`  ${line}\n`));
   }
+  if (kinds.includes('embedded') && !args['standard-only']) {
+    process.stderr.write('embedded: the board page in Chromium on a seeded board\n');
+    browser = await browserBenchmark(browserSettings);
+  }
 } finally {
   await local?.stop();
 }
@@ -338,13 +353,17 @@ if (Object.keys(report).length > 0) {
     console.log(`| ${kind} | ${s?.boards ?? 'none'} | ${s?.clients ?? '–'} | ${f(s?.p99)} | ${f(s?.batchesPerS, 0)} | ${f(s?.pointsPerS, 0)} | ${s && base ? f(s.batchesPerS / base.batchesPerS, 2) + '×' : '–'} |`);
   }
 }
-console.log(`\nLate join of one board of ${settings.lateJoinPoints.toLocaleString('en')} points, restart and replay with ${settings.restartRecords.toLocaleString('en')} more records over 100 boards in the log (ms; cold = median of 3, each after a restart; warm = median of 5; restart = median of 3; replay = median of 7)\n`);
-console.log('| target | join, board not loaded: first byte | complete | join, board in memory: first byte | complete | restart until ready | replay: first record, mid-board seek |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(`\nLate join of one board of ${settings.lateJoinPoints.toLocaleString('en')} points drawn as people draw (npm run seed), restart and replay with ${settings.restartRecords.toLocaleString('en')} more records over 100 boards in the log (ms; cold = median of 3, each after a restart; warm = median of 5; restart = median of 3; replay = median of 7)\n`);
+console.log('| target | join, board not loaded: first byte | complete | join, board in memory: first byte | complete | restart until ready | replay: first record, mid-board seek | mid-seek of the seeded board |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const [kind, b] of Object.entries(bigs)) {
-  console.log(`| ${kind} | ${f(b.coldFirstByteMs)} | ${f(b.coldCompleteMs)} | ${f(b.warmFirstByteMs)} | ${f(b.warmCompleteMs)} | ${f(b.restartMs)} | ${f(b.replaySeekMs)} |`);
+  console.log(`| ${kind} | ${f(b.coldFirstByteMs)} | ${f(b.coldCompleteMs)} | ${f(b.warmFirstByteMs)} | ${f(b.warmCompleteMs)} | ${f(b.restartMs)} | ${f(b.replaySeekMs)} | ${f(b.seededReplaySeekMs)} |`);
 }
 if (seeded) printLateJoin(seeded);
+if (browser) {
+  console.log(`\nThe board page in headless Chromium (1280x800) on a seeded board of ${browserSettings.points.toLocaleString('en')} points and on an empty board, median of ${browserSettings.rounds} (scripts/bench/browser.ts)\n`);
+  console.log(browserTable(browser));
+}
 const errors = Object.entries(report).flatMap(([kind, r]) => r.standard.errors.map((e) => `${kind}: ${e}`));
 if (errors.length > 0) console.log(`\nErrors seen by the load generator:\n${errors.slice(0, 10).join('\n')}`);
-if (args.json) writeFileSync(args.json, JSON.stringify({ settings, report, lateJoin: bigs, seededLateJoin: seeded }, null, 2));
+if (args.json) writeFileSync(args.json, JSON.stringify({ settings, report, lateJoin: bigs, seededLateJoin: seeded, browser }, null, 2));

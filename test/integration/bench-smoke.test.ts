@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import type { BrowserFigures } from '../../scripts/bench/browser.ts';
 import type { LoadFigures, ScaleSteps } from '../../scripts/bench/run.ts';
 import { tempDir } from '../support/server.ts';
 
@@ -22,9 +23,20 @@ describe('benchmark smoke run', () => {
         maxBuffer: 10 * 1024 * 1024,
       });
       expect(stdout).toMatch(/\| relay \|/);
-      const { report } = JSON.parse(await readFile(json, 'utf8')) as {
+      const { report, browser } = JSON.parse(await readFile(json, 'utf8')) as {
         report: Record<string, { standard: LoadFigures; scale: ScaleSteps; big?: Record<string, number> }>;
+        browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] };
       };
+      // The board page in Chromium: live, inked, and frames measured while drawing, panning and zooming.
+      const [page] = browser.seeded;
+      expect(page!.liveMs).toBeGreaterThan(0);
+      expect(page!.firstInkMs).toBeGreaterThan(0);
+      expect(page!.inkedMs).toBeGreaterThanOrEqual(page!.firstInkMs);
+      for (const activity of ['drawing', 'panning', 'zooming'] as const) {
+        expect(page!.frames[activity].frames, activity).toBeGreaterThan(10);
+        expect(page!.frames[activity].interval.p95, activity).toBeGreaterThan(0);
+      }
+      expect(stdout).toMatch(/all ink on screen/);
       expect(Object.keys(report)).toEqual(['relay', 'embedded', 'kafka']);
       for (const [kind, r] of Object.entries(report)) {
         const s = r.standard;
@@ -37,7 +49,7 @@ describe('benchmark smoke run', () => {
         expect(r.scale.steps.length, `${kind} scale steps`).toBeGreaterThan(0);
         for (const step of r.scale.steps) expect(step.p99, `${kind} scale p99`).toBeGreaterThan(0);
         if (kind === 'relay') continue;
-        for (const figure of ['restartMs', 'coldFirstByteMs', 'coldCompleteMs', 'warmFirstByteMs', 'warmCompleteMs', 'replaySeekMs']) {
+        for (const figure of ['restartMs', 'coldFirstByteMs', 'coldCompleteMs', 'warmFirstByteMs', 'warmCompleteMs', 'replaySeekMs', 'seededReplaySeekMs']) {
           expect(r.big?.[figure], `${kind} ${figure}`).toBeGreaterThan(0);
         }
       }

@@ -1,6 +1,6 @@
 /**
  * Puts the board on a canvas through a View. Settled strokes (confirmed and
- * ended) are painted into raster tiles by a worker (tile-worker.ts); a frame
+ * ended) are painted into raster tiles by workers (tile-worker.ts); a frame
  * copies the visible tiles and paints on top only the strokes still growing
  * and those settled since their tiles were painted. So a frame costs about
  * the same on a board of ten strokes as on one of a million points. The
@@ -15,8 +15,14 @@ import type { Rect, View } from './view.ts';
 
 export type { Drawable } from './stroke-geometry.ts';
 
-/** Paint requests on their way to the worker at once: enough to keep it busy, few enough that panning away wastes little. */
-const IN_FLIGHT = 3;
+/** Paint requests on their way to each worker at once: enough to keep it busy, few enough that panning away wastes little. */
+const IN_FLIGHT = 2;
+/**
+ * Tile workers. Two paint a board that just loaded in about half the time
+ * of one (BENCHMARKS.md), even on two cores: the page's own thread is idle
+ * meanwhile. Each holds its own copy of the strokes.
+ */
+const WORKERS = 2;
 
 export type FrameListener = (ms: number) => void;
 
@@ -30,8 +36,7 @@ export class Renderer {
   private readonly tiles = new Map<string, Tile>();
   /** Strokes settled since some tiles under them were painted, with the version that added them. */
   private overlay: { g: StrokeGeometry; version: number }[] = [];
-  private readonly worker: Worker;
-  private inFlight = 0;
+  private readonly workers: { worker: Worker; inFlight: number }[] = [];
   /** Counts changes to the settled strokes; tiles record the version they show. */
   private version = 0;
   private generation = 0;
@@ -55,8 +60,14 @@ export class Renderer {
   ) {
     this.ctx = canvas.getContext('2d')!;
     view.onChange(() => this.requestFrame());
-    this.worker = new Worker('/tile-worker.js', { type: 'module', name: 'tiles' });
-    this.worker.onmessage = ({ data }: MessageEvent<FromWorker>) => this.painted(data);
+    for (let i = 0; i < WORKERS; i++) {
+      const entry = { worker: new Worker('/tile-worker.js', { type: 'module', name: `tiles-${i}` }), inFlight: 0 };
+      entry.worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
+        entry.inFlight--;
+        this.painted(data);
+      };
+      this.workers.push(entry);
+    }
   }
 
   /** Matches the canvas backing store to its CSS size and the screen's density. */
@@ -157,7 +168,7 @@ export class Renderer {
     else for (const g of added) this.index.insert(g);
     const version = ++this.version;
     if (this.firstContent < 0 && this.settled.size > 0) this.firstContent = version;
-    this.post({ t: 'strokes', version, add: addedStrokes, remove: removed.map((g) => g.id) });
+    this.postAll({ t: 'strokes', version, add: addedStrokes, remove: removed.map((g) => g.id) });
     for (const tile of this.tiles.values()) {
       if (removed.some((g) => intersects(g, tile.rect)) || added.some((g) => intersects(g, tile.rect))) tile.dirty = version;
     }
@@ -172,12 +183,12 @@ export class Renderer {
     return g;
   }
 
-  private post(message: ToWorker): void {
-    this.worker.postMessage(message);
+  /** Every worker sees every change, in the same order. */
+  private postAll(message: ToWorker): void {
+    for (const { worker } of this.workers) worker.postMessage(message);
   }
 
   private painted({ tile: address, version, bitmap }: FromWorker): void {
-    this.inFlight--;
     const tile = this.tiles.get(tileKey(address.level, address.tx, address.ty));
     if (!tile || version < tile.painted) {
       bitmap.close();
@@ -241,19 +252,20 @@ export class Renderer {
     return !this.index.collides(tile.rect);
   }
 
-  /** Asks the worker for the visible tiles that are out of date, a few at a time. */
+  /** Asks the least busy worker for each visible tile that is out of date, a few at a time. */
   private requestPaints(onScreen: Tile[]): void {
     for (const tile of onScreen) {
-      if (this.inFlight >= IN_FLIGHT) return;
       if (!tile.wanted) continue;
+      const idle = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+      if (idle.inFlight >= IN_FLIGHT) return;
       if (this.isEmpty(tile)) {
         tile.dispose();
         tile.painted = this.version;
         continue;
       }
       tile.requested = this.version;
-      this.inFlight++;
-      this.post({ t: 'paint', tile: { level: tile.level, tx: tile.tx, ty: tile.ty }, version: this.version });
+      idle.inFlight++;
+      idle.worker.postMessage({ t: 'paint', tile: { level: tile.level, tx: tile.tx, ty: tile.ty }, version: this.version } satisfies ToWorker);
     }
   }
 

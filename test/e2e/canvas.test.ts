@@ -151,6 +151,30 @@ describe('the infinite canvas in Chromium', () => {
     expect(catView.zoom).toBeLessThanOrEqual(1);
   });
 
+  it('the hand tool and space + drag move the board without drawing', { timeout: 60_000 }, async () => {
+    const page = await openBoard('/b/e2e-canvas-hand', 'Hal');
+    const start = await viewOf(page);
+    await page.click('[data-tool="hand"]');
+    await drawLine(page, { x: 400, y: 400 }, { x: 300, y: 350 });
+    const afterHand = await viewOf(page);
+    expect(afterHand.x - start.x).toBeCloseTo(100, 0);
+    expect(afterHand.y - start.y).toBeCloseTo(50, 0);
+
+    await page.click('[data-tool="pen"]');
+    await page.keyboard.down('Space');
+    await drawLine(page, { x: 400, y: 400 }, { x: 450, y: 420 });
+    await page.keyboard.up('Space');
+    const afterSpace = await viewOf(page);
+    expect(afterSpace.x - afterHand.x).toBeCloseTo(-50, 0);
+    expect(await page.evaluate(() => document.querySelector('[data-tool="pen"]')!.classList.contains('active'))).toBe(true);
+    await page.waitForTimeout(200);
+    expect(await strokesOf(page)).toEqual([]);
+
+    // With the pen again, a drag draws.
+    await drawLine(page, { x: 400, y: 400 }, { x: 500, y: 420 });
+    await expect.poll(async () => (await strokesOf(page)).length).toBe(1);
+  });
+
   it('on a 390x844 touch screen the board fills the page; one finger draws, two fingers pan and zoom', { timeout: 120_000 }, async () => {
     const phone = await openBoard('/b/e2e-canvas-phone', 'Pat', { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     const layout = await phone.evaluate(() => {
@@ -184,6 +208,21 @@ describe('the infinite canvas in Chromium', () => {
     await phone.waitForTimeout(300);
     expect((await strokesOf(phone)).length).toBe(1);
     expect(await phone.evaluate(() => [window.visualViewport?.scale, window.scrollY])).toEqual([1, 0]);
+
+    // Once a pen has drawn, the pen draws and a finger only moves the board (a resting palm draws nothing).
+    const pen = async (type: 'mousePressed' | 'mouseMoved' | 'mouseReleased', p: Point) =>
+      cdp.send('Input.dispatchMouseEvent', { type, x: p.x, y: p.y, button: 'left', buttons: type === 'mouseReleased' ? 0 : 1, clickCount: 1, pointerType: 'pen', force: 0.6 });
+    await pen('mousePressed', { x: 60, y: 200 });
+    for (let i = 1; i <= 10; i++) await pen('mouseMoved', { x: 60 + i * 15, y: 200 + i * 3 });
+    await pen('mouseReleased', { x: 210, y: 230 });
+    await expect.poll(async () => (await strokesOf(phone)).filter((s) => s.ended).length).toBe(2);
+    expect((await strokesOf(phone)).some((s) => s.pr)).toBe(true);
+    const beforeFinger = await viewOf(phone);
+    await touchDrag(cdp, touch, [{ x: 200, y: 500 }], [{ x: 120, y: 420 }]);
+    const afterFinger = await viewOf(phone);
+    expect(afterFinger.x).not.toBe(beforeFinger.x);
+    await phone.waitForTimeout(300);
+    expect((await strokesOf(phone)).length).toBe(2);
   });
 });
 

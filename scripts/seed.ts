@@ -4,13 +4,12 @@
  * from the same settings as `npm start` (DATA_DIR, or KAFKA_*).
  */
 import { parseArgs } from 'node:util';
-import { applyRecord } from '../server/board/fold.ts';
-import { emptyBoard } from '../server/board/state.ts';
 import { configFromEnv } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { openLog } from '../server/log/open-log.ts';
 import { ID_PATTERN } from '../server/protocol/messages.ts';
 import { seedBoard } from './seed/realistic-board.ts';
+import { storeBoardState } from './seed/store-state.ts';
 
 const HELP = `Usage: npm run seed -- --board <id> --points <n> [options]
 
@@ -112,7 +111,7 @@ async function seed(): Promise<void> {
   });
   if (process.stderr.isTTY) process.stderr.write('\x1b[2K');
   const seconds = (performance.now() - started) / 1_000;
-  const stored = await storeState();
+  const stored = await storeBoardState(log, board);
   const iso = (ts: number) => new Date(ts).toISOString();
   const span = (summary.lastTs - summary.firstTs) / 60_000;
   const where = config.kafka ? `Kafka topic ${config.kafka.topic} (${config.kafka.brokers.join(',')})` : `embedded log in ${config.dataDir}`;
@@ -125,17 +124,4 @@ async function seed(): Promise<void> {
   time span ${iso(summary.firstTs)} to ${iso(summary.lastTs)} (${span.toFixed(1)} min)
   written in ${seconds.toFixed(1)} s (${Math.round(summary.records / seconds).toLocaleString('en')} records/s), seed ${seedNumber}
   stored    ${stored}`);
-}
-
-/**
- * Stores the board's state, as the server does once it has loaded a board,
- * so that the first late joiner does not wait for the whole log to be folded.
- */
-async function storeState(): Promise<string> {
-  if (!log.snapshots) return 'no board state (this log reads every board from its start)';
-  const started = performance.now();
-  const state = emptyBoard();
-  for await (const page of log.read(board, 0)) for (const rec of page) applyRecord(state, rec);
-  await log.snapshots.save(board, state);
-  return `the board's state at position ${state.pos.toLocaleString('en')}, for late joiners (${((performance.now() - started) / 1_000).toFixed(1)} s)`;
 }

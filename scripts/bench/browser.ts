@@ -20,6 +20,7 @@ import { launchChromium } from '../../test/support/browser.ts';
 import { freePort } from '../kafka-local.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
+import { storeBoardState } from '../seed/store-state.ts';
 
 export type BrowserFigures = {
   board: string;
@@ -159,6 +160,8 @@ export async function browserBenchmark(options: { points: number; rounds: number
   try {
     const log = new EmbeddedLog(dir);
     await seedBoard(log, 'seeded', { points: options.points, seed: 1 });
+    // As npm run seed leaves it: the board's state stored, as the server keeps it for a board drawn on.
+    await storeBoardState(log, 'seeded');
     await log.close();
     const server = await startServer(dir);
     try {

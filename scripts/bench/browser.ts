@@ -31,10 +31,12 @@ export type BrowserFigures = {
   firstInkMs: number;
   inkedMs: number;
   /** Per activity: animation frame intervals and renderer work per frame (p50, p95, max), ms. */
-  frames: Record<'drawing' | 'panning' | 'zooming', { interval: Percentiles; work: Percentiles; frames: number }>;
+  frames: Record<'drawing' | 'panning' | 'zooming', Activity>;
   heapMB: number;
 };
 type Percentiles = { p50: number; p95: number; max: number };
+/** Frames while doing something: intervals, the renderer's work, and the share of frames where part of the view waited for its tile (a scaled stand-in showed). */
+type Activity = { interval: Percentiles; work: Percentiles; frames: number; behindPercent: number };
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -55,8 +57,8 @@ const PROBE = `(() => {
   });
 })();`;
 
-type Probe = { live: number; intervals: number[]; work: number[]; recording: boolean; last: number };
-type PageWindow = { probe: Probe; whiteboard: { renderer: { inked: { first: number; complete: number }; onFrame: ((ms: number) => void) | null } } };
+type Probe = { live: number; intervals: number[]; work: number[]; behind: number; recording: boolean; last: number };
+type PageWindow = { probe: Probe; whiteboard: { renderer: { inked: { first: number; complete: number }; onFrame: ((ms: number, behind: number) => void) | null } } };
 
 function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
@@ -65,23 +67,27 @@ function percentiles(values: number[]): Percentiles {
 }
 const round = (v: number) => Math.round(v * 10) / 10;
 
-async function record(page: Page, activity: () => Promise<void>): Promise<{ interval: Percentiles; work: Percentiles; frames: number }> {
+async function record(page: Page, activity: () => Promise<void>): Promise<Activity> {
   await page.evaluate(() => {
     const w = window as unknown as PageWindow;
     w.probe.intervals = [];
     w.probe.work = [];
+    w.probe.behind = 0;
     w.probe.last = 0;
     w.probe.recording = true;
-    w.whiteboard.renderer.onFrame = (ms) => w.probe.work.push(ms);
+    w.whiteboard.renderer.onFrame = (ms, behind) => {
+      w.probe.work.push(ms);
+      if (behind > 0) w.probe.behind++;
+    };
   });
   await activity();
-  const { intervals, work } = await page.evaluate(() => {
+  const { intervals, work, behind } = await page.evaluate(() => {
     const w = window as unknown as PageWindow;
     w.probe.recording = false;
     w.whiteboard.renderer.onFrame = null;
-    return { intervals: w.probe.intervals, work: w.probe.work };
+    return { intervals: w.probe.intervals, work: w.probe.work, behind: w.probe.behind };
   });
-  return { interval: percentiles(intervals), work: percentiles(work), frames: intervals.length };
+  return { interval: percentiles(intervals), work: percentiles(work), frames: intervals.length, behindPercent: work.length ? Math.round((100 * behind) / work.length) : 0 };
 }
 
 /** Opens the board in a fresh profile, waits until all of it is inked, then draws, pans and zooms. */
@@ -111,11 +117,15 @@ async function measurePage(http: string, board: string, points: number, seconds:
         await page.mouse.up();
       }
     });
+    // Panning at 100%, where every tile newly in view has to be painted with full outlines.
+    await page.click('[data-zoom="reset"]');
     await page.mouse.move(640, 400);
     const panning = await record(page, async () => {
       const start = Date.now();
-      for (let i = 0; until(start); i++) await page.mouse.wheel(i % 40 < 20 ? 25 : -25, i % 60 < 30 ? 15 : -15);
+      for (let i = 0; until(start); i++) await page.mouse.wheel(i % 40 < 20 ? 40 : -40, i % 60 < 30 ? 25 : -25);
     });
+    // From the whole drawing in to 500% and back out, around the pointer.
+    await page.click('[data-zoom="fit"]');
     const zooming = await record(page, async () => {
       const start = Date.now();
       await page.keyboard.down('Control');
@@ -198,6 +208,7 @@ export function browserTable(result: { seeded: BrowserFigures[]; empty: BrowserF
     row(`${activity}: frame interval p95 / ms`, (b) => b.frames[activity].interval.p95, '<= 20');
     row(`${activity}: renderer work p95 / ms`, (b) => b.frames[activity].work.p95, '');
     row(`${activity}: frame interval max / ms`, (b) => b.frames[activity].interval.max, '');
+    row(`${activity}: frames showing a stand-in for a tile not yet painted, %`, (b) => b.frames[activity].behindPercent, '');
   }
   row('JS heap after, MB', (b) => b.heapMB, 'bounded');
   return rows.join('\n');

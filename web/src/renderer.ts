@@ -24,7 +24,16 @@ const IN_FLIGHT = 2;
  */
 const WORKERS = 2;
 
-export type FrameListener = (ms: number) => void;
+/** A frame's own time (ms) and how many visible tiles with ink it showed not yet painted at this zoom (a scaled stand-in instead). */
+/**
+ * A tile that only gained strokes waits this long before it is painted
+ * again: the new strokes are painted over it meanwhile, and while people
+ * draw, one repaint then covers many strokes instead of one each. A tile
+ * that lost a stroke (undo, eraser) is repainted at once.
+ */
+const REPAINT_AFTER_ADD_MS = 500;
+
+export type FrameListener = (ms: number, behind: number) => void;
 
 export class Renderer {
   private readonly ctx: CanvasRenderingContext2D;
@@ -169,9 +178,17 @@ export class Renderer {
     const version = ++this.version;
     if (this.firstContent < 0 && this.settled.size > 0) this.firstContent = version;
     this.postAll({ t: 'strokes', version, add: addedStrokes, remove: removed.map((g) => g.id) });
+    const now = performance.now();
     for (const tile of this.tiles.values()) {
-      if (removed.some((g) => intersects(g, tile.rect)) || added.some((g) => intersects(g, tile.rect))) tile.dirty = version;
+      if (removed.some((g) => intersects(g, tile.rect))) {
+        tile.dirty = version;
+        tile.holdUntil = 0;
+      } else if (added.some((g) => intersects(g, tile.rect))) {
+        if (tile.current) tile.holdUntil = now + REPAINT_AFTER_ADD_MS;
+        tile.dirty = version;
+      }
     }
+    if (added.length > 0) setTimeout(() => this.requestFrame(), REPAINT_AFTER_ADD_MS + 10);
     // Until their tiles are painted again, new strokes are painted over the old pictures.
     if (added.length <= 256) for (const g of added) this.overlay.push({ g, version });
   }
@@ -244,7 +261,7 @@ export class Renderer {
       if (!this.inked.first && onScreen.some((t) => t.bitmap && t.painted >= this.firstContent)) this.inked.first = performance.now();
       if (!this.inked.complete && onScreen.every((t) => t.current)) this.inked.complete = performance.now();
     }
-    this.onFrame?.(performance.now() - started);
+    this.onFrame?.(performance.now() - started, onScreen.filter((t) => !t.bitmap && !this.isEmpty(t)).length);
   }
 
   /** Tiles with no stroke on them need no painting. */
@@ -254,8 +271,9 @@ export class Renderer {
 
   /** Asks the least busy worker for each visible tile that is out of date, a few at a time. */
   private requestPaints(onScreen: Tile[]): void {
+    const now = performance.now();
     for (const tile of onScreen) {
-      if (!tile.wanted) continue;
+      if (!tile.wanted(now)) continue;
       const idle = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       if (idle.inFlight >= IN_FLIGHT) return;
       if (this.isEmpty(tile)) {

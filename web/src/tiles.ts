@@ -21,6 +21,8 @@ export class Tile implements TileAddress {
   dirty = 0;
   /** Version of the paint request on its way, if any. */
   requested = -1;
+  /** Not repainted before this time (performance.now()): see Renderer's REPAINT_AFTER_ADD_MS. */
+  holdUntil = 0;
   used = 0;
 
   constructor(
@@ -36,9 +38,9 @@ export class Tile implements TileAddress {
     return this.painted >= this.dirty;
   }
 
-  /** Whether to ask for a painting: out of date and none on its way that would do. */
-  get wanted(): boolean {
-    return !this.current && this.requested < this.dirty;
+  /** Whether to ask for a painting: out of date, none on its way that would do, and not held. */
+  wanted(now: number): boolean {
+    return !this.current && this.requested < this.dirty && (!this.bitmap || now >= this.holdUntil);
   }
 
   dispose(): void {

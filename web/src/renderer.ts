@@ -251,7 +251,16 @@ export class Renderer {
     ctx.setTransform(scale, 0, 0, scale, -view.x * scale, -view.y * scale);
     this.overlay = this.overlay.filter(({ g, version }) => [...this.tiles.values()].some((t) => t.bitmap && t.painted < version && intersects(g, t.rect)));
     for (const { g, version } of this.overlay) {
-      if (onScreen.some((t) => t.bitmap && t.painted < version && intersects(g, t.rect))) g.paint(ctx, scale);
+      // Only over the tiles that lack it: painted twice, a stroke's soft edges would darken.
+      for (const t of onScreen) {
+        if (!t.bitmap || t.painted >= version || !intersects(g, t.rect)) continue;
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(t.rect.minX, t.rect.minY, t.rect.maxX - t.rect.minX, t.rect.maxY - t.rect.minY);
+        ctx.clip();
+        g.paint(ctx, scale);
+        ctx.restore();
+      }
     }
     for (const g of this.live) if (intersects(g, visible)) g.paint(ctx, scale);
 

@@ -48,9 +48,10 @@ export async function startTarget(
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
-    // Every simulated person connects from this one address.
+    // Every simulated person connects from this one address, whose write budget is 20 people's.
     MAX_CONNECTIONS_PER_IP: '1000000',
     API_REQUESTS_PER_MINUTE: '1000000',
+    WRITE_POINTS_PER_SECOND: '1000000',
   };
   if (kind === 'kafka') {
     if (!options.brokers) throw new Error('the kafka target needs brokers');

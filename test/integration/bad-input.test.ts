@@ -70,6 +70,9 @@ describe('bad input is answered, and harms no one else', () => {
     ['an unknown operation', { t: 'op', s: 1, o: { k: 'fill' } }, /^o.k must be one of/],
     ['non-finite coordinates', '{"t":"cursor","x":NaN,"y":1}', /not valid JSON/],
     ['absurd coordinates', { t: 'op', s: 1, o: { k: 'begin', id: 'x1', color: '#000000', w: 3, p: encodePoints([{ x: 9e9, y: 0 }], false) } }, /out of range|absurdly large/],
+    ['a precision finer than the protocol allows', { t: 'op', s: 1, o: { k: 'begin', id: 'x1', color: '#000000', w: 3, q: 4, p: encodePoints([{ x: 1, y: 0 }], false, 4) } }, /^o.q must be/],
+    ['a precision that is not a whole number', { t: 'op', s: 1, o: { k: 'begin', id: 'x1', color: '#000000', w: 3, q: 1.5, p: 'AA' } }, /^o.q must be/],
+    ['fine units past the edge of the board', { t: 'op', s: 1, o: { k: 'begin', id: 'x1', color: '#000000', w: 3, q: 3, p: encodePoints([{ x: 1_000_001, y: 0 }], false, 3) } }, /out of range/],
   ])('%s gets an error reply', async (_label, frame, reason) => {
     const bad = await rawSocket(server.ws, BOARD);
     await bad.hello();

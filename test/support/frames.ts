@@ -28,18 +28,19 @@ export const REGRESSION_FRAMES: readonly string[] = [
 
 const strokeId = (ids: readonly string[]) => (ids.length > 0 ? fc.oneof(fc.constantFrom(...ids), fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/)) : fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/));
 
-const encodedPoints = (pressure: boolean) =>
+/** Points of a stroke; with a precision q they are in units of 2^-q (a stroke drawn zoomed in). */
+const encodedPoints = (pressure: boolean, q = 0) =>
   fc
     .array(fc.record({ x: fc.integer({ min: -2_000, max: 2_000 }), y: fc.integer({ min: -2_000, max: 2_000 }), p: fc.double({ min: 0, max: 1, noNaN: true }) }), { minLength: 1, maxLength: 6 })
-    .map((points) => encodePoints(points, pressure));
+    .map((points) => encodePoints(points.map((pt) => ({ ...pt, x: pt.x / 2 ** q, y: pt.y / 2 ** q })), pressure, q));
 
 /** Any valid operation, on stroke ids drawn mostly from `ids` (so they collide with real strokes). */
 export function validOp(ids: readonly string[] = []): fc.Arbitrary<ClientOp> {
   const id = strokeId(ids);
   return fc.oneof(
-    fc.boolean().chain((pr) =>
-      fc.record({ id, color: fc.constantFrom('#000000', '#e03131', '#1971c2'), w: fc.integer({ min: 1, max: 64 }), p: encodedPoints(pr) }).map(
-        (b): ClientOp => ({ k: 'begin', ...b, ...(pr ? { pr: 1 as const } : {}) }),
+    fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 3 })).chain(([pr, q]) =>
+      fc.record({ id, color: fc.constantFrom('#000000', '#e03131', '#1971c2'), w: fc.integer({ min: 1, max: 64 }), p: encodedPoints(pr, q) }).map(
+        (b): ClientOp => ({ k: 'begin', ...b, ...(pr ? { pr: 1 as const } : {}), ...(q > 0 ? { q } : {}) }),
       ),
     ),
     fc.record({ id, p: encodedPoints(false) }).map((e): ClientOp => ({ k: 'ext', ...e })),

@@ -101,11 +101,13 @@ function expectWellFormed(m: ClientMessage): void {
     case 'op': {
       expect(Number.isSafeInteger(m.s) && m.s >= 0).toBe(true);
       const o = m.o;
-      expect(Object.keys(o).every((k) => ['k', 'id', 'color', 'w', 'pr', 'p', 'ids'].includes(k))).toBe(true);
+      expect(Object.keys(o).every((k) => ['k', 'id', 'color', 'w', 'pr', 'q', 'p', 'ids'].includes(k))).toBe(true);
       if ('id' in o) expect(o.id).toMatch(ID_PATTERN);
       if (o.k === 'begin') {
         expect(o.color).toMatch(COLOR_PATTERN);
-        expect(() => decodePointValues(o.p, o.pr === 1, { maxPoints: LIMITS.maxPointsPerOp, maxCoord: LIMITS.maxCoord })).not.toThrow();
+        expect(o.q === undefined || (Number.isInteger(o.q) && o.q >= 1 && o.q <= 3)).toBe(true);
+        // Points within the board: ±maxCoord world units, in units of 2^-q.
+        expect(() => decodePointValues(o.p, o.pr === 1, { maxPoints: LIMITS.maxPointsPerOp, maxCoord: LIMITS.maxCoord * 2 ** (o.q ?? 0) })).not.toThrow();
       }
       if (o.k === 'erase') expect(new Set(o.ids).size).toBe(o.ids.length);
       return;

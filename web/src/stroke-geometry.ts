@@ -50,6 +50,8 @@ export class StrokeGeometry implements Rect {
   /** Filled outline, built on first use at a scale that needs it. */
   outline: Path2D | null = null;
   outlineSize = 0;
+  /** Outlines of finished 256-point blocks of a stroke still being drawn. */
+  private blocks: Path2D[] = [];
 
   constructor(stroke: Drawable, previous?: StrokeGeometry) {
     this.id = stroke.id;
@@ -75,16 +77,6 @@ export class StrokeGeometry implements Rect {
     this.maxY += r;
     // A stroke still growing keeps the outline blocks it already has.
     if (previous && !stroke.ended && previous.blocks.length > 0) this.blocks = previous.blocks.filter((_, i) => (i + 1) * BLOCK < this.n);
-  }
-
-  /** Outlines of finished 256-point blocks of a stroke still being drawn. */
-  private blocks: Path2D[] = [];
-
-  points(): Point[] {
-    const f = this.flat;
-    const out: Point[] = [];
-    for (let i = 0; i < f.length; i += this.stride) out.push(this.pr ? { x: f[i]!, y: f[i + 1]!, p: f[i + 2]! } : { x: f[i]!, y: f[i + 1]! });
-    return out;
   }
 
   /** Paints the stroke; `scale` is device pixels per world unit of the context's transform. */

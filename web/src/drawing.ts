@@ -51,6 +51,8 @@ export class Drawing {
   private readonly gesture = new Set<string>();
   private current: LocalStroke | null = null;
   private lastErasePoint: Point | null = null;
+  /** Until when a finger's eraser gesture may still turn out to be a pinch (see cancel). */
+  private eraseHoldUntil = 0;
   private frame = 0;
 
   constructor(private readonly host: DrawingHost) {}
@@ -59,6 +61,7 @@ export class Drawing {
   down(point: Point, hasPressure: boolean, finger = false): void {
     if (this.tool === 'eraser') {
       this.lastErasePoint = point;
+      this.eraseHoldUntil = finger ? performance.now() + TOUCH_HOLD_MS : 0;
       this.eraseAt(point);
       return;
     }
@@ -128,6 +131,14 @@ export class Drawing {
    * a stroke nothing of which was sent disappears; one already sent ends.
    */
   cancel(): void {
+    if (this.lastErasePoint && performance.now() < this.eraseHoldUntil) {
+      // A finger's eraser that a second finger joined at once: a pinch, nothing erased.
+      for (const id of this.gesture) this.erasing.delete(id);
+      this.gesture.clear();
+      this.lastErasePoint = null;
+      this.host.redraw();
+      return;
+    }
     const stroke = this.current;
     if (stroke && !stroke.begun) {
       this.current = null;

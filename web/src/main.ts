@@ -225,6 +225,8 @@ $('#rename').addEventListener('click', () => {
 exportMenu($('#export'), { board, renderer, view, state: () => client.state, time: () => Date.now() }, toast);
 $<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
 document.addEventListener('keydown', (event) => {
+  // Undo in the share dialog's link fields is the browser's, not the board's.
+  if ((event.target as HTMLElement | null)?.closest('input, textarea, select, dialog, [contenteditable]')) return;
   // Physical keys, so the shortcuts work on every keyboard layout.
   const mod = event.ctrlKey || event.metaKey;
   if (mod && event.code === 'KeyZ') {

@@ -75,6 +75,13 @@ export class Renderer {
         entry.inFlight--;
         this.painted(data);
       };
+      // A failed paint must not hold its tiles back for good: ask again.
+      entry.worker.onerror = (event) => {
+        console.error('tile painting failed', event.message);
+        entry.inFlight = 0;
+        for (const tile of this.tiles.values()) if (!tile.current) tile.requested = -1;
+        this.requestFrame();
+      };
       this.workers.push(entry);
     }
   }
@@ -246,14 +253,21 @@ export class Renderer {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     // Bilinear: 'medium' and 'high' cost five times as much per frame in a software canvas, for a scale of at most 2x.
     ctx.imageSmoothingQuality = 'low';
-    if (onScreen.some((t) => !t.bitmap && !this.isEmpty(t))) this.drawFallback(visible, level, scale);
+    const waiting = onScreen.filter((t) => !t.bitmap && !this.isEmpty(t));
+    if (waiting.length > 0) this.drawFallback(waiting, level, scale);
     for (const tile of onScreen) if (tile.bitmap) this.drawTile(tile, scale);
     ctx.setTransform(scale, 0, 0, scale, -view.x * scale, -view.y * scale);
-    this.overlay = this.overlay.filter(({ g, version }) => [...this.tiles.values()].some((t) => t.bitmap && t.painted < version && intersects(g, t.rect)));
+    // A tile lacks a stroke when it was painted (with ink or found empty) before the stroke settled.
+    const lacks = (t: Tile, g: StrokeGeometry, version: number) => t.painted >= 0 && t.painted < version && intersects(g, t.rect);
+    this.overlay = this.overlay.filter(({ g, version }) => {
+      const keep = this.settled.get(g.id) === g && onScreen.some((t) => lacks(t, g, version));
+      if (!keep) g.outline = null;
+      return keep;
+    });
     for (const { g, version } of this.overlay) {
       // Only over the tiles that lack it: painted twice, a stroke's soft edges would darken.
       for (const t of onScreen) {
-        if (!t.bitmap || t.painted >= version || !intersects(g, t.rect)) continue;
+        if (!lacks(t, g, version)) continue;
         ctx.save();
         ctx.beginPath();
         ctx.rect(t.rect.minX, t.rect.minY, t.rect.maxX - t.rect.minX, t.rect.maxY - t.rect.minY);
@@ -296,21 +310,37 @@ export class Renderer {
     }
   }
 
-  /** While the level on screen is still being painted, other levels stand in, scaled. */
-  private drawFallback(visible: Rect, level: number, scale: number): void {
-    const others = [...this.tiles.values()].filter((t) => t.level !== level && t.bitmap && intersects(t.rect, visible));
+  /** Where tiles of the level on screen are still being painted, other levels stand in, scaled. */
+  private drawFallback(waiting: Tile[], level: number, scale: number): void {
+    const others = [...this.tiles.values()].filter((t) => t.level !== level && t.bitmap && waiting.some((w) => intersects(t.rect, w.rect)));
+    if (others.length === 0) return;
     others.sort((a, b) => Math.abs(b.level - level) - Math.abs(a.level - level));
+    // Only there: under tiles already painted, their transparent parts would show a second, blurred copy.
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.beginPath();
+    for (const w of waiting) {
+      const [left, top, right, bottom] = this.onScreenRect(w.rect, scale);
+      ctx.rect(left, top, right - left, bottom - top);
+    }
+    ctx.clip();
     for (const tile of others) this.drawTile(tile, scale);
+    ctx.restore();
+  }
+
+  /** A world rectangle in whole device pixels, so neighbouring tiles meet without seams. */
+  private onScreenRect(rect: Rect, scale: number): [number, number, number, number] {
+    const view = this.view;
+    return [
+      Math.round((rect.minX - view.x) * scale),
+      Math.round((rect.minY - view.y) * scale),
+      Math.round((rect.maxX - view.x) * scale),
+      Math.round((rect.maxY - view.y) * scale),
+    ];
   }
 
   private drawTile(tile: Tile, scale: number): void {
-    const view = this.view;
-    const rect = tile.rect;
-    // Whole device pixels, so neighbouring tiles meet without seams.
-    const left = Math.round((rect.minX - view.x) * scale);
-    const top = Math.round((rect.minY - view.y) * scale);
-    const right = Math.round((rect.maxX - view.x) * scale);
-    const bottom = Math.round((rect.maxY - view.y) * scale);
+    const [left, top, right, bottom] = this.onScreenRect(tile.rect, scale);
     this.ctx.drawImage(tile.bitmap!, left, top, right - left, bottom - top);
   }
 

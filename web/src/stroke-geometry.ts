@@ -124,13 +124,21 @@ export class StrokeGeometry implements Rect {
     return path;
   }
 
-  /** Whether the stroke passes within `reach` of the segment a-b (the eraser's test). */
+  /**
+   * Whether the stroke's ink comes within `radius` of the segment a-b (the
+   * eraser's test): along its segments, not only at its points, which a
+   * fast hand leaves tens of units apart; and as wide as its outline can be.
+   */
   touches(a: Point, b: Point, radius: number): boolean {
-    const reach = radius + this.w / 2;
+    const reach = radius + 0.8 * this.w;
     if (this.maxX + radius < Math.min(a.x, b.x) || this.minX - radius > Math.max(a.x, b.x)) return false;
     if (this.maxY + radius < Math.min(a.y, b.y) || this.minY - radius > Math.max(a.y, b.y)) return false;
     const f = this.flat;
-    for (let i = 0; i < f.length; i += this.stride) if (distanceToSegment(f[i]!, f[i + 1]!, a, b) <= reach) return true;
+    const s = this.stride;
+    if (f.length <= s) return distanceToSegment(f[0]!, f[1]!, a, b) <= reach;
+    for (let i = s; i < f.length; i += s) {
+      if (segmentsDistance({ x: f[i - s]!, y: f[i - s + 1]! }, { x: f[i]!, y: f[i + 1]! }, a, b) <= reach) return true;
+    }
     return false;
   }
 }
@@ -144,6 +152,17 @@ function flatten(points: readonly Point[], pressure: boolean): Float32Array {
     if (pressure) out[i * stride + 2] = p.p ?? 0.5;
   });
   return out;
+}
+
+/** Distance between segments p-q and a-b: 0 where they cross, else the nearest end to the other segment. */
+export function segmentsDistance(p: Point, q: Point, a: Point, b: Point): number {
+  const cross = (o: Point, u: Point, v: Point) => (u.x - o.x) * (v.y - o.y) - (u.y - o.y) * (v.x - o.x);
+  const d1 = cross(a, b, p);
+  const d2 = cross(a, b, q);
+  const d3 = cross(p, q, a);
+  const d4 = cross(p, q, b);
+  if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return 0;
+  return Math.min(distanceToSegment(p.x, p.y, a, b), distanceToSegment(q.x, q.y, a, b), distanceToSegment(a.x, a.y, p, q), distanceToSegment(b.x, b.y, p, q));
 }
 
 function distanceToSegment(px: number, py: number, a: Point, b: Point): number {

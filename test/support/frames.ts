@@ -55,7 +55,7 @@ export function validMessage(ids: readonly string[] = []): fc.Arbitrary<Record<s
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ t: fc.constant('op'), s: fc.integer({ min: 0, max: 60 }), o: validOp(ids) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('cursor'), x: fc.integer({ min: -5_000, max: 5_000 }), y: fc.integer({ min: -5_000, max: 5_000 }) }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('name'), name: fc.string({ minLength: 1, maxLength: 20 }) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('name'), name: fc.string({ minLength: 1, maxLength: 20 }).filter((n) => n.trim().length > 0) }) },
   );
 }
 

@@ -23,6 +23,18 @@ export type ViewBox = { x: number; y: number; width: number; height: number };
 /** How far an outline reaches past its points (board/outline.ts); the unit tests hold random outlines to it. */
 export { outlineReach } from '../board/outline.ts';
 
+/** The bounds of some points; empty (min above max) for none. */
+function boundsOf(points: readonly { x: number; y: number }[]): { minX: number; minY: number; maxX: number; maxY: number } {
+  const b = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+  for (const { x, y } of points) {
+    if (x < b.minX) b.minX = x;
+    if (y < b.minY) b.minY = y;
+    if (x > b.maxX) b.maxX = x;
+    if (y > b.maxY) b.maxY = y;
+  }
+  return b;
+}
+
 /** The drawing's bounds plus the margin, in whole units; a small page at the origin for an empty board. */
 export function viewBoxOf(strokes: readonly Stroke[]): ViewBox {
   let minX = Infinity;
@@ -31,12 +43,11 @@ export function viewBoxOf(strokes: readonly Stroke[]): ViewBox {
   let maxY = -Infinity;
   for (const stroke of strokes) {
     const reach = outlineReach(stroke.w);
-    for (const { x, y } of strokePoints(stroke)) {
-      if (x - reach < minX) minX = x - reach;
-      if (y - reach < minY) minY = y - reach;
-      if (x + reach > maxX) maxX = x + reach;
-      if (y + reach > maxY) maxY = y + reach;
-    }
+    const b = boundsOf(strokePoints(stroke));
+    minX = Math.min(minX, b.minX - reach);
+    minY = Math.min(minY, b.minY - reach);
+    maxX = Math.max(maxX, b.maxX + reach);
+    maxY = Math.max(maxY, b.maxY + reach);
   }
   if (minX > maxX) return { x: 0, y: 0, width: EMPTY_SIZE, height: EMPTY_SIZE };
   const x = Math.floor(minX - MARGIN);
@@ -68,17 +79,8 @@ export type SvgExportMeta = {
 /** Whether a stroke's outline may meet `box`: its points, widened by the outline's reach, overlap it. */
 function mayMeet(points: readonly { x: number; y: number }[], w: number, box: ViewBox): boolean {
   const reach = outlineReach(w);
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const { x, y } of points) {
-    if (x < minX) minX = x;
-    if (y < minY) minY = y;
-    if (x > maxX) maxX = x;
-    if (y > maxY) maxY = y;
-  }
-  return minX - reach <= box.x + box.width && maxX + reach >= box.x && minY - reach <= box.y + box.height && maxY + reach >= box.y;
+  const b = boundsOf(points);
+  return b.minX - reach <= box.x + box.width && b.maxX + reach >= box.x && b.minY - reach <= box.y + box.height && b.maxY + reach >= box.y;
 }
 
 /** A box's numbers to a thousandth of a unit: a view's corner is any fraction, the document need not carry them all. */

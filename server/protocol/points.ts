@@ -178,9 +178,8 @@ function scanChunk(text: string, stride: number): { first: number[]; last: numbe
  */
 export function decodeFlat(chunks: readonly string[], withPressure: boolean, q = 0): Float32Array {
   const stride = withPressure ? 3 : 2;
-  let numbers = 0;
-  for (const text of chunks) for (let i = 0; i < text.length; i++) if ((DIGIT[text.charCodeAt(i)]! & 32) === 0) numbers++;
-  const out = new Float32Array(numbers - (numbers % stride));
+  const points = chunks.reduce((n, text) => n + Math.floor(countPoints(text, withPressure)), 0);
+  const out = new Float32Array(points * stride);
   const unit = 2 ** -q;
   let o = 0;
   for (const text of chunks) {

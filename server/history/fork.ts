@@ -5,8 +5,10 @@
  * ordinary operations under their original authors, so the new board needs
  * no special record type and its authors can still undo their own strokes.
  */
+import { foldRecords } from '../board/fold.ts';
 import { visibleStrokes } from '../board/state.ts';
 import type { BoardLog, NewRecord } from '../log/board-log.ts';
+import type { Logger } from '../logger.ts';
 import { boardAt } from './replay.ts';
 
 /** The records that start a fork of `source` as it was at `at`. */
@@ -31,7 +33,15 @@ export async function planFork(log: BoardLog, source: string, at: number, target
   return records;
 }
 
-/** Appends a fork's records; positions follow call order, and the log batches them. */
-export async function appendFork(log: BoardLog, records: NewRecord[]): Promise<void> {
-  await Promise.all(records.map((r) => log.append(r)));
+/**
+ * Appends a fork's records (positions follow call order, and the log
+ * batches them), then stores the new board's state: no room has it loaded,
+ * so nothing else would, and on Kafka its first load would otherwise read
+ * its partition from the fork's first record on.
+ */
+export async function appendFork(log: BoardLog, records: NewRecord[], logger: Logger): Promise<void> {
+  const appended = await Promise.all(records.map((r) => log.append(r)));
+  if (!log.snapshots || appended.length === 0) return;
+  const state = foldRecords(appended);
+  await log.snapshots.save(appended[0]!.board, state).catch((err: unknown) => logger.warn({ err, board: appended[0]!.board }, 'storing a fork failed; its log has it all'));
 }

@@ -20,13 +20,18 @@ export interface BoardLog {
    */
   append(record: NewRecord): Promise<LogRecord>;
 
-  /** Records of one board with `pos >= from`, oldest first, in pages. */
-  read(board: string, from: number): AsyncIterable<LogRecord[]>;
+  /**
+   * Records of one board with `from <= pos < to` (`to` defaults to the end
+   * of the log when the read starts), oldest first, in pages.
+   */
+  read(board: string, from: number, to?: number): AsyncIterable<LogRecord[]>;
 
   /**
-   * The position to read from to see a board as of `ts`: the first record
-   * with a timestamp at or after `ts`, or the position after the last record
-   * when there is none.
+   * A position that splits a board at `ts`: its records before it are
+   * exactly those with a timestamp before `ts`. The embedded log answers
+   * the position of the first record at or after `ts` (or the one after the
+   * last); Kafka the first offset of the board's partition at or after
+   * `ts`, which may hold another board's record.
    */
   positionAt(board: string, ts: number): Promise<number>;
 
@@ -44,10 +49,10 @@ export interface BoardLog {
   onReadyChange(listener: ReadyListener): () => void;
 
   /**
-   * Board states stored beside the log, when the backend keeps them (the
-   * embedded log does; Kafka reads every board from its start). Loading a
-   * board starts from its newest stored state and folds the records after
-   * it; see snapshots/snapshot-store.ts.
+   * Board states stored beside the log (both backends keep them). Loading a
+   * board starts from its newest stored state at or before the position
+   * wanted and folds the records after it; see snapshots/snapshot-store.ts
+   * and history/load-board.ts.
    */
   readonly snapshots?: SnapshotStore;
 

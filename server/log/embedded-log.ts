@@ -89,11 +89,12 @@ export class EmbeddedLog implements BoardLog {
     return record;
   }
 
-  async *read(board: string, from: number): AsyncIterable<LogRecord[]> {
+  async *read(board: string, from: number, to = MAX): AsyncIterable<LogRecord[]> {
     let start = Math.max(0, from);
+    const end = Math.min(to, MAX);
     for (;;) {
       const page: LogRecord[] = [];
-      for (const { key, value } of this.records.getRange({ start: [board, start], end: [board, MAX], limit: PAGE })) {
+      for (const { key, value } of this.records.getRange({ start: [board, start], end: [board, end], limit: PAGE })) {
         page.push({ board, pos: key[1], ...value });
       }
       if (page.length === 0) return;

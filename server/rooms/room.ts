@@ -9,6 +9,7 @@
 import type { Logger } from '../logger.ts';
 import { applyRecord, REFUSALS } from '../board/fold.ts';
 import { emptyBoard, type BoardState } from '../board/state.ts';
+import { loadBoard } from '../history/load-board.ts';
 import { toSnapshot } from '../board/snapshot.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord } from '../log/board-log.ts';
 import {
@@ -25,6 +26,7 @@ import {
   type Welcome,
 } from '../protocol/messages.ts';
 import { validateExtension } from '../protocol/validate.ts';
+import type { SharedPresence } from '../presence/shared-presence.ts';
 import { Admission } from './admission.ts';
 import { roleOn } from './roles.ts';
 import type { Session } from './session.ts';
@@ -37,6 +39,8 @@ export type RoomOptions = {
   maxBoardPoints: number;
   /** Why nothing can be saved right now (the disk is nearly full), or null. */
   storageProblem(): string | null;
+  /** Presence shared with other instances on Kafka; absent on a single instance. */
+  presence?: SharedPresence | null;
 };
 
 /** Why an operation was not appended; the connection answers it, and counts it toward the bad-message limit if `counts`. */
@@ -46,7 +50,7 @@ export class Room {
   readonly sessions = new Set<Session>();
   /** The board as folded from the log; others only read it (rooms.ts stores it now and then). */
   readonly state: BoardState = emptyBoard();
-  /** Position of the stored state the load began from; -1 when it folded the log from its start. */
+  /** Where the stored state the load began from was complete through; -1 when it folded the log from its start. */
   loadedFrom = -1;
   /** Created once the board is loaded. */
   private admission: Admission | null = null;
@@ -66,29 +70,14 @@ export class Room {
   /** The board's newest stored state, then the records after it (all of them when none is stored). */
   private async load(): Promise<void> {
     const started = Date.now();
-    const stored = await this.storedState();
-    if (stored) Object.assign(this.state, stored);
-    this.loadedFrom = this.state.pos;
-    let folded = 0;
-    for await (const page of this.log.read(this.board, this.state.pos + 1)) {
-      for (const rec of page) applyRecord(this.state, rec);
-      folded += page.length;
-    }
+    const loaded = await loadBoard(this.log, this.board, { logger: this.logger });
+    Object.assign(this.state, loaded.state);
+    this.loadedFrom = loaded.storedThrough;
     for (const rec of this.early!) applyRecord(this.state, rec);
     this.early = null;
     this.admission = new Admission(this.state);
-    this.logger.debug({ board: this.board, pos: this.state.pos, stored: stored ? this.loadedFrom : null, folded, ms: Date.now() - started }, 'board loaded');
-  }
-
-  /** A stored state is only a shortcut: when it cannot be had, the whole log is folded. */
-  private async storedState(): Promise<BoardState | null> {
-    if (!this.log.snapshots) return null;
-    try {
-      return await this.log.snapshots.load(this.board);
-    } catch (err) {
-      this.logger.warn({ board: this.board, err }, 'stored board state unreadable; folding the whole log');
-      return null;
-    }
+    const { storedThrough, folded } = loaded;
+    this.logger.debug({ board: this.board, pos: this.state.pos, storedThrough, folded, ms: Date.now() - started }, 'board loaded');
   }
 
   /** Called by the log subscription, in log order. */
@@ -182,6 +171,17 @@ export class Room {
   cursor(session: Session, msg: CursorMessage): void {
     if (session.role !== 'editor') return;
     this.broadcast({ t: 'cursor', cid: session.cid, x: msg.x, y: msg.y }, session);
+    this.options.presence?.localCursor(this.board, session.cid, msg.x, msg.y);
+  }
+
+  /** Someone on another instance moved their cursor (null: it left the board, or they left). */
+  remoteCursor(cid: string, x: number | null, y: number | null): void {
+    this.broadcast({ t: 'cursor', cid, x, y });
+  }
+
+  /** The board's people on other instances changed. */
+  remotePeopleChanged(): void {
+    this.broadcastPresence();
   }
 
   /**
@@ -277,8 +277,15 @@ export class Room {
     this.broadcastPresence();
   }
 
+  /** Everyone on the board: here, then on other instances (a page that just moved here is listed once). */
   private broadcastPresence(): void {
     const people = [...this.sessions].filter((s) => s.joined).map((s) => s.participant);
+    const presence = this.options.presence;
+    if (presence) {
+      presence.localPeople(this.board, people);
+      const here = new Set(people.map((p) => p.cid));
+      people.push(...presence.remotePeople(this.board).filter((p) => !here.has(p.cid)));
+    }
     this.broadcast({ t: 'presence', people });
   }
 

@@ -16,6 +16,7 @@ export class Rooms {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
   private readonly unwatchReady: () => void;
+  private readonly unwatchPresence: () => void;
   private readonly keeper: SnapshotKeeper | null;
 
   constructor(
@@ -39,6 +40,12 @@ export class Rooms {
     this.unwatchReady = log.onReadyChange((ready) => {
       if (!ready) this.disconnectAll(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
     });
+    // Other instances' people and cursors go to the board's room, if it is loaded here.
+    this.unwatchPresence =
+      roomOptions.presence?.onRemote({
+        peopleChanged: (board) => this.rooms.get(board)?.remotePeopleChanged(),
+        cursorMoved: (board, cid, x, y) => this.rooms.get(board)?.remoteCursor(cid, x, y),
+      }) ?? (() => undefined);
   }
 
   /** Closes every client's socket; rooms stay loaded and keep following the log. */
@@ -58,7 +65,7 @@ export class Rooms {
       this.rooms.set(board, room);
       room.loaded.then(
         () => {
-          if (this.rooms.get(board) === created) this.keeper?.track(board, created.state, created.loadedFrom);
+          if (this.rooms.get(board) === created) this.keeper?.track(board, created.state);
         },
         (err: unknown) => {
           this.logger.error({ board, err }, 'board failed to load');
@@ -92,6 +99,7 @@ export class Rooms {
   close(code: number, reason: string): void {
     this.unsubscribe();
     this.unwatchReady();
+    this.unwatchPresence();
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.disconnectAll(code, reason);
     // The log waits for these writes before it closes, so a restart loads fast.

@@ -117,7 +117,7 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
         const seconds = Math.ceil(waitMs / 1_000);
         return reply.code(429).header('retry-after', String(seconds)).send({ error: `too many forks from your address; try again in ${seconds} s` });
       }
-      await appendFork(log, records);
+      await appendFork(log, records, req.log);
       return reply.code(201).send({ board, url: `/b/${board}`, editUrl: `/b/${board}#edit=${key}`, records: records.length });
     },
   );

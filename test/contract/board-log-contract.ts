@@ -9,12 +9,20 @@ import { emptyBoard } from '../../server/board/state.ts';
 import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
+import { loadBoard } from '../../server/history/load-board.ts';
+import { encodeState } from '../../server/log/snapshots/snapshot-codec.ts';
 
 export type LogStorage = {
   /** Opens a log on this storage; several opens see the same records. */
   open(): Promise<BoardLog>;
   /** Removes the storage. */
   dispose(): Promise<void>;
+  /**
+   * Puts `bytes` where the backend keeps a board's stored state at `pos`,
+   * as damaged storage or other code would leave them; logs opened after
+   * this see them. For backends that store states.
+   */
+  storeRawState?(board: string, pos: number, bytes: Buffer): Promise<void>;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,21 +116,27 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
       expect(read.at(-1)).toEqual(stored.at(-1));
     });
 
-    it('finds the position for a timestamp: before, between, at and after records', async () => {
+    it('finds the position that splits a board at a timestamp: before, between, at and after records', async () => {
       const r1 = await log.append(draft('b1'));
       await sleep(15);
       const r2 = await log.append(draft('b1'));
       await sleep(15);
       const r3 = await log.append(draft('b1'));
       await log.append(draft('other')); // other boards must not affect the answer
-      expect(await log.positionAt('b1', 0)).toBe(r1.pos);
-      expect(await log.positionAt('b1', r1.ts)).toBe(r1.pos);
-      expect(await log.positionAt('b1', r1.ts + 1)).toBe(r2.pos);
-      expect(await log.positionAt('b1', r2.ts)).toBe(r2.pos);
-      expect(await log.positionAt('b1', r3.ts)).toBe(r3.pos);
-      const after = await log.positionAt('b1', r3.ts + 1);
-      expect(after).toBeGreaterThan(r3.pos);
-      expect(await readAll(log, 'b1', after)).toEqual([]);
+      const all = [r1, r2, r3];
+      for (const ts of [0, r1.ts, r1.ts + 1, r2.ts, r3.ts, r3.ts + 1]) {
+        const split = await log.positionAt('b1', ts);
+        expect(all.filter((r) => r.pos < split)).toEqual(all.filter((r) => r.ts < ts));
+        expect(await readAll(log, 'b1', split)).toEqual(all.filter((r) => r.ts >= ts));
+      }
+    });
+
+    it('reads up to a position when given one', async () => {
+      const stored = await Promise.all(Array.from({ length: 10 }, () => log.append(draft('b1'))));
+      const to = stored[6]!.pos;
+      const read: LogRecord[] = [];
+      for await (const page of log.read('b1', stored[2]!.pos, to)) read.push(...page);
+      expect(read).toEqual(stored.slice(2, 6));
     });
 
     it('tells subscribers about every record, in order, until they unsubscribe', async () => {
@@ -184,7 +198,7 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
         const state = await board('b1', 5);
         await board('b2', 2);
         await log.snapshots!.save('b1', state);
-        expect(toSnapshot((await log.snapshots!.load('b1'))!)).toEqual(toSnapshot(state));
+        expect(toSnapshot((await log.snapshots!.load('b1'))!.state)).toEqual(toSnapshot(state));
         expect(await log.snapshots!.load('b2')).toBeNull();
       });
 
@@ -194,15 +208,15 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
         const saved = log.snapshots!.save('b1', state);
         applyRecord(state, await log.append(draft('b1')));
         await saved;
-        expect(toSnapshot((await log.snapshots!.load('b1'))!)).toEqual(before);
+        expect(toSnapshot((await log.snapshots!.load('b1'))!.state)).toEqual(before);
       });
 
       it('hands out a state the caller may fold on without changing what is stored', async () => {
         const state = await board('b1', 3);
         await log.snapshots!.save('b1', state);
         const loaded = (await log.snapshots!.load('b1'))!;
-        applyRecord(loaded, await log.append(draft('b1')));
-        expect(toSnapshot((await log.snapshots!.load('b1'))!)).toEqual(toSnapshot(state));
+        applyRecord(loaded.state, await log.append(draft('b1')));
+        expect(toSnapshot((await log.snapshots!.load('b1'))!.state)).toEqual(toSnapshot(state));
       });
 
       it('keeps the newest state across close and reopen; folding the records after it gives the board', async () => {
@@ -214,9 +228,57 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
         await log.close();
         const reopened = await open();
         const loaded = (await reopened.snapshots!.load('b1'))!;
-        expect(loaded.pos).toBe(second.pos);
+        expect(loaded.state.pos).toBe(second.pos);
+        expect(loaded.through).toBeGreaterThanOrEqual(second.pos);
         const all = await readAll(reopened, 'b1');
-        expect(toSnapshot(foldRecords(await readAll(reopened, 'b1', loaded.pos + 1), loaded))).toEqual(toSnapshot(foldRecords(all)));
+        expect(toSnapshot(foldRecords(await readAll(reopened, 'b1', loaded.through + 1), loaded.state))).toEqual(toSnapshot(foldRecords(all)));
+        const whole = await loadBoard(reopened, 'b1');
+        expect(whole.storedThrough).toBe(loaded.through);
+        expect(toSnapshot(whole.state)).toEqual(toSnapshot(foldRecords(all)));
+      });
+
+      it('travels in time across stored states: the board before any position is the fold of the records before it', async () => {
+        const records: LogRecord[] = [];
+        const saved: number[] = [];
+        for (let i = 0; i < 12; i++) {
+          records.push(await log.append(draft('b1', i % 2 ? 'ann' : 'bob')));
+          if (i === 3 || i === 7) {
+            await log.snapshots!.save('b1', foldRecords(records));
+            saved.push(records.at(-1)!.pos);
+          }
+          await log.append(draft('other'));
+        }
+        await log.close();
+        const reopened = await open();
+        for (const end of [0, ...records.map((r) => r.pos), records.at(-1)!.pos + 1]) {
+          const then = await loadBoard(reopened, 'b1', { end });
+          const expected = foldRecords(records.filter((r) => r.pos < end));
+          expect(toSnapshot(then.state)).toEqual(toSnapshot(expected));
+          // From the newest stored state before the end, never one past it.
+          const usable = saved.filter((pos) => pos < end);
+          expect(then.storedThrough).toBeLessThan(Math.max(end, 0));
+          if (usable.length > 0) expect(then.storedThrough).toBeGreaterThanOrEqual(usable.at(-1)!);
+          else expect(then.storedThrough).toBe(-1);
+        }
+      });
+
+      it('falls back when a stored state cannot be read: damaged, of an unknown version, or older ones first', async () => {
+        const records: LogRecord[] = [];
+        for (let i = 0; i < 6; i++) records.push(await log.append(draft('b1')));
+        const older = foldRecords(records.slice(0, 2));
+        await log.close();
+        await storage.storeRawState!('b1', older.pos, encodeState(older));
+        await storage.storeRawState!('b1', records[3]!.pos, Buffer.from('{"v":1,"state":{"pos":3,"strok'));
+        const unknown = encodeState(foldRecords(records.slice(0, 5))).toString().replace('{"v":1,', '{"v":999,');
+        await storage.storeRawState!('b1', records[4]!.pos, Buffer.from(unknown));
+        const reopened = await open();
+        const board = await loadBoard(reopened, 'b1');
+        expect(toSnapshot(board.state)).toEqual(toSnapshot(foldRecords(records)));
+        expect(board.storedThrough).toBe(older.pos);
+        // Nothing readable at all: the whole log.
+        const none = await loadBoard(reopened, 'b1', { end: older.pos });
+        expect(none.storedThrough).toBe(-1);
+        expect(toSnapshot(none.state)).toEqual(toSnapshot(foldRecords(records.filter((r) => r.pos < older.pos))));
       });
 
       it('refuses to load or save once closed', async () => {

@@ -3,6 +3,8 @@ import { Kafka } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { pino } from 'pino';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
+import { INDEX_FORMAT_VERSION } from '../../server/log/kafka/kafka-snapshots.ts';
+import { snapshotTopics } from '../../server/log/kafka/settings.ts';
 import { openTestKafkaLog } from '../support/server.ts';
 import { registerBoardLogContract } from './board-log-contract.ts';
 
@@ -20,16 +22,26 @@ registerBoardLogContract('Kafka', async () => {
     groupPrefix: `contract-${topic}`,
     ssl: false,
   };
+  const topics = snapshotTopics(settings);
   return {
     open: () => KafkaLog.open(settings, pino({ level: 'silent' })),
     dispose: async () => {
       const admin = new Kafka({ brokers: [brokers], clientId: 'contract-cleanup' }).admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic, topics.states, topics.index] }).catch(() => undefined);
       await admin.disconnect();
     },
+    storeRawState: async (board, pos, bytes) => {
+      const producer = new Kafka({ brokers: [brokers], clientId: 'contract-raw' }).producer();
+      await producer.connect();
+      const [part] = await producer.send({ topic: topics.states, messages: [{ key: `${board}@${pos}#0`, value: bytes, partition: 0 }] });
+      const offset = Number(part!.baseOffset);
+      const entry = { v: INDEX_FORMAT_VERSION, board, pos, through: pos, first: offset, last: offset, parts: 1, bytes: bytes.length };
+      await producer.send({ topic: topics.index, messages: [{ key: `${board}@${pos}`, value: JSON.stringify(entry), partition: 0 }] });
+      await producer.disconnect();
+    },
   };
-}, { snapshots: false });
+}, { snapshots: true });
 
 describe('Kafka log batching', () => {
   it('sends appends made together in few produce requests, each acknowledged with its own offset', async () => {

@@ -56,9 +56,9 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
   let server: ServerProcess;
 
   /** What the last load of the board said it did. */
-  function lastLoad(): { stored: number | null; folded: number } {
+  function lastLoad(): { storedThrough: number; folded: number } {
     const lines = server.output.split('\n').filter((l) => l.includes('"board loaded"') && l.includes(`"board":"${BOARD}"`));
-    return JSON.parse(lines.at(-1)!) as { stored: number | null; folded: number };
+    return JSON.parse(lines.at(-1)!) as { storedThrough: number; folded: number };
   }
 
   beforeAll(async () => {
@@ -77,10 +77,10 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
     const want = await expected(dir.path);
     await server.start();
     expect(await welcomeState(server.ws)).toEqual(want.state);
-    expect(lastLoad()).toMatchObject({ stored: null, folded: want.records });
+    expect(lastLoad()).toMatchObject({ storedThrough: -1, folded: want.records });
     expect(await server.stop('SIGTERM')).toBe(0);
     const log = new EmbeddedLog(dir.path);
-    const stored = await log.snapshots.load(BOARD);
+    const stored = (await log.snapshots.load(BOARD))?.state;
     await log.close();
     expect(stored?.pos).toBe(want.last);
     expect(toSnapshot(stored!)).toEqual(want.state);
@@ -94,7 +94,7 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
     const want = await expected(dir.path);
     await server.start();
     expect(await welcomeState(server.ws)).toEqual(want.state);
-    expect(lastLoad()).toMatchObject({ stored: before.last, folded: tail.records });
+    expect(lastLoad()).toMatchObject({ storedThrough: before.last, folded: tail.records });
     await server.stop('SIGTERM');
   });
 
@@ -107,7 +107,7 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
     await putRaw(dir.path, entry(want.last));
     await server.start();
     expect(await welcomeState(server.ws)).toEqual(want.state);
-    expect(lastLoad()).toMatchObject({ stored: null, folded: want.records });
+    expect(lastLoad()).toMatchObject({ storedThrough: -1, folded: want.records });
     await server.stop('SIGTERM');
   });
 });
@@ -116,7 +116,7 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
 async function storedWhen(log: EmbeddedLog, until: (pos: number) => boolean): Promise<BoardState | null> {
   let stored: BoardState | null = null;
   for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
-    stored = await log.snapshots.load('live');
+    stored = (await log.snapshots.load('live'))?.state ?? null;
     if (stored && until(stored.pos)) break;
     await new Promise((r) => setTimeout(r, 100));
   }

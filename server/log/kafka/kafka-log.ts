@@ -7,8 +7,12 @@
  *   resolves only when Kafka has acknowledged it.
  * - Fan-out: every instance consumes every partition in a consumer group of
  *   its own, starting at the end of the topic as it was when the log opened,
- *   and hands each record to the subscribers.
- * - Reads and timestamp lookups use short-lived consumers (partition-reader.ts).
+ *   and hands each record to the subscribers. The same consumer follows the
+ *   index of stored board states from its start (kafka-snapshots.ts).
+ * - Reads go through one long-lived, paused consumer (range-reader.ts);
+ *   timestamp lookups through the admin client. No read joins a group.
+ * - Stored board states bound every load to about `snapshotEvery` offsets
+ *   of the board's partition (kafka-snapshots.ts).
  * - Readiness follows a probe of the cluster and the outcome of produces.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,9 +20,10 @@ import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry
 import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
-import { readPartition } from './partition-reader.ts';
+import { KafkaSnapshots, type SnapshotTopics } from './kafka-snapshots.ts';
+import { RangeReader } from './range-reader.ts';
 import { decodeMessage, encodeValue, partitionFinder } from './record-format.ts';
-import { kafkaClientConfig, type KafkaSettings } from './settings.ts';
+import { DEFAULT_SNAPSHOT_EVERY, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
 
 const MAX_BATCH = 1_000;
 /** Stay under the broker's default 1 MB request limit, whatever the records weigh. */
@@ -37,36 +42,52 @@ function kafkaLogger(logger: Logger) {
     };
 }
 
+type TopicSpec = { topic: string; numPartitions: number; configEntries: { name: string; value: string }[] };
+
+/** The log's topic and the two compacted topics of stored states beside it. */
+function topicSpecs(settings: KafkaSettings): TopicSpec[] {
+  const topics = snapshotTopics(settings);
+  const kept = [
+    { name: 'cleanup.policy', value: 'compact' },
+    { name: 'retention.ms', value: '-1' },
+  ];
+  return [
+    {
+      topic: settings.topic,
+      numPartitions: settings.partitions,
+      configEntries: [
+        // The broker stamps each record as it appends it.
+        { name: 'message.timestamp.type', value: 'LogAppendTime' },
+        // The topic is the boards' history: never delete it by age or size.
+        { name: 'retention.ms', value: '-1' },
+        { name: 'retention.bytes', value: '-1' },
+      ],
+    },
+    // One partition each: read by offset (states) or whole (index), never by board.
+    { topic: topics.states, numPartitions: 1, configEntries: kept },
+    { topic: topics.index, numPartitions: 1, configEntries: kept },
+  ];
+}
+
 /**
- * Creates the topic when missing. Several instances may start at once: one
- * creates it, the others see it exist, and all wait until its partitions
- * have leaders.
+ * Creates the topics when missing. Several instances may start at once: one
+ * creates them, the others see them exist, and all wait until their
+ * partitions have leaders.
  */
-async function ensureTopic(admin: Admin, settings: KafkaSettings, logger: Logger): Promise<void> {
+async function ensureTopics(admin: Admin, settings: KafkaSettings, logger: Logger): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      if (!(await admin.listTopics()).includes(settings.topic)) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topicSpecs(settings).filter((spec) => !existing.has(spec.topic));
+      if (missing.length > 0) {
         const created = await admin.createTopics({
           waitForLeaders: true,
-          topics: [
-            {
-              topic: settings.topic,
-              numPartitions: settings.partitions,
-              replicationFactor: settings.replicationFactor,
-              configEntries: [
-                // The broker stamps each record as it appends it.
-                { name: 'message.timestamp.type', value: 'LogAppendTime' },
-                // The topic is the boards' history: never delete it by age or size.
-                { name: 'retention.ms', value: '-1' },
-                { name: 'retention.bytes', value: '-1' },
-              ],
-            },
-          ],
+          topics: missing.map((spec) => ({ ...spec, replicationFactor: settings.replicationFactor })),
         });
-        if (created) logger.info({ topic: settings.topic, partitions: settings.partitions }, 'created topic');
+        if (created) logger.info({ topics: missing.map((spec) => spec.topic) }, 'created topics');
       }
-      await admin.fetchTopicOffsets(settings.topic);
+      for (const spec of topicSpecs(settings)) await admin.fetchTopicOffsets(spec.topic);
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;
@@ -101,10 +122,15 @@ export class KafkaLog implements BoardLog {
   /** Next offset the fan-out consumer will hand over, per partition, and what was last committed. */
   private readonly consumed = new Map<number, string>();
   private readonly committed = new Map<number, string>();
+  /** Next offset of the index of stored states, and what was last committed. */
+  private indexConsumed = '0';
+  private indexCommitted = '';
   private commitTimer: NodeJS.Timeout | null = null;
   private committing = false;
-  /** Produce requests sent and records they carried (batching at work). */
-  readonly stats = { produceRequests: 0, records: 0 };
+  /** Produce requests sent and records they carried (batching at work); messages reads went through. */
+  readonly stats = { produceRequests: 0, records: 0, scanned: 0 };
+  readonly snapshots: KafkaSnapshots;
+  private readonly topics: SnapshotTopics;
 
   private constructor(
     private readonly settings: KafkaSettings,
@@ -113,10 +139,19 @@ export class KafkaLog implements BoardLog {
     private producer: Producer,
     private readonly fanout: Consumer,
     private readonly fanoutGroup: string,
+    private readonly reader: RangeReader,
+    private readonly snapshotProducer: Producer,
     partitions: number,
     private readonly logger: Logger,
   ) {
     this.partitionOf = partitionFinder(settings.topic, partitions);
+    this.topics = snapshotTopics(settings);
+    const view = {
+      partitionOf: this.partitionOf,
+      covered: (partition: number) => Number(this.consumed.get(partition) ?? 0) - 1,
+      bounds: (partition: number) => this.bounds(partition),
+    };
+    this.snapshots = new KafkaSnapshots(snapshotProducer, reader, this.topics, view, settings.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY, fanoutGroup, logger);
   }
 
   /** Connects, creates the topic when missing, and starts the fan-out consumer. */
@@ -124,10 +159,15 @@ export class KafkaLog implements BoardLog {
     const kafka = new Kafka({ ...kafkaClientConfig(settings), logLevel: logLevel.WARN, logCreator: kafkaLogger(logger) });
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopic(admin, settings, logger);
+    await ensureTopics(admin, settings, logger);
+    const topics = snapshotTopics(settings);
     const ends = await admin.fetchTopicOffsets(settings.topic);
+    const [indexBounds] = await admin.fetchTopicOffsets(topics.index);
     const producer = newProducer(kafka);
     await producer.connect();
+    const snapshotProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+    await snapshotProducer.connect();
+    const reader = await RangeReader.open(kafka, admin, [settings.topic, topics.states], settings.groupPrefix, logger);
 
     const fanoutGroup = `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
     const fanout = kafka.consumer({
@@ -141,8 +181,10 @@ export class KafkaLog implements BoardLog {
       retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
     });
     await fanout.connect();
-    await fanout.subscribe({ topics: [settings.topic], fromBeginning: false });
-    const log = new KafkaLog(settings, kafka, admin, producer, fanout, fanoutGroup, ends.length, logger);
+    await fanout.subscribe({ topics: [settings.topic, topics.index], fromBeginning: false });
+    const log = new KafkaLog(settings, kafka, admin, producer, fanout, fanoutGroup, reader, snapshotProducer, ends.length, logger);
+    let indexed = Number(indexBounds!.low);
+    let indexCaughtUp: (() => void) | null = null;
     fanout.on(fanout.events.CRASH, ({ payload }) => {
       // It restarts itself (see restartOnFailure); a crash it will not restart from stops it.
       if (payload.restart) return;
@@ -161,9 +203,17 @@ export class KafkaLog implements BoardLog {
       // A batch at a time: kafkajs awaits each eachMessage call and checks
       // heartbeats between them, which is per-record overhead we do not need.
       eachBatch: async ({ batch }) => {
+        if (batch.topic === topics.index) {
+          for (const message of batch.messages) log.snapshots.indexed(message);
+          indexed = Number(batch.lastOffset()) + 1;
+          log.indexConsumed = String(indexed);
+          if (indexed >= Number(indexBounds!.high)) indexCaughtUp?.();
+          return;
+        }
         for (const message of batch.messages) {
           const record = decodeMessage(message);
           if (!record) continue;
+          log.snapshots.observed(record);
           log.deliver(record);
         }
         log.consumed.set(batch.partition, String(BigInt(batch.lastOffset()) + 1n));
@@ -172,7 +222,18 @@ export class KafkaLog implements BoardLog {
     for (const { partition, high } of ends) {
       fanout.seek({ topic: settings.topic, partition, offset: high });
       log.consumed.set(partition, high);
+      log.snapshots.watching(partition, Number(high));
     }
+    // Every stored state is known before the first load.
+    fanout.seek({ topic: topics.index, partition: 0, offset: indexBounds!.low });
+    log.indexConsumed = indexBounds!.low;
+    if (indexed < Number(indexBounds!.high)) {
+      await new Promise<void>((resolve, reject) => {
+        indexCaughtUp = resolve;
+        setTimeout(() => reject(new Error(`reading the index of stored states (${topics.index}) took over 60 s`)), 60_000).unref();
+      });
+    }
+    void log.snapshots.catchUp().catch((err: unknown) => logger.warn({ err }, 'catching up on stored board states failed'));
     // Committed now, so that a consumer restarting before its first records
     // resumes here rather than at the end of the topic as it is by then.
     // Without this commit a restart could skip records, so opening fails.
@@ -243,32 +304,32 @@ export class KafkaLog implements BoardLog {
     this.sending = false;
   }
 
-  async *read(board: string, from: number): AsyncIterable<LogRecord[]> {
+  async *read(board: string, from: number, to = Infinity): AsyncIterable<LogRecord[]> {
     const partition = this.partitionOf(board);
+    const { low, high } = await this.bounds(partition);
+    for await (const messages of this.reader.read(this.settings.topic, partition, Math.max(from, low), Math.min(to, high))) {
+      this.stats.scanned += messages.length;
+      const page: LogRecord[] = [];
+      for (const message of messages) {
+        const record = decodeMessage(message, board);
+        if (record) page.push(record);
+      }
+      if (page.length > 0) yield page;
+    }
+  }
+
+  private async bounds(partition: number): Promise<{ low: number; high: number }> {
     const offsets = await this.admin.fetchTopicOffsets(this.settings.topic);
     const bounds = offsets.find((o) => o.partition === partition);
     if (!bounds) throw new LogUnavailableError(`partition ${partition} of ${this.settings.topic} is missing`);
-    yield* readPartition(this.kafka, this.admin, this.logger, {
-      topic: this.settings.topic,
-      partition,
-      board,
-      from: Math.max(from, Number(bounds.low)),
-      end: Number(bounds.high),
-      groupPrefix: this.settings.groupPrefix,
-    });
+    return { low: Number(bounds.low), high: Number(bounds.high) };
   }
 
+  /** The first offset of the board's partition stamped at or after `ts` (the high watermark when none is). */
   async positionAt(board: string, ts: number): Promise<number> {
     const partition = this.partitionOf(board);
-    const [atTime, ends] = await Promise.all([
-      this.admin.fetchTopicOffsetsByTimestamp(this.settings.topic, ts),
-      this.admin.fetchTopicOffsets(this.settings.topic),
-    ]);
-    const start = Number(atTime.find((o) => o.partition === partition)!.offset);
-    const end = Number(ends.find((o) => o.partition === partition)!.high);
-    // The offset found may belong to another board on the same partition.
-    for await (const page of this.read(board, start)) return page[0]!.pos;
-    return end;
+    const atTime = await this.admin.fetchTopicOffsetsByTimestamp(this.settings.topic, ts);
+    return Number(atTime.find((o) => o.partition === partition)!.offset);
   }
 
   subscribe(listener: RecordListener): () => void {
@@ -334,9 +395,13 @@ export class KafkaLog implements BoardLog {
   /** Commits the fan-out consumer's progress (the next offset to read, per partition). */
   private async commitConsumed(): Promise<void> {
     const changed = [...this.consumed].filter(([partition, offset]) => this.committed.get(partition) !== offset);
-    if (changed.length === 0) return;
-    await this.fanout.commitOffsets(changed.map(([partition, offset]) => ({ topic: this.settings.topic, partition, offset })));
+    const index = this.indexConsumed;
+    const offsets = changed.map(([partition, offset]) => ({ topic: this.settings.topic, partition, offset }));
+    if (index !== this.indexCommitted) offsets.push({ topic: this.topics.index, partition: 0, offset: index });
+    if (offsets.length === 0) return;
+    await this.fanout.commitOffsets(offsets);
     for (const [partition, offset] of changed) this.committed.set(partition, offset);
+    this.indexCommitted = index;
   }
 
   /**
@@ -363,8 +428,11 @@ export class KafkaLog implements BoardLog {
     this.listeners.clear();
     for (const p of this.queue.splice(0)) p.reject(new LogUnavailableError('log is closed'));
     const quietly = (what: string) => (err: unknown) => this.logger.warn({ err }, `${what} failed during close`);
+    await this.snapshots.close();
     await this.fanout.disconnect().catch(quietly('fan-out disconnect'));
     await this.admin.deleteGroups([this.fanoutGroup]).catch(quietly('deleting the fan-out group'));
+    await this.reader.close();
+    await this.snapshotProducer.disconnect().catch(quietly('snapshot producer disconnect'));
     await this.producer.disconnect().catch(quietly('producer disconnect'));
     await this.admin.disconnect().catch(quietly('admin disconnect'));
     for (const listener of this.readyListeners) listener(false);

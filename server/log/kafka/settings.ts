@@ -6,12 +6,20 @@ export type KafkaSettings = {
   brokers: string[];
   clientId: string;
   topic: string;
+  /** The presence topic (presence/kafka-presence-bus.ts); `<topic>-presence` when absent. */
+  presenceTopic?: string;
   /** Partitions of the topic when we create it. */
   partitions: number;
   /** Replication factor when we create the topic; -1 takes the broker's default. */
   replicationFactor: number;
   /** Prefix of this instance's consumer group ids. */
   groupPrefix: string;
+  /**
+   * A load reads at most about this many offsets of a board's partition past
+   * its stored state (kafka-snapshots.ts). Smaller: faster loads, more
+   * stored states. Default DEFAULT_SNAPSHOT_EVERY.
+   */
+  snapshotEvery?: number;
   ssl: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 };
@@ -31,6 +39,17 @@ function positiveInt(value: string | undefined, fallback: number, name: string, 
  */
 export const DEFAULT_PARTITIONS = 64;
 
+/**
+ * 20,000 offsets: kafkajs reads about 4 us a record, so a load reads its
+ * partition for under 100 ms past its stored state.
+ */
+export const DEFAULT_SNAPSHOT_EVERY = 20_000;
+
+/** The compacted topics of stored board states beside the log's topic. */
+export function snapshotTopics(settings: Pick<KafkaSettings, 'topic'>): { log: string; states: string; index: string } {
+  return { log: settings.topic, states: `${settings.topic}-states`, index: `${settings.topic}-index` };
+}
+
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
@@ -42,8 +61,12 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | nu
     partitions: positiveInt(env.KAFKA_PARTITIONS, DEFAULT_PARTITIONS, 'KAFKA_PARTITIONS'),
     replicationFactor: positiveInt(env.KAFKA_REPLICATION_FACTOR, -1, 'KAFKA_REPLICATION_FACTOR', true),
     groupPrefix: env.KAFKA_GROUP_PREFIX ?? `whiteboard-${hostname()}`,
+    snapshotEvery: positiveInt(env.KAFKA_SNAPSHOT_EVERY, DEFAULT_SNAPSHOT_EVERY, 'KAFKA_SNAPSHOT_EVERY'),
     ssl: env.KAFKA_SSL === 'true',
   };
+  settings.presenceTopic = env.KAFKA_PRESENCE_TOPIC || `${settings.topic}-presence`;
+  // Presence expires within a minute: on the history topic it would delete boards.
+  if (settings.presenceTopic === settings.topic) throw new Error('KAFKA_PRESENCE_TOPIC must differ from KAFKA_TOPIC');
   const mechanism = env.KAFKA_SASL_MECHANISM;
   if (mechanism) {
     if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
@@ -52,6 +75,11 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | nu
     settings.sasl = { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' };
   }
   return settings;
+}
+
+/** Where instances share presence: never the boards' topic. */
+export function presenceTopicOf(settings: KafkaSettings): string {
+  return settings.presenceTopic ?? `${settings.topic}-presence`;
 }
 
 export function kafkaClientConfig(settings: KafkaSettings): KafkaConfig {

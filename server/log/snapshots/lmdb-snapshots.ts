@@ -3,13 +3,15 @@
  * `snapshots`, keyed `[board, pos]` (pos: the last record folded in). Living
  * in the same environment as the records, a stored state can never be
  * ahead of the log on disk; one that is (files copied by hand) is ignored.
- * Only the newest state of a board is kept.
+ * Older states are kept: a replay seek or a fork starts from the newest
+ * state at or before its moment. The keeper stores a loaded board every
+ * 20,000 of its records, so a seek folds at most that many.
  */
 import type { Database, RootDatabase } from 'lmdb';
 import type { BoardState } from '../../board/state.ts';
 import { LogUnavailableError } from '../board-log.ts';
 import { decodeState, encodeState } from './snapshot-codec.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
+import type { SnapshotStore, StoredState } from './snapshot-store.ts';
 
 type Key = [string, number];
 
@@ -21,6 +23,8 @@ const MAX = Number.MAX_SAFE_INTEGER;
 export class LmdbSnapshots implements SnapshotStore {
   private readonly db: Database<Buffer, Key>;
   private readonly writes = new Set<Promise<unknown>>();
+  /** Position of each board's newest stored state (-1: none), as far as this process asked or stored. */
+  private readonly newest = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -31,15 +35,24 @@ export class LmdbSnapshots implements SnapshotStore {
     this.db = root.openDB({ name: SNAPSHOTS_DB, encoding: 'binary' });
   }
 
-  async load(board: string): Promise<BoardState | null> {
+  async load(board: string, atMost = MAX): Promise<StoredState | null> {
     if (this.closed) throw new LogUnavailableError('log is closed');
-    const last = this.lastPosition(board);
-    for (const { key, value } of this.db.getRange({ start: [board, MAX], end: [board, -1], reverse: true })) {
-      if (key[1] > last) continue;
+    const last = Math.min(this.lastPosition(board), atMost);
+    for (const { key, value } of this.db.getRange({ start: [board, last], end: [board, -1], reverse: true })) {
       const state = decodeState(value, key[1]);
-      if (state) return state;
+      if (state) return { state, through: key[1] };
     }
     return null;
+  }
+
+  lag(board: string, state: BoardState): number {
+    let newest = this.newest.get(board);
+    if (newest === undefined) {
+      newest = -1;
+      for (const key of this.db.getKeys({ start: [board, MAX], end: [board, -1], reverse: true, limit: 1 })) newest = key[1];
+      this.newest.set(board, newest);
+    }
+    return newest < 0 ? Infinity : Math.max(0, state.pos - newest);
   }
 
   save(board: string, state: BoardState): Promise<void> {
@@ -47,14 +60,13 @@ export class LmdbSnapshots implements SnapshotStore {
     const pos = state.pos;
     if (pos < 0) return Promise.resolve();
     const bytes = encodeState(state);
-    const older = [...this.db.getKeys({ start: [board, -1], end: [board, MAX] })].filter((key) => key[1] !== pos);
-    const write = this.root.transaction(() => {
-      this.db.put([board, pos], bytes);
-      for (const key of older) this.db.remove(key);
-    });
+    const write = this.db.put([board, pos], bytes);
     this.writes.add(write);
     return write.then(
-      () => void this.writes.delete(write),
+      () => {
+        this.writes.delete(write);
+        this.newest.set(board, Math.max(pos, this.newest.get(board) ?? -1));
+      },
       (err: unknown) => {
         this.writes.delete(write);
         throw err;

@@ -1,19 +1,23 @@
 /**
- * Decides when the state of a loaded board is stored: once enough records
- * were folded since its last stored state, a little later (so a late
- * joiner's welcome and live records go out first: encoding a board of a
- * million points takes 20-40 ms), and when its room unloads or the server
- * stops. One save per board at a time; a failed save is logged and tried
- * again later, since the log, not the store, is the truth.
+ * Decides when the state of a loaded board is stored: once a load would
+ * read enough positions past its newest stored state (the store's `lag`:
+ * the board's own records on the embedded log, offsets of its shared
+ * partition on Kafka), a little later (so a late joiner's welcome and live
+ * records go out first: encoding a board of a million points takes 20-40
+ * ms), and when its room unloads or the server stops. On Kafka a quiet
+ * board's lag grows with other boards' records, so boards are also checked
+ * every second, not only when they fold a record. One save per board at a
+ * time; a failed save is logged and tried again later, since the log, not
+ * the store, is the truth.
  */
 import type { BoardState } from '../../board/state.ts';
 import type { Logger } from '../../logger.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 export type KeeperSettings = {
-  /** Store a loaded board once this many positions were folded since its stored state. */
+  /** Store a loaded board once a load would read this many positions past its stored state. */
   every: number;
-  /** On unload, store it if at least this many positions are not stored (small boards load fast from the log). */
+  /** On unload, store it if a load would read at least this many positions past its stored state. */
   onUnload: number;
   /** Wait this long before storing, so the save does not hold up what the room is sending. */
   delayMs: number;
@@ -28,10 +32,13 @@ export type KeeperSettings = {
  */
 export const DEFAULT_KEEPER_SETTINGS: KeeperSettings = { every: 20_000, onUnload: 1_000, delayMs: 1_000, retryMs: 60_000 };
 
-type Kept = { state: BoardState; base: number; saving: boolean; timer: NodeJS.Timeout | null; failedAt: number };
+type Kept = { state: BoardState; saving: boolean; timer: NodeJS.Timeout | null; failedAt: number };
+
+const CHECK_EVERY_MS = 1_000;
 
 export class SnapshotKeeper {
   private readonly boards = new Map<string, Kept>();
+  private readonly checker: NodeJS.Timeout;
 
   constructor(
     private readonly store: SnapshotStore,
@@ -39,18 +46,23 @@ export class SnapshotKeeper {
     /** False while nothing should be written (the disk is nearly full). */
     private readonly canWrite: () => boolean,
     private readonly settings: KeeperSettings = DEFAULT_KEEPER_SETTINGS,
-  ) {}
+  ) {
+    this.checker = setInterval(() => {
+      for (const board of this.boards.keys()) this.folded(board);
+    }, CHECK_EVERY_MS);
+    this.checker.unref();
+  }
 
-  /** A board was loaded: `state` is its room's live state, `base` the position of the stored state it began from (-1: none). */
-  track(board: string, state: BoardState, base: number): void {
-    this.boards.set(board, { state, base, saving: false, timer: null, failedAt: -Infinity });
+  /** A board was loaded: `state` is its room's live state. */
+  track(board: string, state: BoardState): void {
+    this.boards.set(board, { state, saving: false, timer: null, failedAt: -Infinity });
     this.folded(board);
   }
 
   /** Records were folded into a board's state. Cheap: called for every record. */
   folded(board: string): void {
     const kept = this.boards.get(board);
-    if (!kept || kept.saving || kept.timer || kept.state.pos - kept.base < this.settings.every) return;
+    if (!kept || kept.saving || kept.timer || this.store.lag(board, kept.state) < this.settings.every) return;
     if (performance.now() - kept.failedAt < this.settings.retryMs) return;
     kept.timer = setTimeout(() => {
       kept.timer = null;
@@ -66,11 +78,12 @@ export class SnapshotKeeper {
     this.boards.delete(board);
     if (kept.timer) clearTimeout(kept.timer);
     kept.timer = null;
-    if (!kept.saving && kept.state.pos - kept.base >= this.settings.onUnload) this.save(board, kept);
+    if (!kept.saving && this.store.lag(board, kept.state) >= this.settings.onUnload) this.save(board, kept);
   }
 
   /** Unloads every board (the server stops; the log waits for the writes before it closes). */
   untrackAll(): void {
+    clearInterval(this.checker);
     for (const board of [...this.boards.keys()]) this.untrack(board);
   }
 
@@ -89,7 +102,6 @@ export class SnapshotKeeper {
     write
       .then(
         () => {
-          kept.base = pos;
           this.logger.debug({ board, pos, encodeMs: Math.round(encodeMs), ms: Math.round(performance.now() - started) }, 'board state stored');
         },
         (err: unknown) => {

@@ -1,0 +1,289 @@
+/**
+ * Stored board states on Kafka, in two compacted topics beside the log:
+ *
+ *   <topic>-states  the encoded states (snapshots/snapshot-codec.ts), cut in
+ *                   parts of at most 512 KB (a broker takes 1 MB a batch by
+ *                   default), keyed `<board>@<pos>#<part>`.
+ *   <topic>-index   one small JSON value per state, keyed `<board>@<pos>`:
+ *                   where its parts are and `through`, the offset of the
+ *                   board's partition up to which the state is complete.
+ *
+ * Keys name the state's position, so compaction keeps every state (a replay
+ * seek starts from the newest one before its moment) and only drops
+ * superseded index values of one state. Every instance reads the whole
+ * index at open and follows it live (through the fan-out consumer), so a
+ * load finds its state in memory and fetches only its parts.
+ *
+ * Why `through`: boards share partitions, and a load reads the board's
+ * partition from `through + 1`. A board nobody draws on keeps its state
+ * while other boards' records pile up behind it; so every second each
+ * instance moves `through` of the boards it has watched stay unchanged
+ * (a new index value for the same state, a hundred bytes), and a load never
+ * reads more than about `every` offsets of its partition, however large the
+ * topic grows. Boards that changed are stored again by whoever has them
+ * loaded (snapshots/snapshot-keeper.ts, by `lag`) or on unload.
+ */
+import { createHash } from 'node:crypto';
+import type { KafkaMessage, Producer } from 'kafkajs';
+import type { BoardState } from '../../board/state.ts';
+import type { Logger } from '../../logger.ts';
+import type { LogRecord } from '../../protocol/messages.ts';
+import { LogUnavailableError } from '../board-log.ts';
+import { decodeState, encodeState } from '../snapshots/snapshot-codec.ts';
+import type { SnapshotStore, StoredState } from '../snapshots/snapshot-store.ts';
+import type { RangeReader } from './range-reader.ts';
+
+export const INDEX_FORMAT_VERSION = 1;
+const PART_BYTES = 512 * 1024;
+const REFRESH_EVERY_MS = 1_000;
+/** Older states tried when the newest cannot be read, before folding the whole log. */
+const MAX_TRIES = 3;
+/** The catch-up at open reads this many offsets at a time, so loads of the same partition get their turn. */
+const CATCH_UP_STEP = 50_000;
+
+/** The log's topic and the two beside it. */
+export type SnapshotTopics = { log: string; states: string; index: string };
+
+type Entry = { pos: number; through: number; first: number; last: number; parts: number; bytes: number };
+type IndexValue = Entry & { v: number; board: string };
+
+/** What the store needs to know of the fan-out consumer of the log's topic. */
+export type FanoutView = {
+  partitionOf(board: string): number;
+  /** The last offset of the partition handed to subscribers (-1: none). */
+  covered(partition: number): number;
+  /** Offsets of the log's partitions: low and high watermarks now. */
+  bounds(partition: number): Promise<{ low: number; high: number }>;
+};
+
+export class KafkaSnapshots implements SnapshotStore {
+  private readonly entries = new Map<string, Entry[]>();
+  /** The newest offset of each board's records seen by the fan-out (or the catch-up). */
+  private readonly lastSeen = new Map<string, number>();
+  /** Per partition, the first offset from which every record was seen. */
+  private readonly watchedFrom = new Map<number, number>();
+  private readonly refreshTimer: NodeJS.Timeout;
+  private refreshing = false;
+  private closed = false;
+  private readonly writes = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly reader: RangeReader,
+    private readonly topics: SnapshotTopics,
+    private readonly fanout: FanoutView,
+    /** A load reads at most about this many offsets of its partition past a stored state. */
+    private readonly every: number,
+    /** Spreads refreshes of one board over instances, so they rarely write the same one. */
+    private readonly instance: string,
+    private readonly logger: Logger,
+  ) {
+    this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_EVERY_MS);
+    this.refreshTimer.unref();
+  }
+
+  /** The fan-out starts handing over a partition at `offset`: every record from there on will be seen. */
+  watching(partition: number, offset: number): void {
+    this.watchedFrom.set(partition, offset);
+  }
+
+  /** A record of the log handed over by the fan-out. */
+  observed(record: LogRecord): void {
+    this.lastSeen.set(record.board, record.pos);
+  }
+
+  /** A message of the index topic (ours or another instance's); malformed ones are ignored. */
+  indexed(message: KafkaMessage): void {
+    const value = parseIndexValue(message.value);
+    if (value) this.remember(value.board, value);
+  }
+
+  private remember(board: string, entry: Entry): void {
+    let list = this.entries.get(board);
+    if (!list) this.entries.set(board, (list = []));
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.pos > entry.pos) i--;
+    const same = list[i - 1];
+    if (same && same.pos === entry.pos) {
+      if (entry.through > same.through) list[i - 1] = { ...same, through: entry.through };
+    } else list.splice(i, 0, entry);
+  }
+
+  async load(board: string, atMost = Number.MAX_SAFE_INTEGER): Promise<StoredState | null> {
+    if (this.closed) throw new LogUnavailableError('log is closed');
+    const list = this.entries.get(board) ?? [];
+    let tries = 0;
+    for (let i = list.length - 1; i >= 0 && tries < MAX_TRIES; i--) {
+      const entry = list[i]!;
+      if (entry.pos > atMost) continue;
+      tries++;
+      const state = await this.fetchState(board, entry);
+      if (state) return { state, through: Math.min(entry.through, atMost) };
+      this.logger.warn({ board, pos: entry.pos }, 'stored board state unreadable; trying an older one');
+    }
+    return null;
+  }
+
+  private async fetchState(board: string, entry: Entry): Promise<BoardState | null> {
+    const parts: Buffer[] = [];
+    const prefix = `${board}@${entry.pos}#`;
+    try {
+      for await (const page of this.reader.read(this.topics.states, 0, entry.first, entry.last + 1)) {
+        for (const m of page) {
+          if (m.value && m.key?.toString('utf8') === `${prefix}${parts.length}`) parts.push(m.value);
+        }
+      }
+    } catch (err) {
+      this.logger.warn({ board, err }, 'reading a stored board state failed');
+      return null;
+    }
+    if (parts.length !== entry.parts) return null;
+    const bytes = Buffer.concat(parts);
+    return bytes.length === entry.bytes ? decodeState(bytes, entry.pos) : null;
+  }
+
+  lag(board: string, state: BoardState): number {
+    const newest = this.entries.get(board)?.at(-1);
+    if (!newest) return state.pos < 0 ? 0 : Infinity;
+    // Unchanged since stored: refresh() moves `through` without storing it again.
+    if (state.pos <= newest.pos) return 0;
+    return this.fanout.covered(this.fanout.partitionOf(board)) - newest.through;
+  }
+
+  async save(board: string, state: BoardState): Promise<void> {
+    if (this.closed) throw new LogUnavailableError('log is closed');
+    if (state.pos < 0) return;
+    const covered = this.fanout.covered(this.fanout.partitionOf(board));
+    // The state holds every record of the board this process has seen, so it
+    // is complete through everything the fan-out handed over.
+    const through = (this.lastSeen.get(board) ?? -1) <= state.pos ? Math.max(state.pos, covered) : state.pos;
+    const newest = this.entries.get(board)?.at(-1);
+    if (newest && newest.pos === state.pos) {
+      if (through > newest.through) await this.track(this.writeIndex([{ board, entry: { ...newest, through } }]));
+      return;
+    }
+    const bytes = encodeState(state);
+    await this.track(this.writeState(board, state.pos, through, bytes));
+  }
+
+  private async writeState(board: string, pos: number, through: number, bytes: Buffer): Promise<void> {
+    const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
+    let first = -1;
+    let last = -1;
+    // One part per request: a record batch may not exceed the topic's
+    // max.message.bytes. Parts of states saved at once may interleave;
+    // a read picks its own by key.
+    for (let i = 0; i < parts; i++) {
+      const [meta] = await this.producer.send({
+        topic: this.topics.states,
+        acks: -1,
+        messages: [{ key: `${board}@${pos}#${i}`, value: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES), partition: 0 }],
+      });
+      const offset = Number(meta!.baseOffset);
+      if (first < 0) first = offset;
+      last = offset;
+    }
+    await this.writeIndex([{ board, entry: { pos, through, first, last, parts, bytes: bytes.length } }]);
+  }
+
+  private async writeIndex(updates: { board: string; entry: Entry }[]): Promise<void> {
+    if (updates.length === 0) return;
+    await this.producer.send({
+      topic: this.topics.index,
+      acks: -1,
+      messages: updates.map(({ board, entry }) => ({
+        key: `${board}@${entry.pos}`,
+        value: JSON.stringify({ v: INDEX_FORMAT_VERSION, board, ...entry } satisfies IndexValue),
+        partition: 0,
+      })),
+    });
+    for (const { board, entry } of updates) this.remember(board, entry);
+  }
+
+  private track(write: Promise<void>): Promise<void> {
+    this.writes.add(write);
+    return write.finally(() => this.writes.delete(write));
+  }
+
+  /**
+   * Moves `through` of every board that stayed unchanged since its newest
+   * stored state while its partition grew by half of `every`: a new index
+   * value for the same state. Only for boards this process watched the
+   * whole time; the others are known after the catch-up (catchUp).
+   */
+  private async refresh(): Promise<void> {
+    if (this.refreshing || this.closed) return;
+    this.refreshing = true;
+    try {
+      const updates: { board: string; entry: Entry }[] = [];
+      for (const [board, list] of this.entries) {
+        const newest = list.at(-1)!;
+        const partition = this.fanout.partitionOf(board);
+        const covered = this.fanout.covered(partition);
+        if (covered - newest.through < this.every / 2 + this.jitter(board)) continue;
+        if ((this.lastSeen.get(board) ?? -1) > newest.through) continue;
+        if ((this.watchedFrom.get(partition) ?? Infinity) > newest.through + 1) continue;
+        updates.push({ board, entry: { ...newest, through: covered } });
+      }
+      await this.track(this.writeIndex(updates));
+    } catch (err) {
+      this.logger.warn({ err }, 'refreshing stored board states failed; trying again');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  /** Up to a quarter of `every`, fixed per board and instance. */
+  private jitter(board: string): number {
+    const hash = createHash('sha1').update(`${this.instance}/${board}`).digest();
+    return hash.readUInt32BE(0) % Math.max(1, Math.floor(this.every / 4));
+  }
+
+  /**
+   * After open: reads, key by key, the part of each partition between the
+   * oldest `through` of its boards and where the fan-out began, so that
+   * this process knows which boards stayed unchanged there and can refresh
+   * them. Runs in the background, in steps.
+   */
+  async catchUp(): Promise<void> {
+    const oldest = new Map<number, number>();
+    for (const [board, list] of this.entries) {
+      const partition = this.fanout.partitionOf(board);
+      oldest.set(partition, Math.min(oldest.get(partition) ?? Infinity, list.at(-1)!.through + 1));
+    }
+    for (const [partition, from] of oldest) {
+      const end = this.watchedFrom.get(partition);
+      if (end === undefined || from >= end) continue;
+      const { low } = await this.fanout.bounds(partition);
+      const seen = new Map<string, number>();
+      for (let start = Math.max(from, low); start < end && !this.closed; start += CATCH_UP_STEP) {
+        for await (const page of this.reader.read(this.topics.log, partition, start, Math.min(end, start + CATCH_UP_STEP))) {
+          for (const m of page) if (m.key) seen.set(m.key.toString('utf8'), Number(m.offset));
+        }
+      }
+      if (this.closed) return;
+      for (const [board, offset] of seen) this.lastSeen.set(board, Math.max(offset, this.lastSeen.get(board) ?? -1));
+      this.watchedFrom.set(partition, Math.max(from, low));
+    }
+  }
+
+  /** Stops refreshing and waits for the writes in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.refreshTimer);
+    await Promise.allSettled([...this.writes]);
+  }
+}
+
+function parseIndexValue(value: Buffer | null): IndexValue | null {
+  if (!value) return null;
+  try {
+    const v = JSON.parse(value.toString('utf8')) as Partial<IndexValue>;
+    const ints = [v.pos, v.through, v.first, v.last, v.parts, v.bytes];
+    if (v.v !== INDEX_FORMAT_VERSION || typeof v.board !== 'string' || !ints.every((n) => Number.isSafeInteger(n) && n! >= 0)) return null;
+    if (v.through! < v.pos! || v.last! < v.first!) return null;
+    return v as IndexValue;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Reads ranges of partitions (a board's records, a stored state's parts)
+ * with one long-lived consumer per process instead of a consumer group per
+ * read. kafkajs cannot assign partitions by hand, so the consumer joins one
+ * group of its own at open (deleted at close), keeps every partition of its
+ * topics paused, and a read seeks one partition, resumes it, takes batches
+ * up to the end offset and pauses it again. Joining a throwaway group cost
+ * 46-266 ms before the first record; a seek costs one fetch
+ * (scripts/bench/kafka-readers.ts, BENCHMARKS.md).
+ *
+ * - One read per partition at a time (a consumer has one position per
+ *   partition); reads of different partitions share fetches.
+ * - Backpressure: a partition whose reader has pages it has not taken is
+ *   paused until it takes them, so a slow reader holds no history in memory
+ *   and never stalls other partitions' reads.
+ * - kafkajs drops batches fetched before a seek; batches it had already
+ *   handed over are recognised by `isStale()` and by their offsets.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../../logger.ts';
+
+const MAX_PENDING_PAGES = 4;
+/** A read that makes no progress for this long has lost its broker. */
+const STALL_MS = 30_000;
+/** How long a fetch with every partition paused sleeps: the latency of starting a read. */
+const IDLE_WAIT_MS = 10;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type ActiveRead = {
+  next: number;
+  end: number;
+  pages: KafkaMessage[][];
+  done: boolean;
+  failure: Error | null;
+  activeAt: number;
+  paused: boolean;
+  wake: (() => void) | null;
+};
+
+export class RangeReader {
+  private readonly active = new Map<string, ActiveRead>();
+  /** The tail of each partition's queue of reads. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private failure: Error | null = null;
+  private closed = false;
+  /** Reads started and messages handed over (the tests count what a load reads). */
+  readonly stats = { reads: 0, messages: 0 };
+
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly admin: Admin,
+    private readonly groupId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(kafka: Kafka, admin: Admin, topics: string[], groupPrefix: string, logger: Logger): Promise<RangeReader> {
+    const groupId = `${groupPrefix}-reader-${randomBytes(6).toString('hex')}`;
+    const consumer = kafka.consumer({
+      groupId,
+      maxWaitTimeInMs: IDLE_WAIT_MS,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      retry: { retries: 5, restartOnFailure: async () => true },
+    });
+    const reader = new RangeReader(consumer, admin, groupId, logger);
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: false });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      reader.failure = payload.error;
+      for (const read of reader.active.values()) reader.fail(read, payload.error);
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, isStale, heartbeat }) => reader.take(batch.topic, batch.partition, batch.messages, Number(batch.lastOffset()), isStale, heartbeat),
+    });
+    // Nothing is read until a read resumes its partition.
+    consumer.pause(topics.map((topic) => ({ topic })));
+    return reader;
+  }
+
+  /**
+   * The messages of one partition with `from <= offset < end`, oldest first,
+   * in pages. `end` is usually the partition's high watermark, read before.
+   */
+  async *read(topic: string, partition: number, from: number, end: number): AsyncIterable<KafkaMessage[]> {
+    if (from >= end) return;
+    if (this.closed) throw new Error('the reader is closed');
+    if (this.failure) throw this.failure;
+    const key = `${topic}/${partition}`;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.queues.set(key, tail);
+    await previous;
+    const read: ActiveRead = { next: from, end, pages: [], done: false, failure: null, activeAt: Date.now(), paused: false, wake: null };
+    this.stats.reads++;
+    try {
+      this.active.set(key, read);
+      this.consumer.seek({ topic, partition, offset: String(from) });
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+      for (;;) {
+        const page = read.pages.shift();
+        if (page) {
+          if (read.paused && read.pages.length < MAX_PENDING_PAGES) {
+            read.paused = false;
+            this.consumer.resume([{ topic, partitions: [partition] }]);
+          }
+          this.stats.messages += page.length;
+          yield page;
+          read.activeAt = Date.now();
+          continue;
+        }
+        if (read.failure) throw read.failure;
+        if (read.done) return;
+        if (Date.now() - read.activeAt > STALL_MS) throw new Error(`reading ${key} from ${from} made no progress for ${STALL_MS} ms`);
+        await Promise.race([new Promise<void>((resolve) => (read.wake = resolve)), sleep(1_000)]);
+      }
+    } finally {
+      this.active.delete(key);
+      if (!this.closed) this.consumer.pause([{ topic, partitions: [partition] }]);
+      release();
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    }
+  }
+
+  private async take(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    lastOffset: number,
+    isStale: () => boolean,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const key = `${topic}/${partition}`;
+    const read = this.active.get(key);
+    if (!read || read.done || isStale()) return;
+    const page: KafkaMessage[] = [];
+    for (const message of messages) {
+      const offset = Number(message.offset);
+      if (offset < read.next) continue;
+      if (offset >= read.end) break;
+      page.push(message);
+    }
+    read.next = Math.max(read.next, lastOffset + 1);
+    if (read.next >= read.end) {
+      read.done = true;
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+    } else if (read.pages.length + 1 >= MAX_PENDING_PAGES) {
+      // Kafka resumes from `next` when the reader catches up (see read()).
+      read.paused = true;
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+    }
+    if (page.length > 0) read.pages.push(page);
+    read.activeAt = Date.now();
+    read.wake?.();
+    read.wake = null;
+    await heartbeat();
+  }
+
+  private fail(read: ActiveRead, error: Error): void {
+    read.failure = error;
+    read.wake?.();
+    read.wake = null;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const read of this.active.values()) this.fail(read, new Error('the reader is closed'));
+    await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'reader disconnect failed'));
+    await this.admin.deleteGroups([this.groupId]).catch((err: unknown) => this.logger.warn({ err, groupId: this.groupId }, 'reader group not deleted'));
+  }
+}

@@ -5,7 +5,12 @@ import { pino } from 'pino';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import { INDEX_FORMAT_VERSION } from '../../server/log/kafka/kafka-snapshots.ts';
 import { snapshotTopics } from '../../server/log/kafka/settings.ts';
-import { openTestKafkaLog } from '../support/server.ts';
+import { kafkaTestSettings, openTestKafkaLog } from '../support/server.ts';
+import { foldRecords } from '../../server/board/fold.ts';
+import { toSnapshot } from '../../server/board/snapshot.ts';
+import { loadBoard } from '../../server/history/load-board.ts';
+import { replayLines } from '../../server/history/replay.ts';
+import type { KafkaSettings } from '../../server/log/kafka/settings.ts';
 import { registerBoardLogContract } from './board-log-contract.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -91,7 +96,7 @@ describe('Kafka log reads', () => {
 });
 
 describe('Kafka log housekeeping', () => {
-  it('reads and timestamp lookups leave no consumer group behind; close removes the fan-out group', async () => {
+  it('reads, loads, replays and timestamp lookups leave no consumer group behind; close removes the fan-out and reader groups', async () => {
     const topic = `housekeeping-${randomBytes(6).toString('hex')}`;
     const groupPrefix = `hk-${topic}`;
     const log = await KafkaLog.open(
@@ -106,13 +111,117 @@ describe('Kafka log housekeeping', () => {
       await log.append({ board: 'b', user: 'u', cid: 'c', seq: 2, op: { k: 'clear' } });
       for await (const page of log.read('b', 0)) expect(page.length).toBeGreaterThan(0);
       expect(await log.positionAt('b', first.ts)).toBe(first.pos);
-      expect((await ours()).filter((g) => g.includes('-read-'))).toEqual([]);
-      expect((await ours()).filter((g) => g.includes('-fanout-'))).toHaveLength(1);
+      // Loads, stored states, replays and timestamp lookups: none joins a group of its own.
+      await log.snapshots.save('b', (await loadBoard(log, 'b')).state);
+      for (let i = 0; i < 5; i++) {
+        expect((await loadBoard(log, 'b')).storedThrough).toBeGreaterThanOrEqual(first.pos);
+        let lines = 0;
+        for await (const chunk of replayLines(log, 'b', first.ts)) lines += chunk.split('\n').length - 1;
+        expect(lines).toBe(4); // state, two records, end
+      }
+      const groups = await ours();
+      expect(groups.filter((g) => g.includes('-fanout-'))).toHaveLength(1);
+      expect(groups.filter((g) => g.includes('-reader-'))).toHaveLength(1);
+      expect(groups).toHaveLength(2);
       await log.close();
       expect(await ours()).toEqual([]);
     } finally {
       await log.close();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+});
+
+describe('Kafka stored states bound every load in offsets of the partition', () => {
+  const EVERY = 2_000;
+  const silent = pino({ level: 'silent' });
+
+  /** Appends `n` records of other boards, all on the board's partition (one partition). */
+  async function foreign(log: KafkaLog, n: number): Promise<void> {
+    for (let done = 0; done < n; done += 1_000) {
+      await Promise.all(
+        Array.from({ length: Math.min(1_000, n - done) }, (_, i) =>
+          log.append({ board: `other${(done + i) % 50}`, user: 'u', cid: 'c', seq: done + i + 1, op: { k: 'clear' } }),
+        ),
+      );
+    }
+  }
+
+  /** What a cold load (a fresh instance) of `board` reads of the partition, and the board it gets. */
+  async function coldLoad(settings: KafkaSettings, board: string) {
+    const log = await KafkaLog.open(settings, silent);
+    try {
+      const loaded = await loadBoard(log, board);
+      return { scanned: log.stats.scanned, state: toSnapshot(loaded.state), storedThrough: loaded.storedThrough };
+    } finally {
+      await log.close();
+    }
+  }
+
+  it('a quiet board loads from its stored state and reads no more of its partition with 10,000 or 30,000 other records after it', { timeout: 120_000 }, async () => {
+    const topic = `bound-${randomBytes(6).toString('hex')}`;
+    const settings: KafkaSettings = { ...kafkaTestSettings(brokers, topic, 'bound', 1), snapshotEvery: EVERY };
+    const log = await KafkaLog.open(settings, silent);
+    const admin = new Kafka({ brokers: [brokers], clientId: 'bound-admin' }).admin();
+    await admin.connect();
+    try {
+      const records = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => log.append({ board: 'quiet', user: 'u', cid: 'c', seq: i + 1, op: { k: 'clear' } })),
+      );
+      await log.snapshots.save('quiet', foldRecords(records));
+      const want = toSnapshot(foldRecords(records));
+      const results = [];
+      for (const more of [10_000, 20_000]) {
+        await foreign(log, more);
+        const { high } = (await admin.fetchTopicOffsets(topic))[0]!;
+        // The instance that watched the partition moves the quiet board's stored state along.
+        await expect.poll(async () => (await log.snapshots.load('quiet'))!.through, { timeout: 20_000 }).toBeGreaterThanOrEqual(Number(high) - EVERY);
+        await foreign(log, 500); // not yet covered: the load reads them
+        const cold = await coldLoad(settings, 'quiet');
+        expect(cold.state).toEqual(want);
+        results.push(cold.scanned);
+      }
+      // Records read, not milliseconds: at most `every` offsets past the stored state, however many came after it.
+      for (const scanned of results) {
+        expect(scanned).toBeGreaterThanOrEqual(500);
+        expect(scanned).toBeLessThanOrEqual(EVERY);
+      }
+    } finally {
+      await log.close();
+      await admin.deleteTopics({ topics: [topic, `${topic}-states`, `${topic}-index`] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('an instance that starts after the other records catches up on them and then moves quiet boards along too', { timeout: 120_000 }, async () => {
+    const topic = `catchup-${randomBytes(6).toString('hex')}`;
+    const settings: KafkaSettings = { ...kafkaTestSettings(brokers, topic, 'catchup', 1), snapshotEvery: EVERY };
+    const admin = new Kafka({ brokers: [brokers], clientId: 'catchup-admin' }).admin();
+    await admin.connect();
+    try {
+      const first = await KafkaLog.open(settings, silent);
+      const records = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => first.append({ board: 'quiet', user: 'u', cid: 'c', seq: i + 1, op: { k: 'clear' } })),
+      );
+      await first.snapshots.save('quiet', foldRecords(records));
+      await first.close();
+      // Written while no instance watched: nobody could move the stored state along.
+      const writer = await KafkaLog.open(settings, silent);
+      await foreign(writer, 10_000);
+      await writer.close();
+      const later = await KafkaLog.open(settings, silent);
+      try {
+        const { high } = (await admin.fetchTopicOffsets(topic))[0]!;
+        await expect.poll(async () => (await later.snapshots.load('quiet'))!.through, { timeout: 20_000 }).toBeGreaterThanOrEqual(Number(high) - EVERY);
+      } finally {
+        await later.close();
+      }
+      const cold = await coldLoad(settings, 'quiet');
+      expect(cold.state).toEqual(toSnapshot(foldRecords(records)));
+      expect(cold.scanned).toBeLessThanOrEqual(EVERY);
+    } finally {
+      await admin.deleteTopics({ topics: [topic, `${topic}-states`, `${topic}-index`] }).catch(() => undefined);
       await admin.disconnect();
     }
   });

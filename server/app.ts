@@ -10,6 +10,8 @@ import { PER_MESSAGE_DEFLATE } from './protocol/compression.ts';
 import { CLOSE, LIMITS } from './protocol/messages.ts';
 import type { DiskGuard } from './quotas/disk-guard.ts';
 import { DEFAULT_QUOTAS, type Quotas } from './quotas/quotas.ts';
+import type { PresenceBus } from './presence/presence-bus.ts';
+import { SharedPresence } from './presence/shared-presence.ts';
 import { Rooms } from './rooms/rooms.ts';
 import { boardSocketRoute } from './routes/board-socket.ts';
 import { DEFAULT_SESSION_GAP_MS } from './history/sessions.ts';
@@ -39,6 +41,12 @@ export type AppDeps = {
   allowedOrigins?: readonly string[];
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for client addresses. */
   trustProxy?: boolean | string[];
+  /**
+   * How instances sharing a Kafka log show each other's people and cursors
+   * (presence/presence-bus.ts); absent on one instance. The caller closes it
+   * after the app, so the app's goodbyes go out.
+   */
+  presenceBus?: PresenceBus | null;
 };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -51,10 +59,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The only bodies are fork requests: `{"at": <ms>}`.
     bodyLimit: 16 * 1024,
   });
-  const rooms = new Rooms(deps.log, deps.logger, { maxBoardPoints: quotas.maxBoardPoints, storageProblem }, deps.roomIdleMs);
+  const presence = deps.presenceBus ? new SharedPresence(deps.presenceBus, deps.logger) : null;
+  const rooms = new Rooms(deps.log, deps.logger, { maxBoardPoints: quotas.maxBoardPoints, storageProblem, presence }, deps.roomIdleMs);
 
   // Sockets would keep the HTTP server from closing; clients reconnect on 1001.
-  app.addHook('preClose', async () => rooms.close(CLOSE.goingAway, 'server shutting down'));
+  // Other instances are told at once that this one's people left.
+  app.addHook('preClose', async () => {
+    rooms.close(CLOSE.goingAway, 'server shutting down');
+    presence?.close();
+  });
 
   await securityHeaders(app);
   await app.register(fastifyRateLimit, { global: false });

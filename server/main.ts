@@ -8,6 +8,7 @@ import { configFromEnv } from './config.ts';
 import { exitOnFatalErrors } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { openLog } from './log/open-log.ts';
+import { KafkaPresenceBus } from './presence/kafka-presence-bus.ts';
 import { DiskGuard } from './quotas/disk-guard.ts';
 
 const config = configFromEnv();
@@ -17,6 +18,8 @@ exitOnFatalErrors(logger);
 const log = await openLog(config, logger);
 // Only the embedded log writes to DATA_DIR; Kafka keeps its own disks.
 const diskGuard = config.kafka ? null : await DiskGuard.start(config.dataDir, config.quotas.minFreeDiskBytes, logger);
+// Several instances may share a Kafka log: they share who is on each board too. Alone, there is nobody to tell.
+const presenceBus = config.kafka ? await KafkaPresenceBus.open(config.kafka, logger) : null;
 const app = await buildApp({
   log,
   logger,
@@ -27,6 +30,7 @@ const app = await buildApp({
   diskGuard,
   allowedOrigins: config.allowedOrigins,
   trustProxy: config.trustProxy,
+  presenceBus,
 });
 
 let stopping = false;
@@ -36,6 +40,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down');
   try {
     await app.close();
+    await presenceBus?.close();
     diskGuard?.close();
     await log.close();
     process.exit(0);

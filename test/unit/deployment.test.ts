@@ -147,12 +147,20 @@ describe('Kafka settings from the environment', () => {
       brokers: ['a:9092', 'b:9093'],
       clientId: 'wb',
       topic: 'boards',
+      presenceTopic: 'boards-presence',
       partitions: 12,
       replicationFactor: 3,
       groupPrefix: 'wb-1',
+      snapshotEvery: 20_000,
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
+  });
+
+  it('share presence on a topic of its own, never the boards\' topic', () => {
+    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })!.presenceTopic).toBe('whiteboard-boards-presence');
+    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_PRESENCE_TOPIC: 'people' })!.presenceTopic).toBe('people');
+    expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_TOPIC: 'x', KAFKA_PRESENCE_TOPIC: 'x' })).toThrow(/KAFKA_PRESENCE_TOPIC/);
   });
 
   it('refuse settings that make no sense, naming them', () => {

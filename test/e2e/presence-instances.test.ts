@@ -1,0 +1,71 @@
+/**
+ * Two server instances on one Kafka broker, a Chromium page on each: each
+ * page lists the other's person by nickname and shows their cursor.
+ */
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
+import { KafkaPresenceBus } from '../../server/presence/kafka-presence-bus.ts';
+import { launchChromium } from '../support/browser.ts';
+import { kafkaTestSettings, startServer, type RunningServer } from '../support/server.ts';
+
+const brokers = inject('kafkaBrokers');
+const topic = `e2e-presence-${randomBytes(6).toString('hex')}`;
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const closing: (() => Promise<void>)[] = [];
+let browser: Browser;
+let instanceA: RunningServer;
+let instanceB: RunningServer;
+
+/** An instance as server/main.ts builds it on Kafka: the log and the presence bus. */
+async function instance(name: string): Promise<RunningServer> {
+  const settings = kafkaTestSettings(brokers, topic, name);
+  const [log, bus] = await Promise.all([KafkaLog.open(settings, logger), KafkaPresenceBus.open(settings, logger)]);
+  const server = await startServer(log, { presenceBus: bus });
+  closing.push(async () => {
+    await server.close();
+    await bus.close();
+  });
+  return server;
+}
+
+beforeAll(async () => {
+  [instanceA, instanceB, browser] = await Promise.all([instance('a'), instance('b'), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  for (const close of closing) await close();
+});
+
+/** A page of its own browser profile whose nickname is known, live on the board. */
+async function open(server: RunningServer, path: string, nickname: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
+  const page = await context.newPage();
+  await page.goto(`${server.http}${path}`);
+  await page.waitForFunction(() => document.body.dataset.status === 'live');
+  return page;
+}
+
+const people = (page: Page) => page.locator('#people li').allTextContents();
+
+describe('people on two instances in Chromium', () => {
+  it('each page lists the other instance\'s person and shows their cursor', { timeout: 60_000 }, async () => {
+    const ann = await open(instanceA, `/b/shared-${randomBytes(4).toString('hex')}`, 'Ann');
+    await ann.waitForFunction(() => location.hash.startsWith('#edit='));
+    const editPath = new URL(ann.url()).pathname + new URL(ann.url()).hash;
+    const bob = await open(instanceB, editPath, 'Bob');
+
+    await expect.poll(() => people(ann)).toEqual(expect.arrayContaining(['Ann (you)', 'Bob']));
+    await expect.poll(() => people(bob)).toEqual(expect.arrayContaining(['Bob (you)', 'Ann']));
+    expect(await people(ann)).toHaveLength(2);
+
+    // Bob points at the board: Ann sees his labelled cursor; Ann points back.
+    await bob.mouse.move(300, 300, { steps: 5 });
+    await expect.poll(() => ann.locator('#cursors .cursor').allTextContents()).toEqual(['Bob']);
+    await ann.mouse.move(400, 350, { steps: 5 });
+    await expect.poll(() => bob.locator('#cursors .cursor').allTextContents()).toEqual(['Ann']);
+  });
+});

@@ -64,8 +64,8 @@ export function median(xs: number[]): number {
 }
 
 /** Milliseconds from sending hello to the welcome parsed, and its size. */
-async function joinOnce(url: string): Promise<{ ms: number; bytes: number }> {
-  const socket = new WebSocket(`${url}/ws/${BOARD}`, { perMessageDeflate: false });
+export async function joinOnce(url: string, board = BOARD): Promise<{ ms: number; bytes: number }> {
+  const socket = new WebSocket(`${url}/ws/${board}`, { perMessageDeflate: false });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const started = performance.now();
   const figure = await new Promise<{ ms: number; bytes: number }>((resolve, reject) => {

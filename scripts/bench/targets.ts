@@ -39,7 +39,7 @@ async function waitReady(child: ChildProcess, check: () => Promise<boolean>, out
 /** Starts a target; `dataDir`/`topic` let a test reuse a log it filled beforehand. */
 export async function startTarget(
   kind: TargetKind,
-  options: { brokers?: string; dataDir?: string; topic?: string } = {},
+  options: { brokers?: string; dataDir?: string; topic?: string; env?: Record<string, string> } = {},
 ): Promise<Target> {
   const port = await freePort();
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `bench-${kind}-`)));
@@ -57,6 +57,7 @@ export async function startTarget(
     if (!options.brokers) throw new Error('the kafka target needs brokers');
     Object.assign(env, { KAFKA_BROKERS: options.brokers, KAFKA_TOPIC: options.topic ?? `bench-${randomBytes(4).toString('hex')}`, KAFKA_REPLICATION_FACTOR: '1' });
   }
+  Object.assign(env, options.env);
   const script = kind === 'relay' ? 'scripts/bench/relay.ts' : 'server/main.ts';
   let output = '';
   // BENCH_PROFILE_DIR: write a CPU profile of the target (node --cpu-prof) there.

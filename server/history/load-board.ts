@@ -32,6 +32,7 @@ export async function loadBoard(log: BoardLog, board: string, options: { end?: n
     }
   }
   let folded = 0;
+  if (storedThrough + 1 >= end) return { state, storedThrough, folded };
   for await (const page of log.read(board, storedThrough + 1, end)) {
     for (const rec of page) applyRecord(state, rec);
     folded += page.length;

@@ -15,11 +15,11 @@ import { startServer, tempDir, type RunningServer } from '../support/server.ts';
 function countingLog(inner: EmbeddedLog, board: string) {
   const counts = { pages: 0, open: 0 };
   const log: BoardLog = Object.create(inner) as BoardLog;
-  log.read = async function* (b: string, from: number): AsyncIterable<LogRecord[]> {
-    if (b !== board) return yield* inner.read(b, from);
+  log.read = async function* (b: string, from: number, to?: number): AsyncIterable<LogRecord[]> {
+    if (b !== board) return yield* inner.read(b, from, to);
     counts.open++;
     try {
-      for await (const page of inner.read(b, from)) {
+      for await (const page of inner.read(b, from, to)) {
         counts.pages++;
         yield page;
       }

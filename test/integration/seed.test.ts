@@ -57,7 +57,7 @@ describe('npm run seed', () => {
     expect(printed).toMatch(/authors +\d+: /);
     expect(printed).toMatch(/time span 2026-01-05T09:00/);
     expect(printed).toMatch(/written in [\d.]+ s/);
-    expect(printed).toMatch(/stored +the board's state at position [\d,]+, for late joiners/);
+    expect(printed).toMatch(/stored +\d+ states of the board along its history, the last at position [\d,]+/);
   });
 
   it('a late joiner gets a board of that many points in strokes of 20-200 by several authors', async () => {

@@ -50,8 +50,6 @@ export class Room {
   readonly sessions = new Set<Session>();
   /** The board as folded from the log; others only read it (rooms.ts stores it now and then). */
   readonly state: BoardState = emptyBoard();
-  /** Where the stored state the load began from was complete through; -1 when it folded the log from its start. */
-  loadedFrom = -1;
   /** Created once the board is loaded. */
   private admission: Admission | null = null;
   /** Records heard while loading; folded once the history is in. */
@@ -72,7 +70,6 @@ export class Room {
     const started = Date.now();
     const loaded = await loadBoard(this.log, this.board, { logger: this.logger });
     Object.assign(this.state, loaded.state);
-    this.loadedFrom = loaded.storedThrough;
     for (const rec of this.early!) applyRecord(this.state, rec);
     this.early = null;
     this.admission = new Admission(this.state);

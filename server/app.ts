@@ -14,7 +14,7 @@ import type { PresenceBus } from './presence/presence-bus.ts';
 import { SharedPresence } from './presence/shared-presence.ts';
 import { Rooms } from './rooms/rooms.ts';
 import { boardSocketRoute } from './routes/board-socket.ts';
-import { DEFAULT_SESSION_GAP_MS } from './history/sessions.ts';
+import { SESSION_GAP_MS } from './board/sessions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
 import { pageRoutes } from './routes/pages.ts';
@@ -75,7 +75,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes, perMessageDeflate } });
   healthRoutes(app, deps.log, storageProblem);
   boardSocketRoute(app, rooms, deps.logger, { quotas, allowedOrigins: deps.allowedOrigins ?? [], heartbeatMs: deps.heartbeatMs });
-  historyRoutes(app, deps.log, { defaultGapMs: deps.sessionGapMs ?? DEFAULT_SESSION_GAP_MS, quotas, storageProblem });
+  historyRoutes(app, deps.log, {
+    defaultGapMs: deps.sessionGapMs ?? SESSION_GAP_MS,
+    quotas,
+    storageProblem,
+    loadedState: (board) => rooms.loadedState(board),
+  });
   await pageRoutes(app, deps.webRoot);
   return app;
 }

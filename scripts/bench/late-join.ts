@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { open } from 'lmdb';
 import WebSocket from 'ws';
 import { applyRecord } from '../../server/board/fold.ts';
-import { fromSnapshot, toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
+import { fromSnapshot, sessionsFromSnapshot, sessionsToSnapshot, toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
 import { emptyBoard, type Action, type BoardState, type Stroke } from '../../server/board/state.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { SNAPSHOTS_DB } from '../../server/log/snapshots/lmdb-snapshots.ts';
@@ -97,7 +97,7 @@ async function storeState(dataDir: string, stored: { pos: number; bytes: Buffer 
 type LeanStroke = [id: string, author: number, color: string, w: number, flags: number, q: number, n: number, pos: number, ts: number, hiddenBy: number[], ...chunks: string[]];
 type LeanAction = [pos: number, author: number, kind: Action['kind'], ...targets: string[]];
 /** A leaner welcome state: one array per stroke and per action, authors named once (user, name, user, name, …). */
-type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs'> & { authors: string[]; strokes: LeanStroke[]; actions: LeanAction[] };
+type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs' | 'sessions'> & { authors: string[]; strokes: LeanStroke[]; actions: LeanAction[] };
 
 function toLean(state: BoardState): LeanState {
   const authors: string[] = [];
@@ -110,7 +110,7 @@ function toLean(state: BoardState): LeanState {
   };
   const strokes = [...state.strokes.values()].map((s): LeanStroke => [s.id, author(s.user, s.name), s.color, s.w, (s.pr ? 1 : 0) | (s.ended ? 2 : 0) | (s.undone ? 4 : 0), s.q ?? 0, s.n, s.pos, s.ts, s.hiddenBy, ...s.chunks]);
   const actions = [...state.actions.values()].map((a): LeanAction => [a.pos, author(a.user, ''), a.kind, ...a.targets]);
-  return { pos: state.pos, ts: state.ts, size: state.size, editKey: state.editKey, authors, strokes, actions, history: [...state.history], seqs: [...state.seqs] };
+  return { pos: state.pos, ts: state.ts, size: state.size, editKey: state.editKey, authors, strokes, actions, history: [...state.history], seqs: [...state.seqs], sessions: sessionsToSnapshot(state.sessions) };
 }
 
 function fromLean(lean: LeanState): BoardState {
@@ -121,7 +121,7 @@ function fromLean(lean: LeanState): BoardState {
   }
   const actions = new Map<number, Action>();
   for (const [pos, a, kind, ...targets] of lean.actions) actions.set(pos, { pos, user: authors[a * 2]!, kind, targets });
-  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, actions, history: new Map(lean.history), seqs: new Map(lean.seqs) };
+  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, actions, history: new Map(lean.history), seqs: new Map(lean.seqs), sessions: sessionsFromSnapshot(lean.sessions) };
 }
 
 function timed(runs: number, fn: () => unknown): number {

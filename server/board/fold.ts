@@ -13,6 +13,7 @@
  * It mutates the state it is given instead of copying it: a board can hold
  * a million points, and every caller owns its own state.
  */
+import { addToSessions } from './sessions.ts';
 import { ERROR, LIMITS, type LogRecord } from '../protocol/messages.ts';
 import { countPoints, joinChunks } from '../protocol/points.ts';
 import { recordWeight } from './weight.ts';
@@ -92,6 +93,7 @@ export function applyRecord(state: BoardState, rec: LogRecord): Verdict {
   if (rec.pos <= state.pos) return REFUSALS.duplicate;
   state.pos = rec.pos;
   state.ts = rec.ts;
+  addToSessions(state.sessions, rec);
   return applyLogged(state, rec);
 }
 

@@ -3,6 +3,7 @@
  * It carries everything the fold needs to continue (hidden strokes, undo
  * stacks), so a client folds later records exactly as the server does.
  */
+import type { DrawingSession, OpenSession, SessionLog } from './sessions.ts';
 import type { Action, BoardState, History, Stroke } from './state.ts';
 
 /**
@@ -12,7 +13,7 @@ import type { Action, BoardState, History, Stroke } from './state.ts';
  * would make a different state from the same records (a snapshot is a fold
  * that was done by the code of its day).
  */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 export type BoardSnapshot = {
   pos: number;
@@ -23,6 +24,11 @@ export type BoardSnapshot = {
   seqs: [cid: string, seq: number][];
   size: number;
   editKey: string | null;
+  sessions: {
+    closed: DrawingSession[];
+    open: (Omit<OpenSession, 'users'> & { users: string[] }) | null;
+    names: [user: string, name: string][];
+  };
 };
 
 export function toSnapshot(state: BoardState): BoardSnapshot {
@@ -35,7 +41,16 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
     seqs: [...state.seqs.entries()],
     size: state.size,
     editKey: state.editKey,
+    sessions: sessionsToSnapshot(state.sessions),
   };
+}
+
+export function sessionsToSnapshot(log: SessionLog): BoardSnapshot['sessions'] {
+  return { closed: log.closed, open: log.open ? { ...log.open, users: [...log.open.users] } : null, names: [...log.names.entries()] };
+}
+
+export function sessionsFromSnapshot(snapshot: BoardSnapshot['sessions']): SessionLog {
+  return { closed: snapshot.closed, open: snapshot.open ? { ...snapshot.open, users: new Set(snapshot.open.users) } : null, names: new Map(snapshot.names) };
 }
 
 /**
@@ -56,5 +71,6 @@ export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
     seqs: new Map(snapshot.seqs),
     size: snapshot.size,
     editKey: snapshot.editKey,
+    sessions: sessionsFromSnapshot(snapshot.sessions),
   };
 }

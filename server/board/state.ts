@@ -3,6 +3,8 @@
  * types are used by the server's rooms and by the web app.
  */
 
+import { cloneSessions, emptySessions, type SessionLog } from './sessions.ts';
+
 export type Stroke = {
   id: string;
   /** Author's user id and nickname at the time of drawing. */
@@ -66,10 +68,12 @@ export type BoardState = {
    * null while anyone with the board's link may draw.
    */
   editKey: string | null;
+  /** When people drew, cut at idle gaps (sessions.ts): what the replay page lists. */
+  sessions: SessionLog;
 };
 
 export function emptyBoard(): BoardState {
-  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map(), seqs: new Map(), size: 0, editKey: null };
+  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map(), seqs: new Map(), size: 0, editKey: null, sessions: emptySessions() };
 }
 
 /**
@@ -83,6 +87,7 @@ export function cloneBoard(state: BoardState): BoardState {
     actions: new Map([...state.actions].map(([pos, a]) => [pos, { ...a, targets: [...a.targets] }])),
     history: new Map([...state.history].map(([user, h]) => [user, { undo: [...h.undo], redo: [...h.redo] }])),
     seqs: new Map(state.seqs),
+    sessions: cloneSessions(state.sessions),
   };
 }
 

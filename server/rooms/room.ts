@@ -77,6 +77,11 @@ export class Room {
     this.logger.debug({ board: this.board, pos: this.state.pos, storedThrough, folded, ms: Date.now() - started }, 'board loaded');
   }
 
+  /** True once the history is in: `state` is the board as the log has it. */
+  get isLoaded(): boolean {
+    return this.early === null;
+  }
+
   /** Called by the log subscription, in log order. */
   onRecord(rec: LogRecord): void {
     if (this.early) {

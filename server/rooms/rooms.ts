@@ -5,6 +5,7 @@
  * (log/snapshots/snapshot-keeper.ts), so that loading a board again folds
  * only what came after.
  */
+import type { BoardState } from '../board/state.ts';
 import type { Logger } from '../logger.ts';
 import type { BoardLog } from '../log/board-log.ts';
 import { DEFAULT_KEEPER_SETTINGS, SnapshotKeeper, type KeeperSettings } from '../log/snapshots/snapshot-keeper.ts';
@@ -91,6 +92,12 @@ export class Rooms {
   }
 
   /** Whether the log takes appends now; clients are turned away otherwise. */
+  /** The board's state when it is loaded here (kept current from the log), else null. */
+  loadedState(board: string): BoardState | null {
+    const room = this.rooms.get(board);
+    return room?.isLoaded ? room.state : null;
+  }
+
   get available(): boolean {
     return this.log.isReady();
   }

@@ -16,7 +16,9 @@ import { recordWeight } from '../board/weight.ts';
 import { exportFileName, svgDocument } from '../history/export-svg.ts';
 import { appendFork, planFork } from '../history/fork.ts';
 import { boardAt, replayLines } from '../history/replay.ts';
-import { SessionSplitter } from '../history/sessions.ts';
+import { addToSessions, emptySessions, listSessions, SESSION_GAP_MS } from '../board/sessions.ts';
+import type { BoardState } from '../board/state.ts';
+import { loadBoard } from '../history/load-board.ts';
 import type { BoardLog } from '../log/board-log.ts';
 import { ID_PATTERN } from '../protocol/messages.ts';
 import { ForkBudget } from '../quotas/fork-budget.ts';
@@ -35,6 +37,8 @@ export type HistoryOptions = {
   defaultGapMs: number;
   quotas: Quotas;
   storageProblem(): string | null;
+  /** A board's state when a room has it loaded in this process. */
+  loadedState?(board: string): BoardState | null;
 };
 
 export function historyRoutes(app: FastifyInstance, log: BoardLog, options: HistoryOptions): void {
@@ -49,10 +53,18 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
       schema: { params: boardParams, querystring: { type: 'object', properties: { gap: { ...millis, minimum: 1 } } } },
     },
     async (req) => {
+      const { board } = req.params;
       const gapMs = req.query.gap ?? options.defaultGapMs;
-      const splitter = new SessionSplitter(gapMs);
-      for await (const page of log.read(req.params.board, 0)) for (const rec of page) splitter.add(rec);
-      return { board: req.params.board, gapMs, sessions: splitter.finish() };
+      // Every board state holds its sessions at SESSION_GAP_MS: a loaded
+      // room's, or a stored state's plus the records after it. A shorter
+      // gap needs the whole history.
+      if (gapMs >= SESSION_GAP_MS) {
+        const state = options.loadedState?.(board) ?? (await loadBoard(log, board, { logger: req.log })).state;
+        return { board, gapMs, sessions: listSessions(state.sessions, gapMs) };
+      }
+      const sessions = emptySessions();
+      for await (const page of log.read(board, 0)) for (const rec of page) addToSessions(sessions, rec, gapMs);
+      return { board, gapMs, sessions: listSessions(sessions, gapMs) };
     },
   );
 

@@ -5,7 +5,7 @@
  */
 import { fromSnapshot } from '../../server/board/snapshot.ts';
 import { emptyBoard, isVisible } from '../../server/board/state.ts';
-import type { DrawingSession } from '../../server/history/sessions.ts';
+import type { DrawingSession } from '../../server/board/sessions.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { decodePoints } from '../../server/protocol/points.ts';
 import { exportMenu } from './export.ts';

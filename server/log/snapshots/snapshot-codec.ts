@@ -40,6 +40,10 @@ function isSnapshot(value: unknown): value is BoardSnapshot {
     Array.isArray(s.strokes) &&
     Array.isArray(s.actions) &&
     Array.isArray(s.history) &&
-    Array.isArray(s.seqs)
+    Array.isArray(s.seqs) &&
+    typeof s.sessions === 'object' &&
+    s.sessions !== null &&
+    Array.isArray((s.sessions as Record<string, unknown>).closed) &&
+    Array.isArray((s.sessions as Record<string, unknown>).names)
   );
 }

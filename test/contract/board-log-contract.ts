@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyRecord, foldRecords } from '../../server/board/fold.ts';
-import { toSnapshot } from '../../server/board/snapshot.ts';
+import { SNAPSHOT_VERSION, toSnapshot } from '../../server/board/snapshot.ts';
 import { emptyBoard } from '../../server/board/state.ts';
 import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
@@ -268,8 +268,9 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
         const older = foldRecords(records.slice(0, 2));
         await log.close();
         await storage.storeRawState!('b1', older.pos, encodeState(older));
-        await storage.storeRawState!('b1', records[3]!.pos, Buffer.from('{"v":1,"state":{"pos":3,"strok'));
-        const unknown = encodeState(foldRecords(records.slice(0, 5))).toString().replace('{"v":1,', '{"v":999,');
+        await storage.storeRawState!('b1', records[3]!.pos, Buffer.from(`{"v":${SNAPSHOT_VERSION},"state":{"pos":3,"strok`));
+        const unknown = encodeState(foldRecords(records.slice(0, 5))).toString().replace(`{"v":${SNAPSHOT_VERSION},`, '{"v":999,');
+        expect(unknown.startsWith('{"v":999,')).toBe(true);
         await storage.storeRawState!('b1', records[4]!.pos, Buffer.from(unknown));
         const reopened = await open();
         const board = await loadBoard(reopened, 'b1');

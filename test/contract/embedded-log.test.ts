@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { foldRecords } from '../../server/board/fold.ts';
-import { toSnapshot } from '../../server/board/snapshot.ts';
+import { SNAPSHOT_VERSION, toSnapshot } from '../../server/board/snapshot.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { SNAPSHOTS_DB } from '../../server/log/snapshots/lmdb-snapshots.ts';
 import { encodeState } from '../../server/log/snapshots/snapshot-codec.ts';
@@ -58,13 +58,13 @@ describe('embedded log: stored states it cannot trust are not used', () => {
   });
 
   it('ignores damaged bytes', async () => {
-    await putRaw('b', 5, Buffer.from('{"v":1,"state":{"pos":5,"strok'));
+    await putRaw('b', 5, Buffer.from(`{"v":${SNAPSHOT_VERSION},"state":{"pos":5,"strok`));
     expect(await log.snapshots.load('b')).toBeNull();
   });
 
   it('ignores a state of another version', async () => {
     const state = foldRecords(await readAll(log, 'b'));
-    await putRaw('b', state.pos, Buffer.from(encodeState(state).toString().replace('{"v":1,', '{"v":999,')));
+    await putRaw('b', state.pos, Buffer.from(encodeState(state).toString().replace(`{"v":${SNAPSHOT_VERSION},`, '{"v":999,')));
     expect(await log.snapshots.load('b')).toBeNull();
   });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldRecords } from '../../server/board/fold.ts';
-import { toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
+import { SNAPSHOT_VERSION, toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
 import type { BoardState } from '../../server/board/state.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { SNAPSHOTS_DB } from '../../server/log/snapshots/lmdb-snapshots.ts';
@@ -99,7 +99,7 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
   });
 
   it.each([
-    ['damaged', (last: number) => ({ pos: last, bytes: Buffer.from('{"v":1,"state":{"pos":') })],
+    ['damaged', (last: number) => ({ pos: last, bytes: Buffer.from(`{"v":${SNAPSHOT_VERSION},"state":{"pos":`) })],
     ['of another version', (last: number) => ({ pos: last, bytes: Buffer.from(`{"v":999,"state":{"pos":${last}}}`) })],
     ['missing', () => null],
   ])('when the stored state is %s it is not used: the whole log is folded, and the board is the same', async (_name, entry) => {

@@ -10,8 +10,9 @@ import { emptyBoard } from '../../server/board/state.ts';
 import type { BoardLog } from '../../server/log/board-log.ts';
 import { DEFAULT_KEEPER_SETTINGS } from '../../server/log/snapshots/snapshot-keeper.ts';
 
-export async function storeBoardState(log: BoardLog, board: string, every = DEFAULT_KEEPER_SETTINGS.every): Promise<string> {
+export async function storeBoardState(log: BoardLog, board: string): Promise<string> {
   if (!log.snapshots) return 'no board state (this log reads every board from its start)';
+  const every = log.snapshots.policy?.every ?? DEFAULT_KEEPER_SETTINGS.every;
   const started = performance.now();
   const state = emptyBoard();
   let stored = 0;

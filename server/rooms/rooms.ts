@@ -26,10 +26,12 @@ export class Rooms {
     private readonly roomOptions: RoomOptions,
     /** How long an empty room stays loaded, so a reload does not refold the board. */
     private readonly idleMs = 30_000,
-    keeperSettings: KeeperSettings = DEFAULT_KEEPER_SETTINGS,
+    keeperSettings: Partial<KeeperSettings> = {},
   ) {
     // Stored states take disk space too: none while appends are refused for it.
-    this.keeper = log.snapshots ? new SnapshotKeeper(log.snapshots, logger, () => roomOptions.storageProblem() === null, keeperSettings) : null;
+    const store = log.snapshots;
+    const settings = { ...DEFAULT_KEEPER_SETTINGS, ...store?.policy, ...keeperSettings };
+    this.keeper = store ? new SnapshotKeeper(store, logger, () => roomOptions.storageProblem() === null, settings) : null;
     this.unsubscribe = log.subscribe((rec) => {
       const room = this.rooms.get(rec.board);
       if (!room) return;

@@ -57,6 +57,13 @@ export type FanoutView = {
 };
 
 export class KafkaSnapshots implements SnapshotStore {
+  /**
+   * A board that changed is stored again once `every` offsets of its
+   * partition passed its stored state, and always when its room unloads:
+   * nobody else would (refresh() moves along only boards that stayed
+   * unchanged), and its loads would read ever more of its partition.
+   */
+  readonly policy: { every: number; onUnload: number };
   private readonly entries = new Map<string, Entry[]>();
   /** The newest offset of each board's records seen by the fan-out (or the catch-up). */
   private readonly lastSeen = new Map<string, number>();
@@ -78,6 +85,7 @@ export class KafkaSnapshots implements SnapshotStore {
     private readonly instance: string,
     private readonly logger: Logger,
   ) {
+    this.policy = { every, onUnload: 1 };
     this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_EVERY_MS);
     this.refreshTimer.unref();
   }

@@ -50,4 +50,11 @@ export interface SnapshotStore {
    * save. Infinity when none is stored. 0 when there is nothing to store.
    */
   lag(board: string, state: BoardState): number;
+
+  /**
+   * When the keeper (snapshot-keeper.ts) should store a loaded board, where
+   * this store needs other than the keeper's defaults: once `lag` reaches
+   * `every`, and on unload once it reaches `onUnload`.
+   */
+  readonly policy?: { every?: number; onUnload?: number };
 }

@@ -95,6 +95,35 @@ describe('Kafka log reads', () => {
   }, 60_000);
 });
 
+describe('Kafka log reads across a rejoin', () => {
+  it('a read under way when the process stalls past the session timeout resumes where it was: nothing skipped, nothing twice', async () => {
+    const log = await openTestKafkaLog(brokers, 'stall', 1);
+    try {
+      const p = 'A'.repeat(200);
+      const stored = await Promise.all(
+        Array.from({ length: 30_000 }, (_, i) => log.append({ board: 'stalled', user: 'u', cid: 'c', seq: i + 1, op: { k: 'ext', id: 's', p } })),
+      );
+      // Records past the read's end, so "the latest offset" is not where the read stands.
+      await Promise.all(Array.from({ length: 100 }, (_, i) => log.append({ board: 'after', user: 'u', cid: 'c', seq: i + 1, op: { k: 'clear' } })));
+      const read: number[] = [];
+      let stalled = false;
+      for await (const page of log.read('stalled', 0, stored.at(-1)!.pos + 1)) {
+        read.push(...page.map((r) => r.pos));
+        if (!stalled) {
+          stalled = true;
+          // The whole process stops (a long GC, a stopped VM): no heartbeats, the group evicts its members.
+          const until = Date.now() + 12_000;
+          while (Date.now() < until);
+          await Promise.all(Array.from({ length: 100 }, (_, i) => log.append({ board: 'after', user: 'u', cid: 'c', seq: 101 + i, op: { k: 'clear' } })));
+        }
+      }
+      expect(read).toEqual(stored.map((r) => r.pos));
+    } finally {
+      await log.close();
+    }
+  }, 90_000);
+});
+
 describe('Kafka log housekeeping', () => {
   it('reads, loads, replays and timestamp lookups leave no consumer group behind; close removes the fan-out and reader groups', async () => {
     const topic = `housekeeping-${randomBytes(6).toString('hex')}`;

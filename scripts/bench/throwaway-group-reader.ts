@@ -1,4 +1,7 @@
 /**
+ * The baseline of scripts/bench/kafka-readers.ts: how the Kafka log read a
+ * board before server/log/kafka/range-reader.ts, kept as it was.
+ *
  * Reads one board's records from its partition, between two offsets, with a
  * short-lived consumer. kafkajs cannot assign partitions by hand, so the
  * consumer joins a throwaway group of its own, seeks, reads up to the end
@@ -10,9 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import type { LogRecord } from '../../protocol/messages.ts';
-import type { Logger } from '../../logger.ts';
-import { decodeMessage } from './record-format.ts';
+import type { LogRecord } from '../../server/protocol/messages.ts';
+import type { Logger } from '../../server/logger.ts';
+import { decodeMessage } from '../../server/log/kafka/record-format.ts';
 
 const MAX_PENDING_PAGES = 4;
 /** A read that makes no progress for this long has lost its broker or its group. */

@@ -7,7 +7,7 @@
  * board's 100,000 records, the 63 others a small board each.
  *
  * Readers, each long-lived except the first:
- *   throwaway group    server/log/kafka/partition-reader.ts as it is: a consumer in a group of
+ *   throwaway group    scripts/bench/throwaway-group-reader.ts (the log's reader before the range reader): a consumer in a group of
  *                      its own per read, seek, read, delete the group
  *   paused consumer    one kafkajs consumer in one group per process, subscribed once, every
  *                      partition paused; a read is seek + resume of its partition, batches
@@ -54,7 +54,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { pino } from 'pino';
 import type { LogRecord } from '../../server/protocol/messages.ts';
-import { readPartition, type PartitionRead } from '../../server/log/kafka/partition-reader.ts';
+import { readPartition, type PartitionRead } from './throwaway-group-reader.ts';
 import { decodeMessage, encodeValue, partitionFinder } from '../../server/log/kafka/record-format.ts';
 import { kafkaClientConfig, type KafkaSettings } from '../../server/log/kafka/settings.ts';
 import { KAFKA_VERSION, LocalKafka } from '../kafka-local.ts';

@@ -6,15 +6,14 @@
  * a board id, scripts/bench/fill.ts's frames): one partition holds one
  * board's 100,000 records, the 63 others a small board each.
  *
- * Readers, each long-lived except the first:
+ * Readers, each long-lived except the first; every one decodes with
+ * decodeMessage, as the log does:
  *   throwaway group    scripts/bench/throwaway-group-reader.ts (the log's reader before the range reader): a consumer in a group of
  *                      its own per read, seek, read, delete the group
- *   paused consumer    one kafkajs consumer in one group per process, subscribed once, every
- *                      partition paused; a read is seek + resume of its partition, batches
- *                      collected in eachBatch up to the end offset, then pause. Two variants:
- *                      maxWaitTimeInMs 100 (the app's) with a slow reader's backpressure
- *                      waiting inside eachBatch (heartbeating), and maxWaitTimeInMs 10 with
- *                      backpressure by pausing the partition instead
+ *   range reader       server/log/kafka/range-reader.ts, the log's reader: one kafkajs consumer in one
+ *                      group per process, subscribed once, every partition paused (by name); a read is
+ *                      seek + resume of its partition, batches taken up to the end offset, then pause;
+ *                      backpressure by pausing the partition; fetch loop sleeping 25 ms while all is paused
  *   platformatic fetch @platformatic/kafka's Consumer#fetch: Fetch requests to the partition's
  *                      leader from an offset, no group (skipped when the package is not
  *                      installed: `npm install --no-save @platformatic/kafka@1.35.0`)
@@ -35,14 +34,29 @@
  *     after they closed;
  *   - decodeMessage alone over the big range in memory: the part of every
  *     read that is not the client's.
+ * Group joins and idle wake-ups are counted on the kafkajs consumers the
+ * readers create (GROUP_JOIN and FETCH_START events).
  *
- * Pitfalls of a paused kafkajs consumer this reader handles (see the code):
- * a resume waits for the fetch loop, which sleeps maxWaitTimeInMs while every
- * partition is paused; waiting inside eachBatch holds up every other read
- * (kafkajs fetches again only once all batches of a fetch are handled);
- * pause({ topic }) followed by pause of named partitions resumes all the
- * others; a restart after a crash forgets what was paused, and a rejoin
- * forgets the seeks (a read under way would go on from the latest offset).
+ * Before the range reader, this script measured two prototypes of it, paused
+ * kafkajs consumers of its own. With maxWaitTimeInMs 100 (the throwaway
+ * reader's) and a slow caller's backpressure waiting inside eachBatch, a small
+ * read was slower than with a throwaway group (medians 32 ms against 20 ms
+ * in one run on 2 cores: a resume waits for the fetch loop, which sleeps
+ * maxWaitTimeInMs while every partition is paused), and a read behind a
+ * caller that stopped taking pages got no record in 3 s (kafkajs fetches
+ * again only once every batch of a fetch is handled). With 10 ms and
+ * backpressure by pausing, a small read took 6 ms and nothing was held up,
+ * but the idle consumer woke up ~100 times a second. The range reader keeps
+ * the pausing and sleeps 25 ms; its column stands for both. Its reads start
+ * wherever that sleep stands, 3-25 ms after they are asked for, so its small
+ * read's median moves between runs more than the other columns' do.
+ *
+ * Other pitfalls of a paused kafkajs consumer the range reader handles (see
+ * its code), which the stall above exercises: pause({ topic }) followed by a
+ * pause of named partitions resumes all the others; a restart after a crash
+ * forgets what was paused, and a rejoin forgets the seeks (a read under way
+ * would go on from the latest offset, so a batch is only taken if it goes
+ * on from where the read stands).
  *
  *   npx tsx scripts/bench/kafka-readers.ts [--rounds 7] [--big 100000] [--small 1000] [--concurrent 20] [--json file]
  */
@@ -51,11 +65,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry } from 'kafkajs';
 import { pino } from 'pino';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { readPartition, type PartitionRead } from './throwaway-group-reader.ts';
 import { decodeMessage, encodeValue, partitionFinder } from '../../server/log/kafka/record-format.ts';
+import { RangeReader } from '../../server/log/kafka/range-reader.ts';
 import { kafkaClientConfig, type KafkaSettings } from '../../server/log/kafka/settings.ts';
 import { KAFKA_VERSION, LocalKafka } from '../kafka-local.ts';
 import { frameRecord } from './fill.ts';
@@ -77,12 +92,11 @@ const CONCURRENT = Number(args.concurrent);
 const PARTITIONS = 64;
 const TOPIC = 'bench-readers';
 const GROUP_PREFIX = `bench-readers-${randomBytes(3).toString('hex')}`;
-const MAX_PENDING_PAGES = 4;
-const STALL_MS = 30_000;
 /** A read that takes longer than this fails the benchmark. */
 const READ_TIMEOUT_MS = 60_000;
 /** How long the head-of-line check waits for a read behind a stalled one. */
 const HOL_WAIT_MS = 3_000;
+/** The session timeout of both kafkajs readers' consumers. */
 const SESSION_TIMEOUT_MS = 10_000;
 const PLATFORMATIC = '@platformatic/kafka';
 
@@ -123,225 +137,65 @@ type Reader = {
   joins?(): number;
   /** Turns of the client's fetch loop so far (kafkajs FETCH_START: a fetch, or a sleep when all is paused). */
   fetchLoops?(): number;
-  /** Batches a paused consumer ignored. */
-  ignored?: { stale: number; stray: number };
   groupPrefix: string;
 };
 
+type ConsumerCounts = { joins: number; fetchLoops: number };
+
+/** The same client, counting what the consumers it creates do: group joins and turns of their fetch loops. */
+function countingKafka(kafka: Kafka): { kafka: Kafka; counts: ConsumerCounts } {
+  const counts: ConsumerCounts = { joins: 0, fetchLoops: 0 };
+  const counting = Object.create(kafka) as Kafka;
+  counting.consumer = (config) => {
+    const consumer = kafka.consumer(config);
+    consumer.on(consumer.events.GROUP_JOIN, () => counts.joins++);
+    consumer.on(consumer.events.FETCH_START, () => counts.fetchLoops++);
+    return consumer;
+  };
+  return { kafka: counting, counts };
+}
+
 // ---------------------------------------------------------------------------
-// 1. The current reader: a throwaway group per read.
+// 1. The old reader: a throwaway group per read.
 
 function throwawayReader(kafka: Kafka, admin: Admin): Reader {
   const groupPrefix = `${GROUP_PREFIX}-throwaway`;
-  let reads = 0;
+  const counting = countingKafka(kafka);
   return {
     name: 'throwaway group',
     groupPrefix,
-    read: (range) => {
-      reads++;
-      return readPartition(kafka, admin, logger, { ...range, groupPrefix });
-    },
+    read: (range) => readPartition(counting.kafka, admin, logger, { ...range, groupPrefix }),
     close: async () => {},
-    // A group of its own per read, each joined once.
-    joins: () => reads,
+    joins: () => counting.counts.joins,
+    fetchLoops: () => counting.counts.fetchLoops,
   };
 }
 
 // ---------------------------------------------------------------------------
-// 2. One long-lived kafkajs consumer, every partition paused between reads.
+// 2. The server's reader: one long-lived consumer, every partition paused between reads.
 
-type ActiveRead = {
-  range: Range;
-  /** Next offset this read takes: anything below it was seen (or is not ours to see). */
-  next: number;
-  pages: LogRecord[][];
-  done: boolean;
-  stopped: boolean;
-  failure: Error | null;
-  activeAt: number;
-  /** Paused by backpressure ('pause' mode): resumed once the reader drains. */
-  pausedByBackpressure: boolean;
-  wakeReader: (() => void) | null;
-  wakeConsumer: (() => void) | null;
-  finished: Promise<void>;
-  finish: () => void;
-};
-
-class PausedConsumerReader implements Reader {
-  readonly groupPrefix: string;
-  private consumer!: Consumer;
-  private readonly reads = new Map<number, ActiveRead>();
-  private readonly partitions = Array.from({ length: PARTITIONS }, (_, p) => p);
-  private joinCount = 0;
-  private loops = 0;
-  private readonly groupId: string;
-  /** Batches ignored: fetched before a read's seek, and of partitions no read was waiting for. */
-  readonly ignored = { stale: 0, stray: 0 };
-
-  constructor(
-    readonly name: string,
-    private readonly kafka: Kafka,
-    private readonly admin: Admin,
-    private readonly options: { maxWaitTimeInMs: number; backpressure: 'wait' | 'pause'; tag: string },
-  ) {
-    this.groupPrefix = `${GROUP_PREFIX}-${options.tag}`;
-    this.groupId = `${this.groupPrefix}-${randomBytes(6).toString('hex')}`;
-  }
-
-  joins(): number {
-    return this.joinCount;
-  }
-
-  fetchLoops(): number {
-    return this.loops;
-  }
-
-  private pausePartitions(partitions: number[]): void {
-    // Always name the partitions: pause({ topic }) pauses the whole topic, and
-    // a later pause of named partitions clears that topic-wide flag, which
-    // would silently resume every other partition (kafkajs subscriptionState).
-    this.consumer.pause([{ topic: TOPIC, partitions }]);
-  }
-
-  async open(): Promise<void> {
-    this.consumer = this.kafka.consumer({
-      groupId: this.groupId,
-      maxWaitTimeInMs: this.options.maxWaitTimeInMs,
-      sessionTimeout: SESSION_TIMEOUT_MS,
-      heartbeatInterval: 1_000,
-      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => true },
-    });
-    // Emitted inside run(), after the assignment and before the fetch loop
-    // starts: pausing here means no fetch ever covers the whole topic. A
-    // restart after a crash builds a new consumer group object in kafkajs,
-    // which forgets what was paused; a rebalance forgets the seeks (nothing is
-    // committed): either way, pause everything again and fail the reads under way.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-      this.pausePartitions(this.partitions);
-      if (++this.joinCount > 1) {
-        for (const read of this.reads.values()) this.fail(read, new Error(`reader group ${this.groupId} rejoined: the read lost its position`));
-      }
-    });
-    // While every partition is paused, kafkajs sleeps maxWaitTimeInMs and tries again: a resume waits for that.
-    this.consumer.on(this.consumer.events.FETCH_START, () => this.loops++);
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      for (const read of this.reads.values()) this.fail(read, payload.error);
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [TOPIC], fromBeginning: false });
-    await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
-  }
-
-  private fail(read: ActiveRead, error: Error): void {
-    read.failure ??= error;
-    read.wakeReader?.();
-  }
-
-  private async onBatch({ batch, heartbeat, isStale }: EachBatchPayload): Promise<void> {
-    const read = this.reads.get(batch.partition);
-    if (!read || read.done || read.stopped) {
-      // A batch of a partition no read is waiting for (resumed by a restart): pause it again.
-      if (!read) this.pausePartitions([batch.partition]);
-      if (batch.messages.length > 0) this.ignored.stray++;
-      return;
-    }
-    // Fetched before this read's seek: from the previous read's position.
-    if (isStale()) {
-      this.ignored.stale++;
-      return;
-    }
-    read.activeAt = Date.now();
-    const page: LogRecord[] = [];
-    for (const message of batch.messages) {
-      const offset = Number(message.offset);
-      if (offset < read.next) continue;
-      if (offset >= read.range.end) break;
-      read.next = offset + 1;
-      const record = decodeMessage(message, read.range.board);
-      if (record) page.push(record);
-    }
-    // The batch's last offset counts records kafkajs filtered out (control records).
-    if (Number(batch.lastOffset()) >= read.range.end - 1 || read.next >= read.range.end) {
-      read.done = true;
-      this.pausePartitions([batch.partition]);
-    }
-    if (page.length > 0) read.pages.push(page);
-    read.wakeReader?.();
-    if (read.done || read.pages.length < MAX_PENDING_PAGES) return;
-    if (this.options.backpressure === 'pause') {
-      // Returns at once: the batch's offsets are resolved, and the next fetch
-      // after the resume goes on from there.
-      read.pausedByBackpressure = true;
-      this.pausePartitions([batch.partition]);
-      return;
-    }
-    // Waiting for a slow reader: kafkajs fetches again only once every batch
-    // of the last fetch is handled, so this holds up every other read too.
-    while (read.pages.length >= MAX_PENDING_PAGES && !read.stopped) {
-      await Promise.race([new Promise<void>((resolve) => (read.wakeConsumer = resolve)), sleep(1_000)]);
-      await heartbeat();
-    }
-  }
-
-  async *read(range: Range): AsyncIterable<LogRecord[]> {
-    if (range.from >= range.end) return;
-    // One read per partition at a time: wait for the one under way.
-    for (let busy = this.reads.get(range.partition); busy; busy = this.reads.get(range.partition)) await busy.finished;
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    const read: ActiveRead = {
-      range,
-      next: range.from,
-      pages: [],
-      done: false,
-      stopped: false,
-      failure: null,
-      activeAt: Date.now(),
-      pausedByBackpressure: false,
-      wakeReader: null,
-      wakeConsumer: null,
-      finished,
-      finish,
-    };
-    this.reads.set(range.partition, read);
-    try {
-      // Seek first: a fetch in flight that included this partition is then
-      // dropped (kafkajs drops responses for partitions with a pending seek),
-      // and a batch already handed over is stale.
-      this.consumer.seek({ topic: TOPIC, partition: range.partition, offset: String(range.from) });
-      this.consumer.resume([{ topic: TOPIC, partitions: [range.partition] }]);
-      for (;;) {
-        const page = read.pages.shift();
-        if (page) {
-          read.wakeConsumer?.();
-          read.wakeConsumer = null;
-          if (read.pausedByBackpressure && read.pages.length < MAX_PENDING_PAGES) {
-            read.pausedByBackpressure = false;
-            this.consumer.resume([{ topic: TOPIC, partitions: [range.partition] }]);
-          }
-          yield page;
-          read.activeAt = Date.now();
-          continue;
+async function openRangeReader(kafka: Kafka, admin: Admin): Promise<Reader> {
+  const groupPrefix = `${GROUP_PREFIX}-range`;
+  const counting = countingKafka(kafka);
+  const reader = await RangeReader.open(counting.kafka, admin, [TOPIC], groupPrefix, logger);
+  return {
+    name: 'range reader',
+    groupPrefix,
+    // Decoded as KafkaLog#read does.
+    read: async function* (range) {
+      for await (const messages of reader.read(range.topic, range.partition, range.from, range.end)) {
+        const page: LogRecord[] = [];
+        for (const message of messages) {
+          const record = decodeMessage(message, range.board);
+          if (record) page.push(record);
         }
-        if (read.failure) throw read.failure;
-        if (read.done) return;
-        if (Date.now() - read.activeAt > STALL_MS) throw new Error(`read of ${range.board} made no progress for ${STALL_MS} ms`);
-        await Promise.race([new Promise<void>((resolve) => (read.wakeReader = resolve)), sleep(1_000)]);
-        read.wakeReader = null;
+        if (page.length > 0) yield page;
       }
-    } finally {
-      read.stopped = true;
-      if (!read.done) this.pausePartitions([range.partition]);
-      read.wakeConsumer?.();
-      this.reads.delete(range.partition);
-      finish();
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.consumer.disconnect().catch((err: unknown) => logger.warn({ err }, 'reader consumer disconnect failed'));
-    await this.admin.deleteGroups([this.groupId]).catch((err: unknown) => logger.warn({ err }, 'reader group not deleted'));
-  }
+    },
+    close: () => reader.close(),
+    joins: () => counting.counts.joins,
+    fetchLoops: () => counting.counts.fetchLoops,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -709,16 +563,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const readers: Reader[] = [throwawayReader(kafka, admin)];
-  const pausedSlow = new PausedConsumerReader('paused consumer, maxWait 100 ms', kafka, admin, { maxWaitTimeInMs: 100, backpressure: 'wait', tag: 'paused-100ms' });
-  const pausedFast = new PausedConsumerReader('paused consumer, maxWait 10 ms, backpressure by pause', kafka, admin, {
-    maxWaitTimeInMs: 10,
-    backpressure: 'pause',
-    tag: 'paused-10ms',
-  });
-  await pausedSlow.open();
-  await pausedFast.open();
-  readers.push(pausedSlow, pausedFast);
+  const readers: Reader[] = [throwawayReader(kafka, admin), await openRangeReader(kafka, admin)];
   let platformaticReader: PlatformaticReader | null = null;
   if (platformatic) {
     platformaticReader = new PlatformaticReader(platformatic, broker.brokers);
@@ -845,7 +690,6 @@ async function main(): Promise<void> {
   const groupsNow = (await admin.listGroups()).groups.map((g) => g.groupId);
   const groupsOpen = new Map(readers.map((r) => [r.name, groupsNow.filter((g) => g.startsWith(`${r.groupPrefix}-`)).length]));
   const joins = new Map(readers.map((r) => [r.name, r.joins?.() ?? null]));
-  const ignored = new Map(readers.map((r) => [r.name, r.ignored ?? null]));
   for (const reader of readers) await reader.close();
   const groupsAfter = (await admin.listGroups()).groups.map((g) => g.groupId);
   const groupsClosed = new Map(readers.map((r) => [r.name, groupsAfter.filter((g) => g.startsWith(`${r.groupPrefix}-`)).length]));
@@ -880,13 +724,6 @@ async function main(): Promise<void> {
     [`the next read after that stall`, (_, name) => afterStall.get(name)!],
     [`client wake-ups per s while idle (kafkajs fetch loop)`, (_, name) => idleWakeups.get(name)!.toFixed(1)],
     [`consumer group joins`, (_, name) => String(joins.get(name) ?? 0)],
-    [
-      `batches ignored: stale (before a seek) / of no read`,
-      (_, name) => {
-        const i = ignored.get(name);
-        return i ? `${i.stale} / ${i.stray}` : '-';
-      },
-    ],
     [`groups listed, readers open`, (_, name) => String(groupsOpen.get(name))],
     [`groups left after close`, (_, name) => String(groupsClosed.get(name))],
   ];
@@ -921,7 +758,6 @@ async function main(): Promise<void> {
           duringStall: Object.fromEntries(duringStall),
           afterStall: Object.fromEntries(afterStall),
           joins: Object.fromEntries(joins),
-          ignored: Object.fromEntries(ignored),
           idleWakeupsPerS: Object.fromEntries(idleWakeups),
           decodeMs,
           groupsOpen: Object.fromEntries(groupsOpen),

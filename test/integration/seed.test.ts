@@ -4,17 +4,23 @@
  * server gives it to a late joiner and to a replay.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyRecord } from '../../server/board/fold.ts';
-import type { BoardSnapshot } from '../../server/board/snapshot.ts';
+import { Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { applyRecord, foldRecords } from '../../server/board/fold.ts';
+import { toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
 import { emptyBoard } from '../../server/board/state.ts';
+import { loadBoard } from '../../server/history/load-board.ts';
 import type { ReplayLine } from '../../server/history/replay.ts';
+import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
+import { DEFAULT_PARTITIONS } from '../../server/log/kafka/settings.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { countPoints } from '../../server/protocol/points.ts';
 import { rawSocket } from '../support/board-client.ts';
-import { freePort, ServerProcess, tempDir } from '../support/server.ts';
+import { freePort, kafkaTestSettings, ServerProcess, tempDir } from '../support/server.ts';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -130,5 +136,35 @@ describe('npm run seed', () => {
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toContain('already has records');
     expect((await replayRecords('seeded')).length).toBe(before);
+  });
+});
+
+describe('npm run seed on Kafka', () => {
+  it('fills the topic and stores the board states along its history, from which any moment loads', { timeout: 120_000 }, async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = `seed-${randomBytes(6).toString('hex')}`;
+    const env = { ...process.env, KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, KAFKA_REPLICATION_FACTOR: '1', KAFKA_SNAPSHOT_EVERY: '3000' };
+    const { stdout } = await run('npm', ['run', '--silent', 'seed', '--', '--board', 'k', '--points', '20000', '--seed', '3'], { cwd: repoRoot, env });
+    expect(stdout).toContain(`Seeded board k in the Kafka topic ${topic}`);
+    const stored = Number(/stored +(\d+) states/.exec(stdout)?.[1]);
+    expect(stored).toBeGreaterThanOrEqual(3);
+
+    const log = await KafkaLog.open({ ...kafkaTestSettings(brokers, topic, 'seed-check'), partitions: DEFAULT_PARTITIONS, snapshotEvery: 3_000 }, pino({ level: 'silent' }));
+    try {
+      const records: LogRecord[] = [];
+      for await (const page of log.read('k', 0)) records.push(...page);
+      for (const end of [records[Math.floor(records.length / 3)]!.pos, records[Math.floor((2 * records.length) / 3)]!.pos, records.at(-1)!.pos + 1]) {
+        const loaded = await loadBoard(log, 'k', { end });
+        expect(toSnapshot(loaded.state)).toEqual(toSnapshot(foldRecords(records.filter((r) => r.pos < end))));
+        expect(loaded.storedThrough).toBeGreaterThanOrEqual(0);
+        expect(loaded.folded).toBeLessThanOrEqual(3_000);
+      }
+    } finally {
+      await log.close();
+      const admin = new Kafka({ brokers: [brokers], clientId: 'seed-cleanup' }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic, `${topic}-states`, `${topic}-index`, `${topic}-presence`] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 });

@@ -39,9 +39,9 @@ registerBoardLogContract('Kafka', async () => {
     storeRawState: async (board, pos, bytes) => {
       const producer = new Kafka({ brokers: [brokers], clientId: 'contract-raw' }).producer();
       await producer.connect();
-      const [part] = await producer.send({ topic: topics.states, messages: [{ key: `${board}@${pos}#0`, value: bytes, partition: 0 }] });
+      const [part] = await producer.send({ topic: topics.states, messages: [{ key: `${board}@${pos}~raw#0`, value: bytes, partition: 0 }] });
       const offset = Number(part!.baseOffset);
-      const entry = { v: INDEX_FORMAT_VERSION, board, pos, through: pos, first: offset, last: offset, parts: 1, bytes: bytes.length };
+      const entry = { v: INDEX_FORMAT_VERSION, board, pos, through: pos, id: 'raw', first: offset, last: offset, parts: 1, bytes: bytes.length };
       await producer.send({ topic: topics.index, messages: [{ key: `${board}@${pos}`, value: JSON.stringify(entry), partition: 0 }] });
       await producer.disconnect();
     },
@@ -220,6 +220,50 @@ describe('Kafka stored states bound every load in offsets of the partition', () 
       await log.close();
       await admin.deleteTopics({ topics: [topic, `${topic}-states`, `${topic}-index`] }).catch(() => undefined);
       await admin.disconnect();
+    }
+  });
+
+  it('a board that changed and was never stored again (its instance died) is stored by an instance that watched it, once twice `every` behind', { timeout: 120_000 }, async () => {
+    const topic = `orphan-${randomBytes(6).toString('hex')}`;
+    const settings: KafkaSettings = { ...kafkaTestSettings(brokers, topic, 'orphan', 1), snapshotEvery: EVERY };
+    const log = await KafkaLog.open(settings, silent);
+    const admin = new Kafka({ brokers: [brokers], clientId: 'orphan-admin' }).admin();
+    await admin.connect();
+    try {
+      const first = await Promise.all(Array.from({ length: 10 }, (_, i) => log.append({ board: 'orphan', user: 'u', cid: 'c', seq: i + 1, op: { k: 'clear' } })));
+      await log.snapshots.save('orphan', foldRecords(first));
+      // Drawn on again by an instance that died before storing it.
+      const more = await Promise.all(Array.from({ length: 10 }, (_, i) => log.append({ board: 'orphan', user: 'u', cid: 'c', seq: 11 + i, op: { k: 'clear' } })));
+      await foreign(log, 3 * EVERY);
+      await expect.poll(async () => (await log.snapshots.load('orphan'))?.state.pos, { timeout: 20_000 }).toBe(more.at(-1)!.pos);
+      const cold = await coldLoad(settings, 'orphan');
+      expect(cold.state).toEqual(toSnapshot(foldRecords([...first, ...more])));
+      expect(cold.scanned).toBeLessThanOrEqual(EVERY);
+    } finally {
+      await log.close();
+      await admin.deleteTopics({ topics: [topic, `${topic}-states`, `${topic}-index`] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('a read whose caller stopped pulling lets another read of its partition go ahead, and then goes on where it was', { timeout: 60_000 }, async () => {
+    const log = await openTestKafkaLog(brokers, 'turns', 1);
+    try {
+      const p = 'A'.repeat(200);
+      const slow = await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.append({ board: 'slow', user: 'u', cid: 'c', seq: i + 1, op: { k: 'ext', id: 's', p } })));
+      const quick = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append({ board: 'quick', user: 'u', cid: 'c', seq: i + 1, op: { k: 'clear' } })));
+      const held = log.read('slow', 0)[Symbol.asyncIterator]();
+      const read: number[] = [...(await held.next()).value!.map((r: { pos: number }) => r.pos)];
+      // The slow read's caller now stops pulling; a load of another board on the partition must not wait for it.
+      const started = Date.now();
+      const other: number[] = [];
+      for await (const page of log.read('quick', 0)) other.push(...page.map((r) => r.pos));
+      expect(other).toEqual(quick.map((r) => r.pos));
+      expect(Date.now() - started).toBeLessThan(10_000);
+      for (let next = await held.next(); !next.done; next = await held.next()) read.push(...next.value.map((r) => r.pos));
+      expect(read).toEqual(slow.map((r) => r.pos));
+    } finally {
+      await log.close();
     }
   });
 

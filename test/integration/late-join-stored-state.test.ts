@@ -109,6 +109,11 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
     expect(await welcomeState(server.ws)).toEqual(want.state);
     expect(lastLoad()).toMatchObject({ storedThrough: -1, folded: want.records });
     await server.stop('SIGTERM');
+    // Stored again, readable, when the server stopped.
+    const log = new EmbeddedLog(dir.path);
+    const stored = await log.snapshots.load(BOARD);
+    await log.close();
+    expect(stored?.state.pos).toBe(want.last);
   });
 });
 

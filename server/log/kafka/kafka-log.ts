@@ -360,7 +360,8 @@ export class KafkaLog implements BoardLog {
       try {
         await this.admin.fetchTopicOffsets(this.settings.topic);
         if (this.producerFailed) await this.replaceProducer();
-        this.setReady(!this.fanoutFailed);
+        // Without its fan-out nothing reaches the rooms; without its reader no board loads.
+        this.setReady(!this.fanoutFailed && this.reader.healthy);
       } catch {
         this.setReady(false);
       }

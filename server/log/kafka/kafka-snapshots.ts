@@ -3,7 +3,9 @@
  *
  *   <topic>-states  the encoded states (snapshots/snapshot-codec.ts), cut in
  *                   parts of at most 512 KB (a broker takes 1 MB a batch by
- *                   default), keyed `<board>@<pos>#<part>`.
+ *                   default), keyed `<board>@<pos>~<write id>#<part>`: two
+ *                   instances storing the same state write two copies, and
+ *                   compaction never removes a part an index value names.
  *   <topic>-index   one small JSON value per state, keyed `<board>@<pos>`:
  *                   where its parts are and `through`, the offset of the
  *                   board's partition up to which the state is complete.
@@ -21,10 +23,14 @@
  * (a new index value for the same state, a hundred bytes), and a load never
  * reads more than about `every` offsets of its partition, however large the
  * topic grows. Boards that changed are stored again by whoever has them
- * loaded (snapshots/snapshot-keeper.ts, by `lag`) or on unload.
+ * loaded (snapshots/snapshot-keeper.ts, by `lag`) or on unload; one that
+ * changed and then lost its instance (killed before it stored the board) is
+ * loaded and stored by whichever instance gets to it first, once it is twice
+ * `every` behind.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KafkaMessage, Producer } from 'kafkajs';
+import { applyRecord } from '../../board/fold.ts';
 import type { BoardState } from '../../board/state.ts';
 import type { Logger } from '../../logger.ts';
 import type { LogRecord } from '../../protocol/messages.ts';
@@ -32,6 +38,7 @@ import { LogUnavailableError } from '../board-log.ts';
 import { decodeState, encodeState } from '../snapshots/snapshot-codec.ts';
 import type { SnapshotStore, StoredState } from '../snapshots/snapshot-store.ts';
 import type { RangeReader } from './range-reader.ts';
+import { decodeMessage } from './record-format.ts';
 
 export const INDEX_FORMAT_VERSION = 1;
 const PART_BYTES = 512 * 1024;
@@ -40,11 +47,13 @@ const REFRESH_EVERY_MS = 1_000;
 const MAX_TRIES = 3;
 /** The catch-up at open reads this many offsets at a time, so loads of the same partition get their turn. */
 const CATCH_UP_STEP = 50_000;
+/** Index values per produce request: a request must stay under the broker's 1 MB. */
+const INDEX_BATCH = 500;
 
 /** The log's topic and the two beside it. */
 export type SnapshotTopics = { log: string; states: string; index: string };
 
-type Entry = { pos: number; through: number; first: number; last: number; parts: number; bytes: number };
+type Entry = { pos: number; through: number; id: string; first: number; last: number; parts: number; bytes: number };
 type IndexValue = Entry & { v: number; board: string };
 
 /** What the store needs to know of the fan-out consumer of the log's topic. */
@@ -73,6 +82,7 @@ export class KafkaSnapshots implements SnapshotStore {
   private refreshing = false;
   private closed = false;
   private readonly writes = new Set<Promise<unknown>>();
+  private readonly jitters = new Map<string, number>();
 
   constructor(
     private readonly producer: Producer,
@@ -127,6 +137,8 @@ export class KafkaSnapshots implements SnapshotStore {
       tries++;
       const state = await this.fetchState(board, entry);
       if (state) return { state, through: Math.min(entry.through, atMost) };
+      // Forgotten here, so that the board is stored again (lag) and never moved along.
+      list.splice(i, 1);
       this.logger.warn({ board, pos: entry.pos }, 'stored board state unreadable; trying an older one');
     }
     return null;
@@ -134,7 +146,7 @@ export class KafkaSnapshots implements SnapshotStore {
 
   private async fetchState(board: string, entry: Entry): Promise<BoardState | null> {
     const parts: Buffer[] = [];
-    const prefix = `${board}@${entry.pos}#`;
+    const prefix = `${board}@${entry.pos}~${entry.id}#`;
     try {
       for await (const page of this.reader.read(this.topics.states, 0, entry.first, entry.last + 1)) {
         for (const m of page) {
@@ -176,6 +188,7 @@ export class KafkaSnapshots implements SnapshotStore {
 
   private async writeState(board: string, pos: number, through: number, bytes: Buffer): Promise<void> {
     const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
+    const id = randomBytes(6).toString('base64url');
     let first = -1;
     let last = -1;
     // One part per request: a record batch may not exceed the topic's
@@ -185,27 +198,29 @@ export class KafkaSnapshots implements SnapshotStore {
       const [meta] = await this.producer.send({
         topic: this.topics.states,
         acks: -1,
-        messages: [{ key: `${board}@${pos}#${i}`, value: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES), partition: 0 }],
+        messages: [{ key: `${board}@${pos}~${id}#${i}`, value: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES), partition: 0 }],
       });
       const offset = Number(meta!.baseOffset);
       if (first < 0) first = offset;
       last = offset;
     }
-    await this.writeIndex([{ board, entry: { pos, through, first, last, parts, bytes: bytes.length } }]);
+    await this.writeIndex([{ board, entry: { pos, through, id, first, last, parts, bytes: bytes.length } }]);
   }
 
   private async writeIndex(updates: { board: string; entry: Entry }[]): Promise<void> {
-    if (updates.length === 0) return;
-    await this.producer.send({
-      topic: this.topics.index,
-      acks: -1,
-      messages: updates.map(({ board, entry }) => ({
-        key: `${board}@${entry.pos}`,
-        value: JSON.stringify({ v: INDEX_FORMAT_VERSION, board, ...entry } satisfies IndexValue),
-        partition: 0,
-      })),
-    });
-    for (const { board, entry } of updates) this.remember(board, entry);
+    for (let i = 0; i < updates.length; i += INDEX_BATCH) {
+      const chunk = updates.slice(i, i + INDEX_BATCH);
+      await this.producer.send({
+        topic: this.topics.index,
+        acks: -1,
+        messages: chunk.map(({ board, entry }) => ({
+          key: `${board}@${entry.pos}`,
+          value: JSON.stringify({ v: INDEX_FORMAT_VERSION, board, ...entry } satisfies IndexValue),
+          partition: 0,
+        })),
+      });
+      for (const { board, entry } of chunk) this.remember(board, entry);
+    }
   }
 
   private track(write: Promise<void>): Promise<void> {
@@ -217,23 +232,33 @@ export class KafkaSnapshots implements SnapshotStore {
    * Moves `through` of every board that stayed unchanged since its newest
    * stored state while its partition grew by half of `every`: a new index
    * value for the same state. Only for boards this process watched the
-   * whole time; the others are known after the catch-up (catchUp).
+   * whole time; the others are known after the catch-up (catchUp). Then
+   * stores one board that changed and was left unstored (heal).
    */
   private async refresh(): Promise<void> {
     if (this.refreshing || this.closed) return;
     this.refreshing = true;
     try {
       const updates: { board: string; entry: Entry }[] = [];
+      let orphan: { board: string; entry: Entry } | null = null;
       for (const [board, list] of this.entries) {
         const newest = list.at(-1)!;
         const partition = this.fanout.partitionOf(board);
         const covered = this.fanout.covered(partition);
-        if (covered - newest.through < this.every / 2 + this.jitter(board)) continue;
-        if ((this.lastSeen.get(board) ?? -1) > newest.through) continue;
+        const behind = covered - newest.through;
+        if (behind < this.every / 2) continue;
+        const changed = (this.lastSeen.get(board) ?? -1) > newest.through;
+        if (changed) {
+          // Whoever has it loaded stores it at `every`; nobody has, past twice that.
+          if (!orphan && behind >= 2 * this.every + this.jitter(board)) orphan = { board, entry: newest };
+          continue;
+        }
+        if (behind < this.every / 2 + this.jitter(board)) continue;
         if ((this.watchedFrom.get(partition) ?? Infinity) > newest.through + 1) continue;
         updates.push({ board, entry: { ...newest, through: covered } });
       }
       await this.track(this.writeIndex(updates));
+      if (orphan) await this.heal(orphan.board, orphan.entry);
     } catch (err) {
       this.logger.warn({ err }, 'refreshing stored board states failed; trying again');
     } finally {
@@ -241,10 +266,31 @@ export class KafkaSnapshots implements SnapshotStore {
     }
   }
 
+  /** Loads a board nobody stores (its newest state and the records after it) and stores it. */
+  private async heal(board: string, entry: Entry): Promise<void> {
+    const state = await this.fetchState(board, entry);
+    if (!state) return;
+    const partition = this.fanout.partitionOf(board);
+    const end = this.fanout.covered(partition) + 1;
+    for await (const page of this.reader.read(this.topics.log, partition, entry.through + 1, end)) {
+      for (const message of page) {
+        const record = decodeMessage(message, board);
+        if (record) applyRecord(state, record);
+      }
+    }
+    this.logger.info({ board, from: entry.through, to: end - 1 }, 'storing a board nobody stored');
+    await this.save(board, state);
+  }
+
   /** Up to a quarter of `every`, fixed per board and instance. */
   private jitter(board: string): number {
-    const hash = createHash('sha1').update(`${this.instance}/${board}`).digest();
-    return hash.readUInt32BE(0) % Math.max(1, Math.floor(this.every / 4));
+    let jitter = this.jitters.get(board);
+    if (jitter === undefined) {
+      const hash = createHash('sha1').update(`${this.instance}/${board}`).digest();
+      jitter = hash.readUInt32BE(0) % Math.max(1, Math.floor(this.every / 4));
+      this.jitters.set(board, jitter);
+    }
+    return jitter;
   }
 
   /**
@@ -288,7 +334,7 @@ function parseIndexValue(value: Buffer | null): IndexValue | null {
   try {
     const v = JSON.parse(value.toString('utf8')) as Partial<IndexValue>;
     const ints = [v.pos, v.through, v.first, v.last, v.parts, v.bytes];
-    if (v.v !== INDEX_FORMAT_VERSION || typeof v.board !== 'string' || !ints.every((n) => Number.isSafeInteger(n) && n! >= 0)) return null;
+    if (v.v !== INDEX_FORMAT_VERSION || typeof v.board !== 'string' || typeof v.id !== 'string' || !ints.every((n) => Number.isSafeInteger(n) && n! >= 0)) return null;
     if (v.through! < v.pos! || v.last! < v.first!) return null;
     return v as IndexValue;
   } catch {

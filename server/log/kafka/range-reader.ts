@@ -11,15 +11,19 @@
  * group being rebalanced (scripts/bench/kafka-readers.ts, BENCHMARKS.md).
  *
  * - One read per partition at a time (a consumer has one position per
- *   partition); reads of different partitions share fetches.
+ *   partition); reads of different partitions share fetches. A caller that
+ *   stops pulling (a replay streamed to a slow client) gives its turn up
+ *   to the next read of the partition after a second, and takes it back,
+ *   where it was, when it pulls again.
  * - Backpressure: a partition whose reader has pages it has not taken is
  *   paused until it takes them, so a slow reader holds no history in memory
  *   and never stalls other partitions' reads.
  * - kafkajs drops batches fetched before a seek; batches it had already
- *   handed over are recognised by `isStale()` and by their offsets.
+ *   handed over are recognised by `isStale()`, by the offset they were
+ *   fetched from and by their own offsets.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 
 const MAX_PENDING_PAGES = 4;
@@ -39,6 +43,11 @@ function splitKey(key: string): [topic: string, partition: number] {
   return [key.slice(0, slash), Number(key.slice(slash + 1))];
 }
 
+/** A read whose caller has not pulled for this long gives its partition up to a waiting read. */
+const YIELD_AFTER_MS = 1_000;
+
+type Lock = { waiters: (() => void)[] };
+
 type ActiveRead = {
   next: number;
   end: number;
@@ -52,8 +61,8 @@ type ActiveRead = {
 
 export class RangeReader {
   private readonly active = new Map<string, ActiveRead>();
-  /** The tail of each partition's queue of reads. */
-  private readonly queues = new Map<string, Promise<void>>();
+  /** Partitions a read holds, and the reads waiting for each, in order. */
+  private readonly locks = new Map<string, Lock>();
   private failure: Error | null = null;
   private closed = false;
   /** Reads started and messages handed over (the tests count what a load reads). */
@@ -106,7 +115,9 @@ export class RangeReader {
     });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch, isStale, heartbeat }) => reader.take(batch.topic, batch.partition, batch.messages, Number(batch.lastOffset()), isStale, heartbeat),
+      // `fetchedOffset` is set by kafkajs's Batch but missing from its types.
+      eachBatch: async ({ batch, isStale, heartbeat }) =>
+        reader.take(batch, Number((batch as { fetchedOffset?: string }).fetchedOffset ?? -1), isStale, heartbeat),
     });
     // Nothing is read until a read resumes its partition.
     reader.pauseAll();
@@ -115,6 +126,28 @@ export class RangeReader {
 
   private pauseAll(): void {
     this.consumer.pause(this.partitions);
+  }
+
+  /** Whether the process is up: false once the consumer stopped for good (the log reports it unready). */
+  get healthy(): boolean {
+    return this.failure === null && !this.closed;
+  }
+
+  private async acquire(key: string): Promise<void> {
+    const lock = this.locks.get(key);
+    if (!lock) {
+      this.locks.set(key, { waiters: [] });
+      return;
+    }
+    await new Promise<void>((resolve) => lock.waiters.push(resolve));
+  }
+
+  /** Hands the partition to the next waiting read, if any. */
+  private release(key: string): void {
+    const lock = this.locks.get(key)!;
+    const next = lock.waiters.shift();
+    if (next) next();
+    else this.locks.delete(key);
   }
 
   /**
@@ -126,27 +159,49 @@ export class RangeReader {
     if (this.closed) throw new Error('the reader is closed');
     if (this.failure) throw this.failure;
     const key = `${topic}/${partition}`;
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.queues.set(key, tail);
-    await previous;
     const read: ActiveRead = { next: from, end, pages: [], done: false, failure: null, activeAt: Date.now(), paused: false, wake: null };
+    const resumeHere = () => {
+      read.activeAt = Date.now();
+      this.active.set(key, read);
+      this.consumer.seek({ topic, partition, offset: String(read.next) });
+      read.paused = read.pages.length >= MAX_PENDING_PAGES;
+      if (!read.paused) this.consumer.resume([{ topic, partitions: [partition] }]);
+    };
+    const giveUp = () => {
+      this.active.delete(key);
+      if (!this.closed) this.consumer.pause([{ topic, partitions: [partition] }]);
+      this.release(key);
+    };
+    await this.acquire(key);
+    let holding = true;
     this.stats.reads++;
     try {
-      this.active.set(key, read);
-      this.consumer.seek({ topic, partition, offset: String(from) });
-      this.consumer.resume([{ topic, partitions: [partition] }]);
+      if (this.failure) throw this.failure;
+      resumeHere();
       for (;;) {
         const page = read.pages.shift();
         if (page) {
-          if (read.paused && read.pages.length < MAX_PENDING_PAGES) {
+          if (holding && read.paused && read.pages.length < MAX_PENDING_PAGES) {
             read.paused = false;
             this.consumer.resume([{ topic, partitions: [partition] }]);
           }
           this.stats.messages += page.length;
-          yield page;
+          const yieldTimer = setTimeout(() => {
+            if (!holding || read.done || (this.locks.get(key)?.waiters.length ?? 0) === 0) return;
+            holding = false;
+            giveUp();
+          }, YIELD_AFTER_MS);
+          try {
+            yield page;
+          } finally {
+            clearTimeout(yieldTimer);
+          }
+          if (!holding && !read.done) {
+            await this.acquire(key);
+            holding = true;
+            if (this.failure) throw this.failure;
+            resumeHere();
+          }
           read.activeAt = Date.now();
           continue;
         }
@@ -156,29 +211,20 @@ export class RangeReader {
         await Promise.race([new Promise<void>((resolve) => (read.wake = resolve)), sleep(1_000)]);
       }
     } finally {
-      this.active.delete(key);
-      if (!this.closed) this.consumer.pause([{ topic, partitions: [partition] }]);
-      release();
-      if (this.queues.get(key) === tail) this.queues.delete(key);
+      if (holding) giveUp();
     }
   }
 
-  private async take(
-    topic: string,
-    partition: number,
-    messages: KafkaMessage[],
-    lastOffset: number,
-    isStale: () => boolean,
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
+  private async take(batch: Batch, fetchedOffset: number, isStale: () => boolean, heartbeat: () => Promise<void>): Promise<void> {
+    const { topic, partition, messages } = batch;
     const key = `${topic}/${partition}`;
     const read = this.active.get(key);
     if (!read || read.done || isStale()) return;
-    // Only a batch that goes on from where the read is: one fetched from
-    // elsewhere (before a seek took effect) would leave a hole. Our topics'
-    // offsets have no gaps (no transactions, and compaction never removes a
-    // stored state's parts), so a read never waits for one.
-    if (messages.length === 0 || Number(messages[0]!.offset) > read.next) return;
+    // Only a batch fetched from where the read stands, or one that takes it
+    // on from there: one fetched from elsewhere (before a seek took effect,
+    // after an eviction) would leave a hole.
+    const fromHere = fetchedOffset === read.next;
+    if (!fromHere && (messages.length === 0 || Number(messages[0]!.offset) > read.next)) return;
     const page: KafkaMessage[] = [];
     for (const message of messages) {
       const offset = Number(message.offset);
@@ -186,7 +232,8 @@ export class RangeReader {
       if (offset >= read.end) break;
       page.push(message);
     }
-    read.next = Math.max(read.next, Number(messages.at(-1)!.offset) + 1, Math.min(lastOffset + 1, read.end));
+    const lastOffset = Number(batch.lastOffset());
+    read.next = Math.max(read.next, messages.length > 0 ? Number(messages.at(-1)!.offset) + 1 : read.next, Math.min(lastOffset + 1, read.end));
     if (read.next >= read.end) {
       read.done = true;
       this.consumer.pause([{ topic, partitions: [partition] }]);

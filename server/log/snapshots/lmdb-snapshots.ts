@@ -38,11 +38,18 @@ export class LmdbSnapshots implements SnapshotStore {
   async load(board: string, atMost = MAX): Promise<StoredState | null> {
     if (this.closed) throw new LogUnavailableError('log is closed');
     const last = Math.min(this.lastPosition(board), atMost);
+    let found: StoredState | null = null;
     for (const { key, value } of this.db.getRange({ start: [board, last], end: [board, -1], reverse: true })) {
       const state = decodeState(value, key[1]);
-      if (state) return { state, through: key[1] };
+      if (state) {
+        found = { state, through: key[1] };
+        break;
+      }
     }
-    return null;
+    // What the newest load found is what counts as stored (lag): a state
+    // that cannot be read (another version, damaged) is stored over.
+    if (atMost >= MAX) this.newest.set(board, found?.through ?? -1);
+    return found;
   }
 
   lag(board: string, state: BoardState): number {

@@ -1,6 +1,11 @@
 /**
- * A load generator process (forked by run.ts). It opens every client of its
- * boards, so a drawer and the watchers timing its batches share one clock.
+ * A load generator process (forked by standard-load.ts). It opens every
+ * client of its boards, so a drawer and the watchers timing its batches
+ * share one clock. With several server URLs, clients go to them round-robin,
+ * each board starting one further (client i of the worker's board j to
+ * `urls[(i + j) % urls.length]`), as a load balancer would: a board's
+ * people sit on different servers, and each server gets its share of both
+ * drawers and watchers.
  * Drawers send a batch of two points every 16 ms (a point every 8 ms,
  * batched per frame, as the web client does); latency is from a drawer
  * sending a batch to each other client of the board receiving its record.
@@ -15,7 +20,7 @@ import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
 import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 
-export type WorkerConfig = { url: string; boards: string[]; clientsPerBoard: number; drawersPerBoard: number };
+export type WorkerConfig = { urls: string[]; boards: string[]; clientsPerBoard: number; drawersPerBoard: number };
 
 /** Latency histogram: 0.1 ms buckets up to 2 s, the rest in the last bucket. */
 export const BUCKET_MS = 0.1;
@@ -118,11 +123,14 @@ function draw(drawers: Client[]): void {
   }, FRAME_MS);
 }
 
+// The parent went away without a stop (killed, or timed out): nothing will read our results.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', async (message: { cmd: string; config?: WorkerConfig }) => {
   if (message.cmd === 'start') {
-    const { url, boards, clientsPerBoard, drawersPerBoard } = message.config!;
-    for (const board of boards) {
-      for (let i = 0; i < clientsPerBoard; i++) clients.push(await connect(url, board, i < drawersPerBoard));
+    const { urls, boards, clientsPerBoard, drawersPerBoard } = message.config!;
+    for (const [j, board] of boards.entries()) {
+      for (let i = 0; i < clientsPerBoard; i++) clients.push(await connect(urls[(i + j) % urls.length]!, board, i < drawersPerBoard));
     }
     draw(clients.filter((c) => c.drawer));
     process.send!('ready');

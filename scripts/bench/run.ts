@@ -9,7 +9,6 @@
  *
  * Kafka: KAFKA_BROKERS, or a broker started by scripts/kafka-local.ts.
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,9 +27,11 @@ import { seedBoard } from '../seed/realistic-board.ts';
 import { browserBenchmark, browserTable, type BrowserFigures } from './browser.ts';
 import { fillBoards } from './fill.ts';
 import { LATE_JOIN_DEFAULTS, lateJoinBench, printLateJoin, type LateJoinReport } from './late-join.ts';
-import { BUCKET_MS, BUCKETS, type WorkerConfig, type WorkerResults } from './load-worker.ts';
+import { median, medianFigures, runLoad as runStandardLoad, STANDARD_LOAD, type LoadFigures } from './standard-load.ts';
 import { timeToFirst } from './time-to-first.ts';
-import { processUsage, startTarget, type Target, type TargetKind } from './targets.ts';
+import { startTarget, type Target, type TargetKind } from './targets.ts';
+
+export type { LoadFigures } from './standard-load.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,7 +51,7 @@ const { values: args } = parseArgs({
 const smoke = args.smoke;
 const settings = smoke
   ? { boards: 2, clients: 3, drawers: 1, warmupS: 1, durationS: 2, rounds: 1, scaleS: 2, scaleSteps: 2, lateJoinPoints: 20_000, restartRecords: 5_000, workers: 2 }
-  : { boards: 20, clients: 10, drawers: 3, warmupS: 15, durationS: 30, rounds: 3, scaleS: 10, scaleSteps: 8, lateJoinPoints: 1_000_000, restartRecords: 1_000_000, workers: 2 };
+  : { ...STANDARD_LOAD, rounds: 3, scaleS: 10, scaleSteps: 8, lateJoinPoints: 1_000_000, restartRecords: 1_000_000 };
 function positiveInt(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
@@ -64,109 +65,9 @@ const browserSettings = smoke ? { points: 20_000, rounds: 1, seconds: 1 } : { po
 let browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] } | null = null;
 const P99_LIMIT_MS = 100;
 
-export type LoadFigures = {
-  boards: number;
-  clients: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  batchesPerS: number;
-  pointsPerS: number;
-  cpuPercent: number;
-  rssMB: number;
-  bytesPerPointUp: number;
-  bytesPerPointDown: number;
-  errors: string[];
-};
-
-function percentile(histogram: number[], total: number, q: number): number {
-  let seen = 0;
-  const target = Math.ceil(total * q);
-  for (let i = 0; i < histogram.length; i++) {
-    seen += histogram[i]!;
-    if (seen >= target) return (i + 1) * BUCKET_MS;
-  }
-  return BUCKETS * BUCKET_MS;
-}
-
-/** Each figure's median over rounds (the worst for max); errors from all of them. */
-function medianFigures(all: LoadFigures[]): LoadFigures {
-  const m = (pick: (f: LoadFigures) => number) => median(all.map(pick));
-  return {
-    boards: all[0]!.boards,
-    clients: all[0]!.clients,
-    p50: m((f) => f.p50),
-    p95: m((f) => f.p95),
-    p99: m((f) => f.p99),
-    max: Math.max(...all.map((f) => f.max)),
-    batchesPerS: m((f) => f.batchesPerS),
-    pointsPerS: m((f) => f.pointsPerS),
-    cpuPercent: m((f) => f.cpuPercent),
-    rssMB: m((f) => f.rssMB),
-    bytesPerPointUp: m((f) => f.bytesPerPointUp),
-    bytesPerPointDown: m((f) => f.bytesPerPointDown),
-    errors: all.flatMap((f) => f.errors),
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One load run: warm-up, then a measured window; figures from every worker merged. */
-async function runLoad(target: Target, boards: number, seconds: number): Promise<LoadFigures> {
-  const names = Array.from({ length: boards }, (_, b) => `load-${randomBytes(3).toString('hex')}-${b}`);
-  const workers = Array.from({ length: settings.workers }, () =>
-    fork(new URL('./load-worker.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-  );
-  const next = (w: (typeof workers)[number]) => new Promise<unknown>((resolve) => w.once('message', resolve));
-  await Promise.all(
-    workers.map((w, i) => {
-      const config: WorkerConfig = {
-        url: target.url,
-        boards: names.filter((_, b) => b % workers.length === i),
-        clientsPerBoard: settings.clients,
-        drawersPerBoard: settings.drawers,
-      };
-      const ready = next(w);
-      w.send({ cmd: 'start', config });
-      return ready;
-    }),
-  );
-  await sleep(settings.warmupS * 1_000);
-  for (const w of workers) w.send({ cmd: 'measure' });
-  const before = processUsage(target.pid);
-  const started = performance.now();
-  await sleep(seconds * 1_000);
-  const after = processUsage(target.pid);
-  const elapsed = (performance.now() - started) / 1_000;
-  const results = (await Promise.all(
-    workers.map((w) => {
-      const done = next(w);
-      w.send({ cmd: 'stop' });
-      return done;
-    }),
-  )) as WorkerResults[];
-
-  const histogram = new Array<number>(BUCKETS).fill(0);
-  for (const r of results) r.histogram.forEach((n, i) => (histogram[i]! += n));
-  const sum = (pick: (r: WorkerResults) => number) => results.reduce((a, r) => a + pick(r), 0);
-  const delivered = sum((r) => r.deliveredBatches);
-  return {
-    boards,
-    clients: boards * settings.clients,
-    p50: percentile(histogram, delivered, 0.5),
-    p95: percentile(histogram, delivered, 0.95),
-    p99: percentile(histogram, delivered, 0.99),
-    max: Math.max(...results.map((r) => r.maxMs)),
-    batchesPerS: delivered / elapsed,
-    pointsPerS: sum((r) => r.deliveredPoints) / elapsed,
-    cpuPercent: ((after.cpuSeconds - before.cpuSeconds) / elapsed) * 100,
-    rssMB: after.rssBytes / 1024 / 1024,
-    bytesPerPointUp: sum((r) => r.bytesUp) / Math.max(1, sum((r) => r.sentPoints)),
-    bytesPerPointDown: sum((r) => r.bytesDown) / Math.max(1, sum((r) => r.receivedPoints)),
-    errors: [...results.flatMap((r) => r.errors), ...(delivered === 0 ? ['no batch was delivered'] : [])],
-  };
-}
+/** One load run on one target (standard-load.ts). */
+const runLoad = (target: Target, boards: number, seconds: number): Promise<LoadFigures> =>
+  runStandardLoad({ urls: [target.url], pids: [target.pid] }, boards, seconds, settings).then(({ perProcess: _, ...figures }) => figures);
 
 export type ScaleSteps = { best: LoadFigures | null; steps: { boards: number; p99: number; batchesPerS: number }[] };
 
@@ -209,13 +110,6 @@ async function joinTimes(url: string, board: string): Promise<{ firstByte: numbe
   });
   socket.terminate();
   return { firstByte, complete };
-}
-
-/** The middle value; the mean of the two middle ones for an even count. */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined) {

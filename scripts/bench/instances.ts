@@ -1,0 +1,365 @@
+/**
+ * What each instance pays when several serve the same boards on one Kafka
+ * topic (docs/scaling.md):
+ *
+ *   npx tsx scripts/bench/instances.ts       # --rounds 3 --seconds 30 --warmup 15 --idle 10 --steps 1,2,3,2x2,2-one,2-board,feed-1,feed-4,feed-8,feed-1c --json f
+ *   npx tsx scripts/bench/instances.ts --from-json f,g   the tables and the model again, from runs' --json files
+ *
+ * KAFKA_BROKERS, or a broker started by scripts/kafka-local.ts. Each step
+ * starts its instances (server/main.ts) on a fresh topic, measures their
+ * CPU idle, then runs the standard load of `npm run bench` (standard-load.ts)
+ * with its clients round-robin over the instances, as behind a load
+ * balancer, so a board's people sit on different instances:
+ *
+ *   1       one instance, the standard load
+ *   2, 3    two and three instances, the standard load spread over them
+ *   2x2     two instances, twice the boards (the load doubled)
+ *   2-one   two instances, every client on the first: the second only
+ *           consumes the topic (its fan-out alone)
+ *   2-board two instances, each board's clients all on one of them (as a
+ *           balancer hashing the board id would): half the boards loaded
+ *           on each
+ *   feed-k  one instance and no clients, with k times the standard load's
+ *           records written straight onto the topic: its fan-out alone
+ *           (feed-1 checks the feed against 2-one), at rates the two cores
+ *           could not drive through clients
+ *   feed-1c as feed-1, but written as people drawing out of step would
+ *           (produce requests back to back rather than every 16 ms)
+ *
+ * Per instance, over the measured window: CPU (utime+stime, % of one core),
+ * records consumed per second (every instance's fan-out consumes every
+ * record: the topic's append rate, from its offsets before and after), and
+ * CPU-seconds per million records consumed. Per step: the load's delivered
+ * rate and latency, the presence topic's frames, the broker's CPU and the
+ * whole machine's. A first step, not recorded, warms the broker up; then
+ * steps take turns, round after round, and figures are medians over
+ * rounds. The run stops everything and exits on its own, within a deadline.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { encodeValue } from '../../server/log/kafka/record-format.ts';
+import { encodePoints } from '../../server/protocol/points.ts';
+import { LocalKafka } from '../kafka-local.ts';
+import { printReport, type InstancesReport, type RunFigures, type Step } from './instances-report.ts';
+import { runLoad, sleep, STANDARD_LOAD, type WindowHooks } from './standard-load.ts';
+import { processUsage, startTarget, type Target } from './targets.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: String(STANDARD_LOAD.durationS) },
+    warmup: { type: 'string', default: String(STANDARD_LOAD.warmupS) },
+    idle: { type: 'string', default: '10' },
+    /** Boards of the standard load (the doubled step has twice as many). */
+    boards: { type: 'string', default: String(STANDARD_LOAD.boards) },
+    steps: { type: 'string', default: '1,2,3,2x2,2-one,2-board,feed-1,feed-4,feed-8,feed-1c' },
+    json: { type: 'string' },
+    'from-json': { type: 'string' },
+  },
+});
+if (args['from-json']) {
+  // Several files: runs made apart (a step and a round at a time, on a shared machine) reported together.
+  const parts = args['from-json'].split(',').map((file) => JSON.parse(readFileSync(file, 'utf8')) as InstancesReport);
+  const steps = [...new Map(parts.flatMap((p) => p.steps).map((s) => [s.key, s])).values()];
+  const results = Object.fromEntries(steps.map((s) => [s.key, parts.flatMap((p) => p.results[s.key] ?? [])]));
+  const rounds = Math.max(...Object.values(results).map((runs) => runs.length));
+  printReport({ settings: { ...parts[0]!.settings, rounds }, steps, results });
+  process.exit(0);
+}
+const num = (name: keyof typeof args) => {
+  const n = Number(args[name]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${args[name]}`);
+  return n;
+};
+const rounds = num('rounds');
+const seconds = num('seconds');
+const idleS = num('idle');
+const boards = num('boards');
+const shape = { ...STANDARD_LOAD, warmupS: num('warmup') };
+/** Records a second of the standard load: every drawer's batches (62.5 a second), ends aside. */
+const standardRate = boards * shape.drawers * (1_000 / 16);
+
+const ALL_STEPS: Step[] = [
+  { key: '1', name: '1 instance', instances: 1, serving: 1, boards },
+  { key: '2', name: '2 instances', instances: 2, serving: 2, boards },
+  { key: '3', name: '3 instances', instances: 3, serving: 3, boards },
+  { key: '2x2', name: '2 instances, load doubled', instances: 2, serving: 2, boards: 2 * boards },
+  { key: '2-one', name: '2 instances, clients on the first', instances: 2, serving: 1, boards },
+  { key: '2-board', name: "2 instances, each board's clients on one", instances: 2, serving: 2, boards, place: 'by-board' as const },
+  ...[1, 4, 8].map((k) => ({ key: `feed-${k}`, name: `fan-out alone, ${k}× the records`, instances: 1, serving: 0, boards: k * boards, feed: k * standardRate })),
+  { key: 'feed-1c', name: 'fan-out alone, 1× the records, written out of step', instances: 1, serving: 0, boards, feed: standardRate, continuous: true },
+];
+const steps = args.steps.split(',').map((key) => {
+  const step = ALL_STEPS.find((s) => s.key === key);
+  if (!step) throw new Error(`unknown step ${key}; steps are ${ALL_STEPS.map((s) => s.key).join(', ')}`);
+  return step;
+});
+
+// ---------------------------------------------------------------------------
+// Everything this run starts, so that a deadline or a signal can stop it.
+
+let local: LocalKafka | null = null;
+const running = new Set<Target>();
+async function abort(why: string): Promise<never> {
+  process.stderr.write(`${why}: stopping everything\n`);
+  for (const t of running) {
+    try {
+      process.kill(t.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(t.dataDir, { recursive: true, force: true });
+  }
+  await Promise.race([local?.stop(2_000), new Promise((r) => setTimeout(r, 5_000))]);
+  process.exit(1);
+}
+const perRunS = shape.warmupS + seconds + idleS + 120;
+const deadlineS = perRunS * (rounds * steps.length + 1) + 300;
+const deadline = setTimeout(() => void abort(`over the deadline of ${deadlineS} s`), deadlineS * 1_000);
+deadline.unref();
+process.once('SIGINT', () => void abort('SIGINT'));
+process.once('SIGTERM', () => void abort('SIGTERM'));
+
+let brokers = process.env.KAFKA_BROKERS;
+if (!brokers) {
+  local = await LocalKafka.create();
+  await local.start();
+  brokers = local.brokers;
+}
+const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'bench-instances', logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+await admin.connect();
+
+/** The local broker's JVM, found by its data directory on its command line; null for a broker of KAFKA_BROKERS. */
+function brokerPid(): number | null {
+  if (!local) return null;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.startsWith('java') && cmdline.includes(local.dataDir)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+const broker = brokerPid();
+
+/** CPU seconds the whole machine spent busy (every core), from /proc/stat. */
+function machineBusySeconds(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/** Records in the topic so far: the sum of its partitions' high watermarks. */
+async function topicEnd(topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((a, p) => a + Number(p.high), 0);
+}
+
+/** Records of the topic a fan-out group has not committed yet (it commits once a second). */
+async function behind(groupId: string, topic: string): Promise<number> {
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return committed!.partitions.reduce((a, p) => a + Math.max(0, ends.get(p.partition)! - Math.max(0, Number(p.offset))), 0);
+}
+
+/**
+ * Clients and boards each instance gets: round-robin, client i of a
+ * worker's board j goes to instance (i + j) mod n (load-worker.ts); by
+ * board, worker w's boards go to instance w mod n (standard-load.ts).
+ */
+function placement(step: Step): { clients: number; boards: number }[] {
+  const clients = new Array<number>(step.instances).fill(0);
+  const boards = Array.from({ length: step.instances }, () => new Set<number>());
+  if (step.serving === 0) return clients.map(() => ({ clients: 0, boards: 0 }));
+  for (let w = 0; w < shape.workers; w++) {
+    const own = Array.from({ length: step.boards }, (_, b) => b).filter((b) => b % shape.workers === w);
+    for (const [j, b] of own.entries()) {
+      for (let i = 0; i < shape.clients; i++) {
+        const k = step.place === 'by-board' ? w % step.serving : (i + j) % step.serving;
+        clients[k]!++;
+        boards[k]!.add(b);
+      }
+    }
+  }
+  return clients.map((n, k) => ({ clients: n, boards: boards[k]!.size }));
+}
+
+/** Writers of the feed (as two other instances appending), and their most records per produce request (the server's too). */
+const FEED_WRITERS = 2;
+const FEED_MAX_BATCH = 1_000;
+/** The load's drawers send a batch every 16 ms, all of a generator's at once. */
+const FRAME_MS = 16;
+
+/**
+ * Writes `step.feed` records a second straight onto the topic until
+ * stopped, shaped as the servers write them: 2-point batches of strokes, a
+ * board per 187.5 records a second, by writers that each send, one request
+ * at a time, what fell due since their last request. By default a writer
+ * wakes every 16 ms, as the load's drawers send (so its produce requests
+ * come as often as the servers' do under the load); with `continuous`, it
+ * sends again as soon as its last request is answered, as a server does
+ * when its people draw out of step (each browser on its own frame clock).
+ */
+function feed(topic: string, step: Step): { requests: () => number; stop(): Promise<void> } {
+  const rate = step.feed! / FEED_WRITERS;
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const names = Array.from({ length: step.boards }, (_, b) => `feed-${randomBytes(3).toString('hex')}-${b}`);
+  const p = encodePoints([{ x: 100, y: 100 }, { x: 102, y: 101 }], false);
+  let stopped = false;
+  let started = 0;
+  let requests = 0;
+  const writer = async (w: number) => {
+    const boards = names.filter((_, b) => b % FEED_WRITERS === w);
+    let sent = 0;
+    while (!stopped) {
+      const elapsed = performance.now() - started;
+      if (!step.continuous) await sleep(FRAME_MS - (elapsed % FRAME_MS));
+      const n = Math.min(Math.floor(((performance.now() - started) / 1_000) * rate) - sent, FEED_MAX_BATCH);
+      if (n <= 0) {
+        await sleep(1);
+        continue;
+      }
+      const messages = Array.from({ length: n }, (_, i) => {
+        const board = boards[(sent + i) % boards.length]!;
+        const value = encodeValue({ board, user: `feed-user-${w}`, cid: `feed-cid-${w}`, seq: sent + i + 1, name: 'load', op: { k: 'ext', id: `${board}-stroke`, p } });
+        return { key: board, value };
+      });
+      sent += n;
+      requests++;
+      await producer.send({ topic, acks: 1, messages });
+    }
+  };
+  const done = (async () => {
+    await producer.connect();
+    started = performance.now();
+    await Promise.all(Array.from({ length: FEED_WRITERS }, (_, w) => writer(w)));
+    await producer.disconnect();
+  })();
+  return { requests: () => requests, stop: async () => ((stopped = true), await done) };
+}
+
+/** The feed's window: warm-up, then each instance's CPU over the window. */
+async function runFeed(step: Step, topic: string, pids: number[], hooks: WindowHooks): Promise<RunFigures['load']> {
+  const feeder = feed(topic, step);
+  try {
+    await sleep(shape.warmupS * 1_000);
+    await hooks.start();
+    const before = pids.map(processUsage);
+    const requests = feeder.requests();
+    const started = performance.now();
+    await sleep(seconds * 1_000);
+    const after = pids.map(processUsage);
+    const elapsed = (performance.now() - started) / 1_000;
+    await hooks.end();
+    return {
+      perProcess: after.map((a, i) => ({ cpuPercent: ((a.cpuSeconds - before[i]!.cpuSeconds) / elapsed) * 100, rssMB: a.rssBytes / 1024 / 1024 })),
+      produceRequestsPerS: (feeder.requests() - requests) / elapsed,
+    };
+  } finally {
+    await feeder.stop();
+  }
+}
+
+async function runStep(step: Step): Promise<RunFigures> {
+  const topic = `instances-${randomBytes(4).toString('hex')}`;
+  const presence = `${topic}-presence`;
+  const prefix = (k: number) => `bench-${topic}-${k}`;
+  const instances: Target[] = [];
+  try {
+    for (let k = 0; k < step.instances; k++) {
+      const target = await startTarget('kafka', { brokers, topic, env: { KAFKA_GROUP_PREFIX: prefix(k) } });
+      running.add(target);
+      instances.push(target);
+    }
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+    const fanout = instances.map((_, k) => groups.find((g) => g.startsWith(`${prefix(k)}-fanout-`))!);
+    const pids = instances.map((t) => t.pid);
+
+    // Idle: instances up, no clients, nothing written.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const idleBefore = pids.map(processUsage);
+    const idleStarted = performance.now();
+    await new Promise((r) => setTimeout(r, idleS * 1_000));
+    const idleElapsed = (performance.now() - idleStarted) / 1_000;
+    const idleCpu = pids.map((pid, k) => ((processUsage(pid).cpuSeconds - idleBefore[k]!.cpuSeconds) / idleElapsed) * 100);
+
+    let start = { t: 0, records: 0, presence: 0, broker: 0, machine: 0 };
+    const window = { records: 0, presence: 0, brokerCpu: null as number | null, machineCpu: 0, behind: [] as number[] };
+    const sample = async () => ({
+      t: performance.now(),
+      records: await topicEnd(topic),
+      presence: await topicEnd(presence),
+      broker: broker ? processUsage(broker).cpuSeconds : 0,
+      machine: machineBusySeconds(),
+    });
+    const hooks: WindowHooks = {
+      start: async () => void (start = await sample()),
+      end: async () => {
+        const end = await sample();
+        const elapsed = (end.t - start.t) / 1_000;
+        window.records = (end.records - start.records) / elapsed;
+        window.presence = (end.presence - start.presence) / elapsed;
+        window.brokerCpu = broker ? ((end.broker - start.broker) / elapsed) * 100 : null;
+        window.machineCpu = ((end.machine - start.machine) / elapsed) * 100;
+        window.behind = await Promise.all(fanout.map((g) => behind(g, topic)));
+      },
+    };
+    const load = step.feed
+      ? await runFeed(step, topic, pids, hooks)
+      : await runLoad({ urls: instances.slice(0, step.serving).map((t) => t.url), pids, place: step.place }, step.boards, seconds, shape, hooks);
+    const placed = placement(step);
+    return {
+      load,
+      recordsPerS: window.records,
+      presencePerS: window.presence,
+      brokerCpu: window.brokerCpu,
+      machineCpu: window.machineCpu,
+      instances: load.perProcess.map((p, k) => ({
+        ...placed[k]!,
+        idleCpu: idleCpu[k]!,
+        cpu: p.cpuPercent,
+        recordsPerS: window.records,
+        cpuSPerMRecords: p.cpuPercent / 100 / (window.records / 1e6),
+        behind: window.behind[k]!,
+      })),
+    };
+  } finally {
+    await Promise.all(instances.map((t) => t.stop().then(() => running.delete(t))));
+    await admin.deleteTopics({ topics: [topic, presence, `${topic}-states`, `${topic}-index`] }).catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+const results = new Map<string, RunFigures[]>(steps.map((s) => [s.key, []]));
+try {
+  // A fresh broker is several times slower while its JVM compiles: a first
+  // step, not recorded, so that round 1 is measured on a warm broker as the others are.
+  process.stderr.write('warming the broker up: one instance, the standard load, not recorded\n');
+  await runStep(ALL_STEPS[0]!);
+  for (let round = 1; round <= rounds; round++) {
+    for (const step of steps) {
+      process.stderr.write(`${step.name}: round ${round} of ${rounds}\n`);
+      const r = await runStep(step);
+      results.get(step.key)!.push(r);
+      process.stderr.write(
+        `  ${Math.round(r.recordsPerS)} records/s, p99 ${r.load.p99?.toFixed(1) ?? '–'} ms, CPU ${r.instances.map((i) => i.cpu.toFixed(0)).join(' / ')} %, ` +
+          `idle ${r.instances.map((i) => i.idleCpu.toFixed(1)).join(' / ')} %, behind ${r.instances.map((i) => i.behind).join(' / ')} records, machine ${r.machineCpu.toFixed(0)} %\n`,
+      );
+    }
+  }
+} finally {
+  await admin.disconnect();
+  await local?.stop();
+  clearTimeout(deadline);
+}
+
+const report: InstancesReport = { settings: { rounds, seconds, idleS, boards, shape }, steps, results: Object.fromEntries(results) };
+if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2));
+printReport(report);
+process.exit(0);

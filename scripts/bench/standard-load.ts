@@ -1,0 +1,155 @@
+/**
+ * The benchmark's load, shared by `npm run bench` (run.ts) and the
+ * instances benchmark (instances.ts): boards of clients opened by separate
+ * load-generator processes (load-worker.ts), a warm-up, then a measured
+ * window whose latency histograms, delivered rates and wire bytes are merged
+ * across the generators, with the servers' CPU and memory from /proc.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { BUCKET_MS, BUCKETS, type WorkerConfig, type WorkerResults } from './load-worker.ts';
+import { processUsage } from './targets.ts';
+
+/** How the load is shaped: clients per board, how many of them draw, warm-up, generator processes. */
+export type LoadShape = { clients: number; drawers: number; warmupS: number; workers: number };
+
+/** The standard load: 20 boards × 10 clients, 3 drawing, 30 s measured after 15 s of warm-up, two generators. */
+export const STANDARD_LOAD = { boards: 20, clients: 10, drawers: 3, warmupS: 15, durationS: 30, workers: 2 };
+
+export type LoadFigures = {
+  boards: number;
+  clients: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  batchesPerS: number;
+  pointsPerS: number;
+  /** CPU of the servers, summed (% of one core). */
+  cpuPercent: number;
+  /** Resident memory of the servers, summed. */
+  rssMB: number;
+  bytesPerPointUp: number;
+  bytesPerPointDown: number;
+  errors: string[];
+};
+
+/** A load's figures, and each server's own CPU and memory (in the order of `pids`). */
+export type LoadRun = LoadFigures & { perProcess: { cpuPercent: number; rssMB: number }[] };
+
+/**
+ * The servers a load runs against; `pids` are the processes measured, which
+ * may include servers that get no clients. Clients go to `urls`:
+ * - `round-robin` (the default): each board's clients spread over them
+ *   (load-worker.ts), as a balancer that knows nothing of boards would;
+ * - `by-board`: every client of a generator's boards to one of them
+ *   (generator i to `urls[i % urls.length]`), as a balancer hashing the
+ *   board id in the socket's path would. Even with as many generators as
+ *   servers, or a multiple.
+ */
+export type LoadServers = { urls: string[]; pids: number[]; place?: 'round-robin' | 'by-board' };
+
+/** Called just before and just after the measured window, for figures of the caller's own. */
+export type WindowHooks = { start(): Promise<void>; end(): Promise<void> };
+
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function percentile(histogram: number[], total: number, q: number): number {
+  let seen = 0;
+  const target = Math.ceil(total * q);
+  for (let i = 0; i < histogram.length; i++) {
+    seen += histogram[i]!;
+    if (seen >= target) return (i + 1) * BUCKET_MS;
+  }
+  return BUCKETS * BUCKET_MS;
+}
+
+/** Each figure's median over rounds (the worst for max); errors from all of them. */
+export function medianFigures(all: LoadFigures[]): LoadFigures {
+  const m = (pick: (f: LoadFigures) => number) => median(all.map(pick));
+  return {
+    boards: all[0]!.boards,
+    clients: all[0]!.clients,
+    p50: m((f) => f.p50),
+    p95: m((f) => f.p95),
+    p99: m((f) => f.p99),
+    max: Math.max(...all.map((f) => f.max)),
+    batchesPerS: m((f) => f.batchesPerS),
+    pointsPerS: m((f) => f.pointsPerS),
+    cpuPercent: m((f) => f.cpuPercent),
+    rssMB: m((f) => f.rssMB),
+    bytesPerPointUp: m((f) => f.bytesPerPointUp),
+    bytesPerPointDown: m((f) => f.bytesPerPointDown),
+    errors: all.flatMap((f) => f.errors),
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One load run: warm-up, then a measured window; figures from every worker merged. */
+export async function runLoad(servers: LoadServers, boards: number, seconds: number, shape: LoadShape, hooks?: WindowHooks): Promise<LoadRun> {
+  const names = Array.from({ length: boards }, (_, b) => `load-${randomBytes(3).toString('hex')}-${b}`);
+  const workers = Array.from({ length: shape.workers }, () =>
+    fork(new URL('./load-worker.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  const next = (w: (typeof workers)[number]) => new Promise<unknown>((resolve) => w.once('message', resolve));
+  await Promise.all(
+    workers.map((w, i) => {
+      const config: WorkerConfig = {
+        urls: servers.place === 'by-board' ? [servers.urls[i % servers.urls.length]!] : servers.urls,
+        boards: names.filter((_, b) => b % workers.length === i),
+        clientsPerBoard: shape.clients,
+        drawersPerBoard: shape.drawers,
+      };
+      const ready = next(w);
+      w.send({ cmd: 'start', config });
+      return ready;
+    }),
+  );
+  await sleep(shape.warmupS * 1_000);
+  for (const w of workers) w.send({ cmd: 'measure' });
+  await hooks?.start();
+  const before = servers.pids.map(processUsage);
+  const started = performance.now();
+  await sleep(seconds * 1_000);
+  const after = servers.pids.map(processUsage);
+  const elapsed = (performance.now() - started) / 1_000;
+  await hooks?.end();
+  const results = (await Promise.all(
+    workers.map((w) => {
+      const done = next(w);
+      w.send({ cmd: 'stop' });
+      return done;
+    }),
+  )) as WorkerResults[];
+
+  const histogram = new Array<number>(BUCKETS).fill(0);
+  for (const r of results) r.histogram.forEach((n, i) => (histogram[i]! += n));
+  const sum = (pick: (r: WorkerResults) => number) => results.reduce((a, r) => a + pick(r), 0);
+  const delivered = sum((r) => r.deliveredBatches);
+  const perProcess = after.map((a, i) => ({
+    cpuPercent: ((a.cpuSeconds - before[i]!.cpuSeconds) / elapsed) * 100,
+    rssMB: a.rssBytes / 1024 / 1024,
+  }));
+  return {
+    boards,
+    clients: boards * shape.clients,
+    p50: percentile(histogram, delivered, 0.5),
+    p95: percentile(histogram, delivered, 0.95),
+    p99: percentile(histogram, delivered, 0.99),
+    max: Math.max(...results.map((r) => r.maxMs)),
+    batchesPerS: delivered / elapsed,
+    pointsPerS: sum((r) => r.deliveredPoints) / elapsed,
+    cpuPercent: perProcess.reduce((a, p) => a + p.cpuPercent, 0),
+    rssMB: perProcess.reduce((a, p) => a + p.rssMB, 0),
+    bytesPerPointUp: sum((r) => r.bytesUp) / Math.max(1, sum((r) => r.sentPoints)),
+    bytesPerPointDown: sum((r) => r.bytesDown) / Math.max(1, sum((r) => r.receivedPoints)),
+    errors: [...results.flatMap((r) => r.errors), ...(delivered === 0 ? ['no batch was delivered'] : [])],
+    perProcess,
+  };
+}

@@ -38,10 +38,9 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { encodeValue } from '../../server/log/kafka/record-format.ts';
-import { encodePoints } from '../../server/protocol/points.ts';
+import { Kafka, logLevel } from 'kafkajs';
 import { LocalKafka } from '../kafka-local.ts';
+import { feed } from './feed.ts';
 import { printReport, type InstancesReport, type RunFigures, type Step } from './instances-report.ts';
 import { runLoad, sleep, STANDARD_LOAD, type WindowHooks } from './standard-load.ts';
 import { processUsage, startTarget, type Target } from './targets.ts';
@@ -189,63 +188,9 @@ function placement(step: Step): { clients: number; boards: number }[] {
   return clients.map((n, k) => ({ clients: n, boards: boards[k]!.size }));
 }
 
-/** Writers of the feed (as two other instances appending), and their most records per produce request (the server's too). */
-const FEED_WRITERS = 2;
-const FEED_MAX_BATCH = 1_000;
-/** The load's drawers send a batch every 16 ms, all of a generator's at once. */
-const FRAME_MS = 16;
-
-/**
- * Writes `step.feed` records a second straight onto the topic until
- * stopped, shaped as the servers write them: 2-point batches of strokes, a
- * board per 187.5 records a second, by writers that each send, one request
- * at a time, what fell due since their last request. By default a writer
- * wakes every 16 ms, as the load's drawers send (so its produce requests
- * come as often as the servers' do under the load); with `continuous`, it
- * sends again as soon as its last request is answered, as a server does
- * when its people draw out of step (each browser on its own frame clock).
- */
-function feed(topic: string, step: Step): { requests: () => number; stop(): Promise<void> } {
-  const rate = step.feed! / FEED_WRITERS;
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  const names = Array.from({ length: step.boards }, (_, b) => `feed-${randomBytes(3).toString('hex')}-${b}`);
-  const p = encodePoints([{ x: 100, y: 100 }, { x: 102, y: 101 }], false);
-  let stopped = false;
-  let started = 0;
-  let requests = 0;
-  const writer = async (w: number) => {
-    const boards = names.filter((_, b) => b % FEED_WRITERS === w);
-    let sent = 0;
-    while (!stopped) {
-      const elapsed = performance.now() - started;
-      if (!step.continuous) await sleep(FRAME_MS - (elapsed % FRAME_MS));
-      const n = Math.min(Math.floor(((performance.now() - started) / 1_000) * rate) - sent, FEED_MAX_BATCH);
-      if (n <= 0) {
-        await sleep(1);
-        continue;
-      }
-      const messages = Array.from({ length: n }, (_, i) => {
-        const board = boards[(sent + i) % boards.length]!;
-        const value = encodeValue({ board, user: `feed-user-${w}`, cid: `feed-cid-${w}`, seq: sent + i + 1, name: 'load', op: { k: 'ext', id: `${board}-stroke`, p } });
-        return { key: board, value };
-      });
-      sent += n;
-      requests++;
-      await producer.send({ topic, acks: 1, messages });
-    }
-  };
-  const done = (async () => {
-    await producer.connect();
-    started = performance.now();
-    await Promise.all(Array.from({ length: FEED_WRITERS }, (_, w) => writer(w)));
-    await producer.disconnect();
-  })();
-  return { requests: () => requests, stop: async () => ((stopped = true), await done) };
-}
-
 /** The feed's window: warm-up, then each instance's CPU over the window. */
 async function runFeed(step: Step, topic: string, pids: number[], hooks: WindowHooks): Promise<RunFigures['load']> {
-  const feeder = feed(topic, step);
+  const feeder = feed(kafka, topic, step);
   try {
     await sleep(shape.warmupS * 1_000);
     await hooks.start();

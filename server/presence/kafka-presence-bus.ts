@@ -16,8 +16,9 @@
  *   together, as the log's appends do.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.ts';
+import { LastingConsumer } from '../log/kafka/lasting-consumer.ts';
 import { kafkaClientConfig, presenceTopicOf, type KafkaSettings } from '../log/kafka/settings.ts';
 import { encodePresenceFrame, parsePresenceFrame, type PresenceBus, type PresenceFrame, type PresenceListener } from './presence-bus.ts';
 
@@ -70,7 +71,7 @@ export class KafkaPresenceBus implements PresenceBus {
     private readonly topic: string,
     private readonly admin: Admin,
     private readonly producer: Producer,
-    private readonly consumer: Consumer,
+    private readonly consumer: LastingConsumer,
     private readonly group: string,
     private readonly logger: Logger,
   ) {}
@@ -102,7 +103,8 @@ export class KafkaPresenceBus implements PresenceBus {
       // Back with the broker however long it was away; it starts again from the end.
       retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
     });
-    const bus = new KafkaPresenceBus(instance, topic, admin, producer, consumer, group, logger);
+    const lasting = new LastingConsumer(consumer, group, logger);
+    const bus = new KafkaPresenceBus(instance, topic, admin, producer, lasting, group, logger);
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: false });
     // Other instances' lists are heard from the moment this one serves: wait until it holds its partitions.
@@ -110,7 +112,7 @@ export class KafkaPresenceBus implements PresenceBus {
       const stop = consumer.on(consumer.events.GROUP_JOIN, () => (stop(), resolve()));
       setTimeout(resolve, 10_000).unref();
     });
-    await consumer.run({
+    await lasting.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) if (message.value) bus.deliver(message.value.toString('utf8'));

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka } from 'kafkajs';
+import { Kafka, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { pino } from 'pino';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
+import { LastingConsumer } from '../../server/log/kafka/lasting-consumer.ts';
 import { INDEX_FORMAT_VERSION } from '../../server/log/kafka/kafka-snapshots.ts';
 import { snapshotTopics } from '../../server/log/kafka/settings.ts';
 import { kafkaTestSettings, openTestKafkaLog } from '../support/server.ts';
@@ -160,6 +161,46 @@ describe('Kafka log housekeeping', () => {
       await admin.disconnect();
     }
   });
+});
+
+describe('Kafka consumers that come back', () => {
+  it('a consumer stopped by an error kafkajs does not retry runs again, from where it was', async () => {
+    const topic = `lasting-${randomBytes(6).toString('hex')}`;
+    const kafka = new Kafka({ brokers: [brokers], clientId: 'lasting', logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const producer = kafka.producer();
+    await producer.connect();
+    const groupId = `${topic}-group`;
+    const lasting = new LastingConsumer(kafka.consumer({ groupId, retry: { retries: 1, initialRetryTime: 100 } }), groupId, pino({ level: 'silent' }));
+    try {
+      await lasting.consumer.connect();
+      await lasting.consumer.subscribe({ topics: [topic], fromBeginning: true });
+      const seen: string[] = [];
+      let crashes = 0;
+      const crashed = new Promise<boolean>((resolve) => lasting.consumer.on(lasting.consumer.events.CRASH, ({ payload }) => resolve(payload.restart)));
+      await lasting.run({
+        autoCommit: false,
+        eachMessage: async ({ message }) => {
+          // What a broker loading its groups answers ("Failed to find group coordinator") is of this kind.
+          if (crashes++ === 0) throw new KafkaJSNonRetriableError('not retried by kafkajs');
+          seen.push(message.value!.toString());
+        },
+      });
+      expect(lasting.up).toBe(true);
+      await producer.send({ topic, messages: [{ value: 'one' }, { value: 'two' }] });
+      expect(await crashed).toBe(false); // kafkajs itself would leave it stopped
+      await expect.poll(() => seen, { timeout: 20_000 }).toEqual(['one', 'two']);
+      expect(lasting.up).toBe(true);
+    } finally {
+      await lasting.disconnect();
+      await producer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 60_000);
 });
 
 describe('Kafka stored states bound every load in offsets of the partition', () => {

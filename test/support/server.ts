@@ -129,6 +129,12 @@ export function openTestKafkaLog(brokers: string, name: string, partitions = 3):
 }
 
 /** An app instance on a Kafka topic, as one of several servers sharing it. */
-export async function startKafkaServer(brokers: string, topic: string, instance: string): Promise<RunningServer> {
-  return startServer(await KafkaLog.open(kafkaTestSettings(brokers, topic, instance), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })));
+export async function startKafkaServer(
+  brokers: string,
+  topic: string,
+  instance: string,
+  options: Partial<Omit<AppDeps, 'log' | 'webRoot'>> = {},
+): Promise<RunningServer> {
+  const log = await KafkaLog.open(kafkaTestSettings(brokers, topic, instance), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  return startServer(log, options);
 }

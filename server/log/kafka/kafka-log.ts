@@ -16,11 +16,12 @@
  * - Readiness follows a probe of the cluster and the outcome of produces.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
 import { KafkaSnapshots, type SnapshotTopics } from './kafka-snapshots.ts';
+import { LastingConsumer } from './lasting-consumer.ts';
 import { RangeReader } from './range-reader.ts';
 import { decodeMessage, encodeValue, partitionFinder } from './record-format.ts';
 import { DEFAULT_SNAPSHOT_EVERY, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
@@ -116,8 +117,6 @@ export class KafkaLog implements BoardLog {
   private probeTimer: NodeJS.Timeout | null = null;
   /** A produce failed: the producer is replaced before the next append (see recover). */
   private producerFailed = false;
-  /** The fan-out consumer stopped for good: without it nothing reaches the rooms. */
-  private fanoutFailed = false;
   private readonly partitionOf: (board: string) => number;
   /** Next offset the fan-out consumer will hand over, per partition, and what was last committed. */
   private readonly consumed = new Map<number, string>();
@@ -137,7 +136,7 @@ export class KafkaLog implements BoardLog {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private producer: Producer,
-    private readonly fanout: Consumer,
+    private readonly fanout: LastingConsumer,
     private readonly fanoutGroup: string,
     private readonly reader: RangeReader,
     private readonly snapshotProducer: Producer,
@@ -182,17 +181,11 @@ export class KafkaLog implements BoardLog {
     });
     await fanout.connect();
     await fanout.subscribe({ topics: [settings.topic, topics.index], fromBeginning: false });
-    const log = new KafkaLog(settings, kafka, admin, producer, fanout, fanoutGroup, reader, snapshotProducer, ends.length, logger);
+    const lasting = new LastingConsumer(fanout, fanoutGroup, logger);
+    const log = new KafkaLog(settings, kafka, admin, producer, lasting, fanoutGroup, reader, snapshotProducer, ends.length, logger);
     let indexed = Number(indexBounds!.low);
     let indexCaughtUp: (() => void) | null = null;
-    fanout.on(fanout.events.CRASH, ({ payload }) => {
-      // It restarts itself (see restartOnFailure); a crash it will not restart from stops it.
-      if (payload.restart) return;
-      logger.error({ err: payload.error }, 'fan-out consumer stopped');
-      log.fanoutFailed = true;
-      log.setReady(false);
-    });
-    await fanout.run({
+    await lasting.run({
       // kafkajs's auto-commit commits after every partition's batch: a
       // round trip to the broker each time, which held the fan-out to a few
       // thousand records a second and added 40-200 ms of lag at standard
@@ -360,8 +353,10 @@ export class KafkaLog implements BoardLog {
       try {
         await this.admin.fetchTopicOffsets(this.settings.topic);
         if (this.producerFailed) await this.replaceProducer();
-        // Without its fan-out nothing reaches the rooms; without its reader no board loads.
-        this.setReady(!this.fanoutFailed && this.reader.healthy);
+        // Without its fan-out nothing reaches the rooms; without its reader
+        // no board loads. Both come back with the broker (LastingConsumer),
+        // each once it has joined its group again.
+        this.setReady(this.fanout.up && this.reader.healthy);
       } catch {
         this.setReady(false);
       }
@@ -400,7 +395,7 @@ export class KafkaLog implements BoardLog {
     const offsets = changed.map(([partition, offset]) => ({ topic: this.settings.topic, partition, offset }));
     if (index !== this.indexCommitted) offsets.push({ topic: this.topics.index, partition: 0, offset: index });
     if (offsets.length === 0) return;
-    await this.fanout.commitOffsets(offsets);
+    await this.fanout.consumer.commitOffsets(offsets);
     for (const [partition, offset] of changed) this.committed.set(partition, offset);
     this.indexCommitted = index;
   }

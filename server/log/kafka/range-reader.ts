@@ -21,10 +21,14 @@
  * - kafkajs drops batches fetched before a seek; batches it had already
  *   handed over are recognised by `isStale()`, by the offset they were
  *   fetched from and by their own offsets.
+ * - While the consumer is away (a broker outage, a rejoin), reads wait:
+ *   kafkajs refuses seeks and pauses then, and forgets them when it joins
+ *   again, so the reader sets everything up again on each join.
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
+import { LastingConsumer } from './lasting-consumer.ts';
 
 const MAX_PENDING_PAGES = 4;
 /** A read that makes no progress for this long has lost its broker. */
@@ -63,13 +67,12 @@ export class RangeReader {
   private readonly active = new Map<string, ActiveRead>();
   /** Partitions a read holds, and the reads waiting for each, in order. */
   private readonly locks = new Map<string, Lock>();
-  private failure: Error | null = null;
   private closed = false;
   /** Reads started and messages handed over (the tests count what a load reads). */
   readonly stats = { reads: 0, messages: 0 };
 
   private constructor(
-    private readonly consumer: Consumer,
+    private readonly lasting: LastingConsumer,
     private readonly admin: Admin,
     private readonly groupId: string,
     /** Every partition of the topics read, named: kafkajs un-pauses the rest of a topic paused whole when one of its partitions is paused by name. */
@@ -89,19 +92,15 @@ export class RangeReader {
     const partitions = await Promise.all(
       topics.map(async (topic) => ({ topic, partitions: (await admin.fetchTopicOffsets(topic)).map((o) => o.partition) })),
     );
-    const reader = new RangeReader(consumer, admin, groupId, partitions, logger);
+    const lasting = new LastingConsumer(consumer, groupId, logger);
+    const reader = new RangeReader(lasting, admin, groupId, partitions, logger);
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: false });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      // A restart rejoins the group (below); one it will not make ends every read.
-      if (payload.restart) return;
-      reader.failure = payload.error;
-      for (const read of reader.active.values()) reader.fail(read, payload.error);
-    });
     // After a rebalance or a restart kafkajs has forgotten our pauses and
     // seeks (and would read on from the latest offsets, nothing being
     // committed): pause everything again and put each read under way back
-    // where it was.
+    // where it was. (Registered after LastingConsumer's own listener, so
+    // the consumer counts as up here.)
     let joins = 0;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (++joins === 1 || reader.closed) return;
@@ -109,11 +108,11 @@ export class RangeReader {
       reader.pauseAll();
       for (const [key, read] of reader.active) {
         const [topic, partition] = splitKey(key);
-        consumer.seek({ topic, partition, offset: String(read.next) });
-        if (!read.paused) consumer.resume([{ topic, partitions: [partition] }]);
+        reader.control((c) => c.seek({ topic, partition, offset: String(read.next) }));
+        if (!read.paused) reader.control((c) => c.resume([{ topic, partitions: [partition] }]));
       }
     });
-    await consumer.run({
+    await lasting.run({
       autoCommit: false,
       // `fetchedOffset` is set by kafkajs's Batch but missing from its types.
       eachBatch: async ({ batch, isStale, heartbeat }) =>
@@ -125,12 +124,26 @@ export class RangeReader {
   }
 
   private pauseAll(): void {
-    this.consumer.pause(this.partitions);
+    this.control((c) => c.pause(this.partitions));
   }
 
-  /** Whether the process is up: false once the consumer stopped for good (the log reports it unready). */
+  /**
+   * Pauses, resumes and seeks while the consumer is up. While it is away
+   * kafkajs would throw (it has no group to apply them to) or forget them
+   * at the next join; the join handler above sets everything up again.
+   */
+  private control(action: (consumer: Consumer) => void): void {
+    if (!this.lasting.up) return;
+    try {
+      action(this.lasting.consumer);
+    } catch (err) {
+      this.logger.debug({ err, groupId: this.groupId }, 'reader consumer went away; its next join sets it up again');
+    }
+  }
+
+  /** Whether boards can be read: the consumer holds its partitions (the log reports it unready otherwise). */
   get healthy(): boolean {
-    return this.failure === null && !this.closed;
+    return this.lasting.up;
   }
 
   private async acquire(key: string): Promise<void> {
@@ -157,33 +170,32 @@ export class RangeReader {
   async *read(topic: string, partition: number, from: number, end: number): AsyncIterable<KafkaMessage[]> {
     if (from >= end) return;
     if (this.closed) throw new Error('the reader is closed');
-    if (this.failure) throw this.failure;
     const key = `${topic}/${partition}`;
     const read: ActiveRead = { next: from, end, pages: [], done: false, failure: null, activeAt: Date.now(), paused: false, wake: null };
     const resumeHere = () => {
       read.activeAt = Date.now();
       this.active.set(key, read);
-      this.consumer.seek({ topic, partition, offset: String(read.next) });
+      this.control((c) => c.seek({ topic, partition, offset: String(read.next) }));
       read.paused = read.pages.length >= MAX_PENDING_PAGES;
-      if (!read.paused) this.consumer.resume([{ topic, partitions: [partition] }]);
+      if (!read.paused) this.control((c) => c.resume([{ topic, partitions: [partition] }]));
     };
     const giveUp = () => {
       this.active.delete(key);
-      if (!this.closed) this.consumer.pause([{ topic, partitions: [partition] }]);
+      if (!this.closed) this.control((c) => c.pause([{ topic, partitions: [partition] }]));
       this.release(key);
     };
     await this.acquire(key);
     let holding = true;
     this.stats.reads++;
     try {
-      if (this.failure) throw this.failure;
+      if (this.closed) throw new Error('the reader is closed');
       resumeHere();
       for (;;) {
         const page = read.pages.shift();
         if (page) {
           if (holding && read.paused && read.pages.length < MAX_PENDING_PAGES) {
             read.paused = false;
-            this.consumer.resume([{ topic, partitions: [partition] }]);
+            this.control((c) => c.resume([{ topic, partitions: [partition] }]));
           }
           this.stats.messages += page.length;
           const yieldTimer = setTimeout(() => {
@@ -199,7 +211,6 @@ export class RangeReader {
           if (!holding && !read.done) {
             await this.acquire(key);
             holding = true;
-            if (this.failure) throw this.failure;
             resumeHere();
           }
           read.activeAt = Date.now();
@@ -236,11 +247,11 @@ export class RangeReader {
     read.next = Math.max(read.next, messages.length > 0 ? Number(messages.at(-1)!.offset) + 1 : read.next, Math.min(lastOffset + 1, read.end));
     if (read.next >= read.end) {
       read.done = true;
-      this.consumer.pause([{ topic, partitions: [partition] }]);
+      this.control((c) => c.pause([{ topic, partitions: [partition] }]));
     } else if (read.pages.length + 1 >= MAX_PENDING_PAGES) {
       // Kafka resumes from `next` when the reader catches up (see read()).
       read.paused = true;
-      this.consumer.pause([{ topic, partitions: [partition] }]);
+      this.control((c) => c.pause([{ topic, partitions: [partition] }]));
     }
     if (page.length > 0) read.pages.push(page);
     read.activeAt = Date.now();
@@ -259,7 +270,7 @@ export class RangeReader {
     if (this.closed) return;
     this.closed = true;
     for (const read of this.active.values()) this.fail(read, new Error('the reader is closed'));
-    await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'reader disconnect failed'));
+    await this.lasting.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'reader disconnect failed'));
     await this.admin.deleteGroups([this.groupId]).catch((err: unknown) => this.logger.warn({ err, groupId: this.groupId }, 'reader group not deleted'));
   }
 }

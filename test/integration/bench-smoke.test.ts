@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import type { BrowserFigures } from '../../scripts/bench/browser.ts';
-import type { LoadFigures, ScaleSteps } from '../../scripts/bench/run.ts';
+import type { ClassroomFigures, LoadFigures, ScaleSteps } from '../../scripts/bench/run.ts';
 import { tempDir } from '../support/server.ts';
 
 const run = promisify(execFile);
@@ -23,8 +23,9 @@ describe('benchmark smoke run', () => {
         maxBuffer: 10 * 1024 * 1024,
       });
       expect(stdout).toMatch(/\| relay \|/);
-      const { report, browser } = JSON.parse(await readFile(json, 'utf8')) as {
+      const { report, classrooms, browser } = JSON.parse(await readFile(json, 'utf8')) as {
         report: Record<string, { standard: LoadFigures; scale: ScaleSteps; big?: Record<string, number> }>;
+        classrooms: Record<string, Record<string, ClassroomFigures>>;
         browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] };
       };
       // The board page in Chromium: live, inked, and frames measured while drawing, panning and zooming.
@@ -38,6 +39,20 @@ describe('benchmark smoke run', () => {
       }
       expect(stdout).toMatch(/all ink on screen/);
       expect(Object.keys(report)).toEqual(['relay', 'embedded', 'kafka']);
+      // Classrooms: one board where everyone draws, one where a few draw and the rest watch.
+      expect(Object.keys(classrooms)).toEqual(['relay', 'embedded', 'kafka']);
+      expect(stdout).toMatch(/\| 4 people, 4 drawing \| kafka \|/);
+      for (const [kind, rooms] of Object.entries(classrooms)) {
+        expect(Object.keys(rooms), kind).toEqual(['all drawing', 'few drawing']);
+        for (const [room, c] of Object.entries(rooms)) {
+          expect(c.errors, `${kind} ${room}`).toEqual([]);
+          expect(c.clients, `${kind} ${room}`).toBe(room === 'all drawing' ? 4 : 6);
+          for (const figure of ['p50', 'p99', 'batchesPerS', 'bytesPerPointUp', 'bytesPerPointDown'] as const) {
+            expect(c[figure], `${kind} ${room} ${figure}`).toBeGreaterThan(0);
+          }
+          expect(c.p50).toBeLessThanOrEqual(c.p99);
+        }
+      }
       for (const [kind, r] of Object.entries(report)) {
         const s = r.standard;
         expect(s.errors, kind).toEqual([]);

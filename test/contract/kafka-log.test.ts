@@ -58,7 +58,9 @@ describe('Kafka log batching', () => {
         Array.from({ length: 100 }, (_, i) => log.append({ board: `board${i % 20}`, user: 'u', cid: `c${i}`, seq: 1, op: { k: 'clear' } })),
       );
       expect(log.stats.records).toBe(100);
-      expect(log.stats.produceRequests).toBeLessThanOrEqual(2);
+      // One request per producer in use (3 partitions, one producer each), and
+      // at most one more each for appends that came in while it was in flight.
+      expect(log.stats.produceRequests).toBeLessThanOrEqual(2 * 3);
       const positions = new Set(stored.map((r) => `${r.board}/${r.pos}`));
       expect(positions.size).toBe(100);
       for (let b = 0; b < 20; b++) {

@@ -1,10 +1,9 @@
 /**
  * The Kafka backend: one topic, records keyed by board (see record-format.ts).
  *
- * - Appends are batched: kafkajs has no linger, so appends made while a
- *   produce request is in flight go out together in the next one. The
- *   producer is idempotent with acks from all in-sync replicas; an append
- *   resolves only when Kafka has acknowledged it.
+ * - Appends go through a few idempotent producers, by partition, and are
+ *   batched while a request is in flight (appender.ts); an append resolves
+ *   only when Kafka has acknowledged it.
  * - Fan-out: every instance consumes every partition in a consumer group of
  *   its own, starting at the end of the topic as it was when the log opened,
  *   and hands each record to the subscribers. The same consumer follows the
@@ -16,23 +15,19 @@
  * - Readiness follows a probe of the cluster and the outcome of produces.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
 import { KafkaSnapshots, type SnapshotTopics } from './kafka-snapshots.ts';
 import { LastingConsumer } from './lasting-consumer.ts';
 import { RangeReader } from './range-reader.ts';
-import { decodeMessage, encodeValue, partitionFinder } from './record-format.ts';
-import { DEFAULT_SNAPSHOT_EVERY, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
+import { Appender } from './appender.ts';
+import { decodeMessage, partitionFinder } from './record-format.ts';
+import { DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
 
-const MAX_BATCH = 1_000;
-/** Stay under the broker's default 1 MB request limit, whatever the records weigh. */
-const MAX_BATCH_BYTES = 900_000;
 const PROBE_EVERY_MS = 1_000;
 const COMMIT_EVERY_MS = 1_000;
-
-type Pending = { record: NewRecord; value: string; partition: number; resolve(r: LogRecord): void; reject(e: Error): void };
 
 function kafkaLogger(logger: Logger) {
   return () =>
@@ -97,26 +92,12 @@ async function ensureTopics(admin: Admin, settings: KafkaSettings, logger: Logge
   }
 }
 
-/** Idempotent, one request in flight (keeps order), acks from all in-sync replicas per send. */
-function newProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-}
-
 export class KafkaLog implements BoardLog {
   private readonly listeners = new Set<RecordListener>();
   private readonly readyListeners = new Set<ReadyListener>();
-  private queue: Pending[] = [];
-  private sending = false;
   private ready = false;
   private closed = false;
   private probeTimer: NodeJS.Timeout | null = null;
-  /** A produce failed: the producer is replaced before the next append (see recover). */
-  private producerFailed = false;
   private readonly partitionOf: (board: string) => number;
   /** Next offset the fan-out consumer will hand over, per partition, and what was last committed. */
   private readonly consumed = new Map<number, string>();
@@ -127,7 +108,7 @@ export class KafkaLog implements BoardLog {
   private commitTimer: NodeJS.Timeout | null = null;
   private committing = false;
   /** Produce requests sent and records they carried (batching at work); messages reads went through. */
-  readonly stats = { produceRequests: 0, records: 0, scanned: 0 };
+  private scanned = 0;
   readonly snapshots: KafkaSnapshots;
   private readonly topics: SnapshotTopics;
 
@@ -135,7 +116,7 @@ export class KafkaLog implements BoardLog {
     private readonly settings: KafkaSettings,
     private readonly kafka: Kafka,
     private readonly admin: Admin,
-    private producer: Producer,
+    private readonly appender: Appender,
     private readonly fanout: LastingConsumer,
     private readonly fanoutGroup: string,
     private readonly reader: RangeReader,
@@ -162,8 +143,7 @@ export class KafkaLog implements BoardLog {
     const topics = snapshotTopics(settings);
     const ends = await admin.fetchTopicOffsets(settings.topic);
     const [indexBounds] = await admin.fetchTopicOffsets(topics.index);
-    const producer = newProducer(kafka);
-    await producer.connect();
+    const appender = await Appender.open(kafka, settings.topic, settings.producers ?? DEFAULT_PRODUCERS, logger);
     const snapshotProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     await snapshotProducer.connect();
     const reader = await RangeReader.open(kafka, admin, [settings.topic, topics.states], settings.groupPrefix, logger);
@@ -182,7 +162,7 @@ export class KafkaLog implements BoardLog {
     await fanout.connect();
     await fanout.subscribe({ topics: [settings.topic, topics.index], fromBeginning: false });
     const lasting = new LastingConsumer(fanout, fanoutGroup, logger);
-    const log = new KafkaLog(settings, kafka, admin, producer, lasting, fanoutGroup, reader, snapshotProducer, ends.length, logger);
+    const log = new KafkaLog(settings, kafka, admin, appender, lasting, fanoutGroup, reader, snapshotProducer, ends.length, logger);
     let indexed = Number(indexBounds!.low);
     let indexCaughtUp: (() => void) | null = null;
     await lasting.run({
@@ -241,67 +221,24 @@ export class KafkaLog implements BoardLog {
   append(record: NewRecord): Promise<LogRecord> {
     if (this.closed) return Promise.reject(new LogUnavailableError('log is closed'));
     if (!this.ready) return Promise.reject(new LogUnavailableError('Kafka is not reachable'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ record, value: encodeValue(record), partition: this.partitionOf(record.board), resolve, reject });
-      if (!this.sending) setImmediate(() => void this.flush());
+    return this.appender.append(record, this.partitionOf(record.board)).catch((err: unknown) => {
+      // A failed produce: not ready (clients go back to reconnecting) until
+      // the probe has replaced the producer.
+      if (this.appender.failed) this.setReady(false);
+      throw err;
     });
   }
 
-  /** Sends everything queued, one produce request at a time. */
-  private async flush(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    while (this.queue.length > 0) {
-      let count = 0;
-      let bytes = 0;
-      while (count < this.queue.length && count < MAX_BATCH && (count === 0 || bytes + this.queue[count]!.value.length <= MAX_BATCH_BYTES)) {
-        bytes += this.queue[count++]!.value.length;
-      }
-      const batch = this.queue.splice(0, count);
-      const sentAt = Date.now();
-      this.stats.produceRequests++;
-      this.stats.records += batch.length;
-      try {
-        const metadata = await this.producer.send({
-          topic: this.settings.topic,
-          acks: -1,
-          messages: batch.map((p) => ({
-            key: p.record.board,
-            value: p.value,
-            partition: p.partition,
-            timestamp: String(sentAt),
-          })),
-        });
-        // Within one request, a partition's records get consecutive offsets in order.
-        const next = new Map<number, { offset: number; ts: number }>();
-        for (const m of metadata) {
-          const appendTime = Number(m.logAppendTime ?? -1);
-          next.set(m.partition, { offset: Number(m.baseOffset), ts: appendTime > 0 ? appendTime : sentAt });
-        }
-        for (const p of batch) {
-          const slot = next.get(p.partition)!;
-          p.resolve({ ...p.record, pos: slot.offset++, ts: slot.ts });
-        }
-      } catch (err) {
-        // Nothing queued behind a failed batch may go out before it: a
-        // client's later op landing first would make its resend of this one
-        // look like a duplicate. So everything is refused (clients keep the
-        // ops and resend them in order), and appends wait for recovery.
-        this.logger.warn({ err, records: batch.length, queued: this.queue.length }, 'produce failed');
-        this.producerFailed = true;
-        this.setReady(false);
-        const failure = new LogUnavailableError(`Kafka did not take the record: ${(err as Error).message}`);
-        for (const p of [...batch, ...this.queue.splice(0)]) p.reject(failure);
-      }
-    }
-    this.sending = false;
+  /** Produce requests sent and records they carried (batching at work); messages reads went through. */
+  get stats(): { produceRequests: number; records: number; scanned: number } {
+    return { ...this.appender.stats, scanned: this.scanned };
   }
 
   async *read(board: string, from: number, to = Infinity): AsyncIterable<LogRecord[]> {
     const partition = this.partitionOf(board);
     const { low, high } = await this.bounds(partition);
     for await (const messages of this.reader.read(this.settings.topic, partition, Math.max(from, low), Math.min(to, high))) {
-      this.stats.scanned += messages.length;
+      this.scanned += messages.length;
       const page: LogRecord[] = [];
       for (const message of messages) {
         const record = decodeMessage(message, board);
@@ -352,7 +289,7 @@ export class KafkaLog implements BoardLog {
     this.probeTimer = setTimeout(async () => {
       try {
         await this.admin.fetchTopicOffsets(this.settings.topic);
-        if (this.producerFailed) await this.replaceProducer();
+        if (this.appender.failed) await this.appender.recover();
         // Without its fan-out nothing reaches the rooms; without its reader
         // no board loads. Both come back with the broker (LastingConsumer),
         // each once it has joined its group again.
@@ -400,36 +337,19 @@ export class KafkaLog implements BoardLog {
     this.indexCommitted = index;
   }
 
-  /**
-   * After a failed send the idempotent producer may have written the batch
-   * (only the answer was lost) yet rewinds its sequence numbers, so its next
-   * batch could be taken for a duplicate and silently dropped. A new
-   * producer (a new producer id) starts clean; resent ops are deduplicated
-   * by the fold, per client and sequence number.
-   */
-  private async replaceProducer(): Promise<void> {
-    const old = this.producer;
-    const fresh = newProducer(this.kafka);
-    await fresh.connect();
-    this.producer = fresh;
-    this.producerFailed = false;
-    await old.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'old producer disconnect failed'));
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
     if (this.commitTimer) clearInterval(this.commitTimer);
     this.listeners.clear();
-    for (const p of this.queue.splice(0)) p.reject(new LogUnavailableError('log is closed'));
     const quietly = (what: string) => (err: unknown) => this.logger.warn({ err }, `${what} failed during close`);
     await this.snapshots.close();
     await this.fanout.disconnect().catch(quietly('fan-out disconnect'));
     await this.admin.deleteGroups([this.fanoutGroup]).catch(quietly('deleting the fan-out group'));
     await this.reader.close();
     await this.snapshotProducer.disconnect().catch(quietly('snapshot producer disconnect'));
-    await this.producer.disconnect().catch(quietly('producer disconnect'));
+    await this.appender.close();
     await this.admin.disconnect().catch(quietly('admin disconnect'));
     for (const listener of this.readyListeners) listener(false);
     this.readyListeners.clear();

@@ -1,6 +1,8 @@
 /** Kafka settings, read from explicit environment variables. */
+import net from 'node:net';
 import { hostname } from 'node:os';
-import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import tls from 'node:tls';
+import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
 
 export type KafkaSettings = {
   brokers: string[];
@@ -20,6 +22,13 @@ export type KafkaSettings = {
    * stored states. Default DEFAULT_SNAPSHOT_EVERY.
    */
   snapshotEvery?: number;
+  /**
+   * Producers appends are spread over, by partition: one produce request in
+   * flight each. Default DEFAULT_PRODUCERS.
+   */
+  producers?: number;
+  /** Whether requests go out at once (TCP_NODELAY) rather than as Nagle's algorithm pleases. Default true. */
+  tcpNoDelay?: boolean;
   ssl: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 };
@@ -50,6 +59,9 @@ export function snapshotTopics(settings: Pick<KafkaSettings, 'topic'>): { log: s
   return { log: settings.topic, states: `${settings.topic}-states`, index: `${settings.topic}-index` };
 }
 
+/** See `producers`; measured in BENCHMARKS.md (scripts/bench/kafka-latency.ts). */
+export const DEFAULT_PRODUCERS = 4;
+
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
@@ -62,6 +74,8 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | nu
     replicationFactor: positiveInt(env.KAFKA_REPLICATION_FACTOR, -1, 'KAFKA_REPLICATION_FACTOR', true),
     groupPrefix: env.KAFKA_GROUP_PREFIX ?? `whiteboard-${hostname()}`,
     snapshotEvery: positiveInt(env.KAFKA_SNAPSHOT_EVERY, DEFAULT_SNAPSHOT_EVERY, 'KAFKA_SNAPSHOT_EVERY'),
+    producers: positiveInt(env.KAFKA_PRODUCERS, DEFAULT_PRODUCERS, 'KAFKA_PRODUCERS'),
+    tcpNoDelay: env.KAFKA_TCP_NODELAY !== 'false',
     ssl: env.KAFKA_SSL === 'true',
   };
   settings.presenceTopic = env.KAFKA_PRESENCE_TOPIC || `${settings.topic}-presence`;
@@ -82,9 +96,27 @@ export function presenceTopicOf(settings: KafkaSettings): string {
   return settings.presenceTopic ?? `${settings.topic}-presence`;
 }
 
+/**
+ * kafkajs's own socket factory, plus TCP_NODELAY: with Nagle's algorithm a
+ * small request written while an earlier one is unacknowledged waits for
+ * that acknowledgement, which the broker may delay (delayed ACK) by up to
+ * 40 ms: a record's produce or its fan-out fetch then waits too.
+ */
+function socketFactory(noDelay: boolean): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(ssl as tls.ConnectionOptions) }, onConnect)
+      : net.connect({ host, port }, onConnect);
+    socket.setNoDelay(noDelay);
+    socket.setKeepAlive(true, 60_000);
+    return socket;
+  };
+}
+
 export function kafkaClientConfig(settings: KafkaSettings): KafkaConfig {
   return {
     clientId: settings.clientId,
+    socketFactory: socketFactory(settings.tcpNoDelay ?? true),
     brokers: settings.brokers,
     ssl: settings.ssl,
     ...(settings.sasl ? { sasl: settings.sasl as SASLOptions } : {}),

@@ -1,0 +1,142 @@
+/**
+ * Appends to the log's topic through a few producers ("lanes"), each owning
+ * the partitions `p % lanes`, each with one produce request in flight.
+ *
+ * - Order: a board lives in one partition, so in one lane, whose requests go
+ *   out one after another; within one request a partition's records get
+ *   consecutive offsets in order.
+ * - Batching: kafkajs has no linger, so appends made while a lane's request
+ *   is in flight go out together in its next one.
+ * - Several lanes: with one producer every record waited for the request
+ *   before it, whatever its partition; lanes let boards in different
+ *   partitions be written at the same time (BENCHMARKS.md).
+ * - Idempotent producers, acks from all in-sync replicas: an append resolves
+ *   only when Kafka has acknowledged it.
+ */
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { LogRecord } from '../../protocol/messages.ts';
+import type { Logger } from '../../logger.ts';
+import { LogUnavailableError, type NewRecord } from '../board-log.ts';
+import { encodeValue } from './record-format.ts';
+
+const MAX_BATCH = 1_000;
+/** Stay under the broker's default 1 MB request limit, whatever the records weigh. */
+const MAX_BATCH_BYTES = 900_000;
+
+type Pending = { record: NewRecord; value: string; partition: number; resolve(r: LogRecord): void; reject(e: Error): void };
+
+type Lane = { producer: Producer; queue: Pending[]; sending: boolean; failed: boolean };
+
+/** Idempotent, one request in flight (keeps order), acks from all in-sync replicas per send. */
+function newProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+export class Appender {
+  /** Produce requests sent and records they carried (batching at work). */
+  readonly stats = { produceRequests: 0, records: 0 };
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly lanes: Lane[],
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(kafka: Kafka, topic: string, lanes: number, logger: Logger): Promise<Appender> {
+    const producers = Array.from({ length: lanes }, () => newProducer(kafka));
+    await Promise.all(producers.map((p) => p.connect()));
+    return new Appender(kafka, topic, producers.map((producer) => ({ producer, queue: [], sending: false, failed: false })), logger);
+  }
+
+  append(record: NewRecord, partition: number): Promise<LogRecord> {
+    const lane = this.lanes[partition % this.lanes.length]!;
+    return new Promise((resolve, reject) => {
+      lane.queue.push({ record, value: encodeValue(record), partition, resolve, reject });
+      if (!lane.sending) setImmediate(() => void this.flush(lane));
+    });
+  }
+
+  /** Whether a produce failed since the last `recover()` (the lane's appends were refused: LogUnavailableError). */
+  get failed(): boolean {
+    return this.lanes.some((lane) => lane.failed);
+  }
+
+  /** Sends everything queued in a lane, one produce request at a time. */
+  private async flush(lane: Lane): Promise<void> {
+    if (lane.sending) return;
+    lane.sending = true;
+    while (lane.queue.length > 0) {
+      let count = 0;
+      let bytes = 0;
+      while (count < lane.queue.length && count < MAX_BATCH && (count === 0 || bytes + lane.queue[count]!.value.length <= MAX_BATCH_BYTES)) {
+        bytes += lane.queue[count++]!.value.length;
+      }
+      const batch = lane.queue.splice(0, count);
+      const sentAt = Date.now();
+      this.stats.produceRequests++;
+      this.stats.records += batch.length;
+      try {
+        const metadata = await lane.producer.send({
+          topic: this.topic,
+          acks: -1,
+          messages: batch.map((p) => ({ key: p.record.board, value: p.value, partition: p.partition, timestamp: String(sentAt) })),
+        });
+        // Within one request, a partition's records get consecutive offsets in order.
+        const next = new Map<number, { offset: number; ts: number }>();
+        for (const m of metadata) {
+          const appendTime = Number(m.logAppendTime ?? -1);
+          next.set(m.partition, { offset: Number(m.baseOffset), ts: appendTime > 0 ? appendTime : sentAt });
+        }
+        for (const p of batch) {
+          const slot = next.get(p.partition)!;
+          p.resolve({ ...p.record, pos: slot.offset++, ts: slot.ts });
+        }
+      } catch (err) {
+        // Nothing queued behind a failed batch may go out before it: a
+        // client's later op landing first would make its resend of this one
+        // look like a duplicate. So everything in the lane is refused
+        // (clients keep the ops and resend them in order), and appends wait
+        // for recovery.
+        this.logger.warn({ err, records: batch.length, queued: lane.queue.length }, 'produce failed');
+        lane.failed = true;
+        const failure = new LogUnavailableError(`Kafka did not take the record: ${(err as Error).message}`);
+        for (const p of [...batch, ...lane.queue.splice(0)]) p.reject(failure);
+      }
+    }
+    lane.sending = false;
+  }
+
+  /**
+   * After a failed send the idempotent producer may have written the batch
+   * (only the answer was lost) yet rewinds its sequence numbers, so its next
+   * batch could be taken for a duplicate and silently dropped. A new
+   * producer (a new producer id) starts clean; resent ops are deduplicated
+   * by the fold, per client and sequence number.
+   */
+  async recover(): Promise<void> {
+    for (const lane of this.lanes) {
+      if (!lane.failed) continue;
+      const old = lane.producer;
+      const fresh = newProducer(this.kafka);
+      await fresh.connect();
+      lane.producer = fresh;
+      lane.failed = false;
+      await old.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'old producer disconnect failed'));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const lane of this.lanes) {
+      for (const p of lane.queue.splice(0)) p.reject(new LogUnavailableError('log is closed'));
+    }
+    await Promise.all(
+      this.lanes.map((lane) => lane.producer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'producer disconnect failed during close'))),
+    );
+  }
+}

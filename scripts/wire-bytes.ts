@@ -15,8 +15,9 @@ import WebSocket from 'ws';
 import { buildApp } from '../server/app.ts';
 import { EmbeddedLog } from '../server/log/embedded-log.ts';
 import { PER_MESSAGE_DEFLATE } from '../server/protocol/compression.ts';
-import { PROTOCOL_VERSION, type ServerMessage } from '../server/protocol/messages.ts';
+import { PROTOCOL_VERSION, type ClientOp } from '../server/protocol/messages.ts';
 import { encodePoints } from '../server/protocol/points.ts';
+import { DownDecoder, UpEncoder } from '../server/protocol/wire.ts';
 
 const STROKES = 20;
 const POINTS_PER_STROKE = 120; // about one second of drawing
@@ -37,21 +38,22 @@ async function measure(compression: boolean): Promise<Counts> {
   const tcp = (ws as unknown as { _socket: Socket })._socket;
   let payloadDown = 0;
   let recs = 0;
-  ws.on('message', (data) => {
-    const text = data.toString();
-    const message = JSON.parse(text) as ServerMessage;
-    if (message.t === 'rec' || message.t === 'recs') {
-      payloadDown += text.length;
-      recs += message.t === 'rec' ? 1 : message.rs.length;
-    }
+  // Records come in binary frames (server/protocol/wire.ts), as the web client gets them.
+  const decoder = new DownDecoder('wire');
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) return;
+    const bytes = new Uint8Array(data as Buffer);
+    payloadDown += bytes.length;
+    recs += decoder.decode(bytes).filter((m) => m.t === 'rec').length;
   });
   let payloadUp = 0;
-  const send = (m: unknown) => {
-    const text = JSON.stringify(m);
-    payloadUp += text.length;
-    ws.send(text);
+  const encoder = new UpEncoder();
+  const send = (s: number, o: ClientOp) => {
+    const frame = encoder.op({ t: 'op', s, o });
+    payloadUp += frame.length;
+    ws.send(frame);
   };
-  send({ t: 'hello', v: PROTOCOL_VERSION, user: 'u1', cid: 'c1', name: 'Ann' });
+  ws.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: 'u1', cid: 'c1', name: 'Ann' }));
   await new Promise((r) => setTimeout(r, 200));
   payloadUp = 0;
   const start = { up: tcp.bytesWritten, down: tcp.bytesRead };
@@ -67,11 +69,11 @@ async function measure(compression: boolean): Promise<Counts> {
     }));
     for (let i = 0; i < pts.length; i += PER_FRAME) {
       const p = encodePoints(pts.slice(i, i + PER_FRAME), false);
-      send({ t: 'op', s: ++seq, o: i === 0 ? { k: 'begin', id, color: '#1e1e1e', w: 4, p } : { k: 'ext', id, p } });
+      send(++seq, i === 0 ? { k: 'begin', id, color: '#1e1e1e', w: 4, p } : { k: 'ext', id, p });
       // Stay under the per-session message rate, as a real drawer does (60/s).
       await new Promise((r) => setTimeout(r, 4));
     }
-    send({ t: 'op', s: ++seq, o: { k: 'end', id } });
+    send(++seq, { k: 'end', id });
     points += pts.length;
   }
   if (ws.readyState !== ws.OPEN) throw new Error('socket closed');

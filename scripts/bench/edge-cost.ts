@@ -4,6 +4,10 @@
  * server does anyway, and admitting an operation (folding it ahead, then
  * hearing it back) against folding it once. The operations are a class
  * drawing: strokes of 20-200 points sent 2-4 points a record by 10 people.
+ * Also each record's way out to 10 clients, two records a frame: as JSON
+ * (protocol 3: stringified once, joined per client) and in binary
+ * (protocol 4: encoded per client in its connection's context), and the
+ * same frames coming in as binary.
  *
  *   npx tsx scripts/bench/edge-cost.ts [--ops 200000] [--runs 7]
  */
@@ -12,7 +16,8 @@ import { applyRecord } from '../../server/board/fold.ts';
 import { emptyBoard } from '../../server/board/state.ts';
 import type { LogRecord, Op } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
-import { parseClientMessage } from '../../server/protocol/validate.ts';
+import { parseClientFrame, parseClientMessage } from '../../server/protocol/validate.ts';
+import { DownEncoder, UpDecoder, UpEncoder } from '../../server/protocol/wire.ts';
 import { Admission } from '../../server/rooms/admission.ts';
 
 const { values: args } = parseArgs({ options: { ops: { type: 'string', default: '200000' }, runs: { type: 'string', default: '7' } } });
@@ -47,7 +52,18 @@ const ops = frames.map((f) => {
   if (!parsed.ok || parsed.value.t !== 'op' || parsed.value.o.k === 'claim') throw new Error('the drawing should be valid');
   return { user: f.user, seq: parsed.value.s, op: parsed.value.o as Op };
 });
-const record = (o: (typeof ops)[number], pos: number): LogRecord => ({ board: 'b', pos, ts: 1, user: o.user, cid: o.user, seq: o.seq, op: o.op });
+const record = (o: (typeof ops)[number], pos: number): LogRecord => ({ board: 'b', pos, ts: 1_796_000_000_000 + pos * 5, user: o.user, cid: o.user, seq: o.seq, op: o.op });
+const records = ops.map((o, pos) => record(o, pos));
+/** The same operations as each page sends them in binary, one connection per person. */
+const upEncoders = new Map<string, UpEncoder>();
+const binaryFrames = ops.map((o) => {
+  let encoder = upEncoders.get(o.user);
+  if (!encoder) upEncoders.set(o.user, (encoder = new UpEncoder()));
+  return { user: o.user, bytes: encoder.op({ t: 'op', s: o.seq, o: o.op }) };
+});
+const RECEIVERS = 10;
+/** Bytes produced, so no case is optimised away. */
+let sink = 0;
 
 const cases: Record<string, () => void> = {
   'JSON.parse (baseline)': () => {
@@ -55,6 +71,33 @@ const cases: Record<string, () => void> = {
   },
   'parseClientMessage': () => {
     for (const f of frames) parseClientMessage(f.text);
+  },
+  'parseClientFrame (binary)': () => {
+    const decoders = new Map<string, UpDecoder>();
+    for (const f of binaryFrames) {
+      let decoder = decoders.get(f.user);
+      if (!decoder) decoders.set(f.user, (decoder = new UpDecoder()));
+      parseClientFrame(f.bytes, decoder);
+    }
+  },
+  'deliver as JSON to 10 clients (protocol 3)': () => {
+    const outgoing = Array.from({ length: RECEIVERS }, () => [] as string[]);
+    records.forEach((rec, i) => {
+      const json = JSON.stringify(rec);
+      for (const out of outgoing) out.push(json);
+      if (i % 2 === 0) return;
+      for (const out of outgoing) {
+        sink += (out.length === 1 ? `{"t":"rec","r":${out[0]}}` : `{"t":"recs","rs":[${out.join(',')}]}`).length;
+        out.length = 0;
+      }
+    });
+  },
+  'deliver in binary to 10 clients (protocol 4)': () => {
+    const encoders = Array.from({ length: RECEIVERS }, () => new DownEncoder());
+    records.forEach((rec, i) => {
+      for (const encoder of encoders) encoder.record(rec);
+      if (i % 2 === 1) for (const encoder of encoders) sink += encoder.take().length;
+    });
   },
   'fold once (baseline)': () => {
     const state = emptyBoard();
@@ -80,15 +123,19 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const us = (name: string) => (median(times[name]!) * 1_000) / OPS;
+const us = (name: string) => (median(times[name]!) * 1_000) / (name.startsWith('deliver') ? OPS * RECEIVERS : OPS);
 console.log(`${OPS} operations, median of ${RUNS} runs (cases take turns)\n`);
-console.log('| step | µs per operation | ÷ baseline |');
+console.log('| step | µs per operation (deliveries: per record and client) | ÷ baseline |');
 console.log('| --- | ---: | ---: |');
 for (const [name, baseline] of [
   ['JSON.parse (baseline)', 'JSON.parse (baseline)'],
   ['parseClientMessage', 'JSON.parse (baseline)'],
+  ['parseClientFrame (binary)', 'JSON.parse (baseline)'],
+  ['deliver as JSON to 10 clients (protocol 3)', 'deliver as JSON to 10 clients (protocol 3)'],
+  ['deliver in binary to 10 clients (protocol 4)', 'deliver as JSON to 10 clients (protocol 3)'],
   ['fold once (baseline)', 'fold once (baseline)'],
   ['admit ahead, then fold', 'fold once (baseline)'],
 ] as const) {
   console.log(`| ${name} | ${us(name).toFixed(2)} | ${(us(name) / us(baseline)).toFixed(2)}× |`);
 }
+if (sink < 0) console.log(sink);

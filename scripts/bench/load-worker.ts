@@ -17,8 +17,9 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
-import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
+import { PROTOCOL_VERSION, type ClientOp } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
+import { DownDecoder, UpEncoder } from '../../server/protocol/wire.ts';
 
 export type WorkerConfig = { urls: string[]; boards: string[]; clientsPerBoard: number; drawersPerBoard: number };
 
@@ -46,7 +47,8 @@ const POINTS_PER_BATCH = 2;
 const FRAME_MS = 16;
 const BATCHES_PER_STROKE = 60;
 
-type Client = { socket: WebSocket; cid: string; drawer: boolean; board: string };
+/** Each socket speaks the page's binary frames in its own context (server/protocol/wire.ts). */
+type Client = { socket: WebSocket; cid: string; drawer: boolean; board: string; up: UpEncoder; down: DownDecoder };
 
 /** The TCP socket under a ws client: its byte counters are the wire bytes, framing included. */
 const tcp = (client: Client) => (client.socket as unknown as { _socket: Socket })._socket;
@@ -65,7 +67,7 @@ function connect(url: string, board: string, drawer: boolean): Promise<Client> {
   return new Promise((resolve, reject) => {
     // Offers permessage-deflate as browsers do; the target decides.
     const socket = new WebSocket(`${url}/ws/${board}`, { perMessageDeflate: PER_MESSAGE_DEFLATE });
-    const client: Client = { socket, cid: '', drawer, board };
+    const client: Client = { socket, cid: '', drawer, board, up: new UpEncoder(), down: new DownDecoder(board) };
     socket.once('error', reject);
     socket.on('open', () =>
       socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: randomBytes(9).toString('base64url'), cid: randomBytes(9).toString('base64url'), name: 'load' })),
@@ -73,10 +75,12 @@ function connect(url: string, board: string, drawer: boolean): Promise<Client> {
     socket.on('close', (code, reason) => {
       if (timer) errors.push(`socket closed ${code} ${reason.toString()}`);
     });
-    socket.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { t: string; cid?: string; r?: ReceivedRecord; rs?: ReceivedRecord[] };
-      if (message.t === 'rec') return received(client, message.r!);
-      if (message.t === 'recs') return message.rs!.forEach((r) => received(client, r));
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        for (const message of client.down.decode(new Uint8Array(data as Buffer))) if (message.t === 'rec') received(client, message.r);
+        return;
+      }
+      const message = JSON.parse(data.toString()) as { t: string; cid?: string };
       if (message.t === 'welcome') client.cid = message.cid!;
       if (message.t === 'synced') resolve(client);
       if (message.t === 'error') errors.push(JSON.stringify(message).slice(0, 200));
@@ -101,7 +105,8 @@ function received(client: Client, record: ReceivedRecord): void {
 
 function draw(drawers: Client[]): void {
   let frame = -1;
-  let seq = 0;
+  // Each page numbers its own operations 1, 2, 3…
+  const seqs = new Map<Client, number>();
   const prefix = randomBytes(4).toString('hex');
   timer = setInterval(() => {
     frame++;
@@ -112,13 +117,15 @@ function draw(drawers: Client[]): void {
       const x = 100 + inStroke * 4;
       const y = 100 + i * 20 + (frame % 7);
       const p = encodePoints([{ x, y }, { x: x + 2, y: y + 1 }], false);
-      const op = inStroke === 0 ? { k: 'begin', id, color: '#1e1e1e', w: 4, p } : { k: 'ext', id, p };
-      const text = JSON.stringify({ t: 'op', s: ++seq, o: op });
+      const op: ClientOp = inStroke === 0 ? { k: 'begin', id, color: '#1e1e1e', w: 4, p } : { k: 'ext', id, p };
+      let seq = (seqs.get(drawer) ?? 0) + 1;
+      const bytes = drawer.up.op({ t: 'op', s: seq, o: op });
       sentAt.set(`${drawer.cid}:${seq}`, performance.now());
-      drawer.socket.send(text);
+      drawer.socket.send(bytes);
       counters.sentBatches++;
       counters.sentPoints += POINTS_PER_BATCH;
-      if (inStroke === BATCHES_PER_STROKE - 1) drawer.socket.send(JSON.stringify({ t: 'op', s: ++seq, o: { k: 'end', id } }));
+      if (inStroke === BATCHES_PER_STROKE - 1) drawer.socket.send(drawer.up.op({ t: 'op', s: ++seq, o: { k: 'end', id } }));
+      seqs.set(drawer, seq);
     }
   }, FRAME_MS);
 }

@@ -4,14 +4,18 @@
  * client may send is defined by the schemas in `schema.ts` (its types are
  * derived from them here); `validate.ts` checks every frame against them.
  *
- * Every frame is a JSON text frame. Points travel inside strings produced by
- * `points.ts` (delta + varint, base64url alphabet) to keep a pen point to a
- * few bytes.
+ * Operations and cursors from a page, and records and cursors to it, travel
+ * as binary frames in a per-connection context (wire.ts): a live two-point
+ * record costs about 9 bytes. Every other message is a JSON text frame, and
+ * the server also takes operations and cursors as JSON (tools, tests).
+ * Points travel inside strings produced by `points.ts` (delta + varint,
+ * base64url alphabet) in JSON and in the log.
  */
 
 /** 2: edit keys and roles (view-only links), `ack`, `role`, claims. */
 /** 3: world coordinates with per-stroke precision (`q`), settled strokes as one chunk. */
-export const PROTOCOL_VERSION = 3;
+/** 4: binary frames for operations, records and cursors (wire.ts). */
+export const PROTOCOL_VERSION = 4;
 
 /** Limits enforced at the edge (and, defensively, by the fold). */
 export const LIMITS = {
@@ -150,16 +154,16 @@ export type Welcome = {
    */
   acked?: number;
 };
+/** A record (binary on the wire: wire.ts). */
 export type RecordMessage = { t: 'rec'; r: LogRecord };
-/** Several records at once, in log order (records that arrived together). */
-export type RecordBatch = { t: 'recs'; rs: LogRecord[] };
 /** Catch-up is complete: everything up to `pos` has been sent. */
 export type Synced = { t: 'synced'; pos: number };
 export type Presence = { t: 'presence'; people: Participant[] };
+/** Someone's cursor in whole world units (binary on the wire: wire.ts). */
 export type RemoteCursor = { t: 'cursor'; cid: string; x: number | null; y: number | null };
 export type ErrorMessage = { t: 'error'; code: ErrorCode; reason: string; s?: number };
 /** The operation with sequence number `s` is in the log already (a resend). */
 export type Ack = { t: 'ack'; s: number };
 /** This client's role changed (the board was claimed). */
 export type RoleChange = { t: 'role'; role: Role };
-export type ServerMessage = Welcome | RecordMessage | RecordBatch | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange;
+export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange;

@@ -8,6 +8,7 @@
 import { ID_PATTERN, LIMITS, type ClientMessage, type ClientOp } from './messages.ts';
 import { decodePointValues, PointCodecError } from './points.ts';
 import { messageValidators, opValidators } from './schema.ts';
+import type { UpDecoder } from './wire.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string; s?: number };
 
@@ -129,6 +130,21 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
     return parseMessage(raw);
   } catch {
     // A frame the checks above did not foresee: refused, never thrown into the transport.
+    return { ok: false, reason: 'frame could not be read' };
+  }
+}
+
+/**
+ * Parses one binary frame (wire.ts) with its connection's decoder: decoded
+ * into what the same message in JSON would be, then checked exactly as that
+ * would be. Only operations and cursors travel in binary. Never throws.
+ */
+export function parseClientFrame(frame: Uint8Array, decoder: UpDecoder): Parsed<ClientMessage> {
+  try {
+    if (frame.length > LIMITS.maxFrameBytes) return { ok: false, reason: `frame is over ${LIMITS.maxFrameBytes} bytes` };
+    const decoded = decoder.decode(frame);
+    return decoded.ok ? parseMessage(decoded.value) : { ok: false, reason: decoded.reason };
+  } catch {
     return { ok: false, reason: 'frame could not be read' };
   }
 }

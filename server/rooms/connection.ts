@@ -10,7 +10,8 @@ import type { Logger } from '../logger.ts';
 import { recordWeight } from '../board/weight.ts';
 import { LogUnavailableError } from '../log/board-log.ts';
 import { CLOSE, ERROR, LIMITS, PROTOCOL_VERSION, type ClientMessage, type ErrorCode } from '../protocol/messages.ts';
-import { isValidBoardId, parseClientMessage } from '../protocol/validate.ts';
+import { isValidBoardId, parseClientFrame, parseClientMessage } from '../protocol/validate.ts';
+import { UpDecoder } from '../protocol/wire.ts';
 import type { WriteBudget } from '../quotas/write-budget.ts';
 import type { Room } from './room.ts';
 import { editKeyHash } from './roles.ts';
@@ -44,6 +45,8 @@ export class Connection {
   private queued = 0;
   /** Why the socket is not being read. */
   private readonly pausedFor = new Set<'budget' | 'backlog'>();
+  /** This connection's context for the page's binary frames (wire.ts). */
+  private readonly decoder = new UpDecoder();
 
   constructor(
     board: string,
@@ -58,15 +61,11 @@ export class Connection {
     }
   }
 
-  /** A frame arrived; `null` stands for a binary frame, which this protocol does not use. */
-  onMessage(text: string | null): void {
+  /** A frame arrived: text (JSON) or binary (operations and cursors, wire.ts). */
+  onMessage(frame: string | Uint8Array): void {
     try {
       if (!this.session.isOpen()) return;
-      if (text === null) {
-        this.session.close(CLOSE.unsupportedData, 'binary frames are not supported');
-        return;
-      }
-      const parsed = parseClientMessage(text);
+      const parsed = typeof frame === 'string' ? parseClientMessage(frame) : parseClientFrame(frame, this.decoder);
       // Operations count toward the message rate when they are handled (below):
       // after a throttle a whole network read of them arrives at once.
       if ((!parsed.ok || parsed.value.t !== 'op') && !this.withinRate()) return;

@@ -91,8 +91,7 @@ export class Room {
     if (rec.pos <= this.state.pos) return;
     const verdict = applyRecord(this.state, rec);
     this.admission!.logged(rec, verdict);
-    const json = JSON.stringify(rec);
-    for (const session of this.sessions) session.sendRecord(rec.pos, json);
+    for (const session of this.sessions) session.sendRecord(rec);
     if (rec.op.k === 'claim' && !verdict) this.updateRoles();
   }
 
@@ -144,7 +143,7 @@ export class Room {
         for (const rec of page) {
           if (rec.pos <= session.sentPos) continue;
           session.sentPos = rec.pos;
-          session.queueRecord(JSON.stringify(rec));
+          session.queueRecord(rec);
         }
         session.flushRecords(); // a page a frame
         if (!session.isOpen()) return;
@@ -152,14 +151,14 @@ export class Room {
     } finally {
       const backlog = session.backlog;
       session.backlog = null;
-      for (const { pos, text } of backlog) session.sendRecord(pos, text);
+      for (const rec of backlog) session.sendRecord(rec);
     }
   }
 
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return;
     if (session.joined) {
-      this.broadcast({ t: 'cursor', cid: session.cid, x: null, y: null }, session);
+      this.broadcastCursor(session.cid, null, null, session);
       this.broadcastPresence();
     }
   }
@@ -172,13 +171,13 @@ export class Room {
   /** Viewers watch: their cursors are not shown to the board. */
   cursor(session: Session, msg: CursorMessage): void {
     if (session.role !== 'editor') return;
-    this.broadcast({ t: 'cursor', cid: session.cid, x: msg.x, y: msg.y }, session);
+    this.broadcastCursor(session.cid, msg.x, msg.y, session);
     this.options.presence?.localCursor(this.board, session.cid, msg.x, msg.y);
   }
 
   /** Someone on another instance moved their cursor (null: it left the board, or they left). */
   remoteCursor(cid: string, x: number | null, y: number | null): void {
-    this.broadcast({ t: 'cursor', cid, x, y });
+    this.broadcastCursor(cid, x, y);
   }
 
   /** The board's people on other instances changed. */
@@ -289,6 +288,12 @@ export class Room {
       people.push(...presence.remotePeople(this.board).filter((p) => !here.has(p.cid)));
     }
     this.broadcast({ t: 'presence', people });
+  }
+
+  private broadcastCursor(cid: string, x: number | null, y: number | null, except?: Session): void {
+    for (const session of this.sessions) {
+      if (session !== except && session.joined) session.sendCursor(cid, x, y);
+    }
   }
 
   private broadcast(message: ServerMessage, except?: Session): void {

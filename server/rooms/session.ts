@@ -1,12 +1,16 @@
 /**
  * One connected client as rooms see it: an identity, a way to send, and the
  * catch-up buffer. The transport is hidden behind `ClientSocket`, so rooms
- * run the same over a real WebSocket or anything else that can send text.
+ * run the same over a real WebSocket or anything else that can send frames.
+ * Records and cursors go out as binary frames in this connection's context
+ * (protocol/wire.ts); every other message as JSON text.
  */
-import { CLOSE, type Participant, type Role, type ServerMessage } from '../protocol/messages.ts';
+import { CLOSE, type LogRecord, type Participant, type Role, type ServerMessage } from '../protocol/messages.ts';
+import { DownEncoder } from '../protocol/wire.ts';
 
 export interface ClientSocket {
-  send(text: string): void;
+  /** A text frame (a string) or a binary one. */
+  send(frame: string | Uint8Array): void;
   close(code: number, reason: string): void;
   isOpen(): boolean;
   /** Bytes queued but not yet written to the network. */
@@ -28,12 +32,12 @@ export class Session {
   role: Role = 'viewer';
   /** Joined: hello handled and welcome sent. */
   joined = false;
-  /** While catching up, live records wait here (as JSON) in order. */
-  backlog: { pos: number; text: string }[] | null = null;
+  /** While catching up, live records wait here in order. */
+  backlog: LogRecord[] | null = null;
   /** Highest record position this client has been sent. */
   sentPos = -1;
-  /** Records (as JSON) waiting to go out at the end of this event-loop turn. */
-  private outgoing: string[] = [];
+  /** Records and cursors waiting to go out, as one frame, at the end of this event-loop turn. */
+  private readonly encoder = new DownEncoder();
   private flushScheduled = false;
   /**
    * Strokes whose begin was refused (a full board, say): the rest of such a
@@ -61,44 +65,57 @@ export class Session {
   }
 
   sendText(text: string): void {
+    this.sendFrame(text);
+  }
+
+  private sendFrame(frame: string | Uint8Array): void {
     if (!this.socket.isOpen()) return;
     if (this.socket.bufferedAmount() > MAX_BUFFERED_BYTES) {
       this.close(CLOSE.slowConsumer, 'client is not keeping up; reconnect to resume');
       return;
     }
-    this.socket.send(text);
+    this.socket.send(frame);
   }
 
   /**
-   * Sends a live record (given as its JSON), or keeps it while the session
-   * is catching up. Records are gathered until the end of the event-loop
-   * turn and go out as one frame: a frame and a socket write per record and
-   * client was the server's main cost under load.
+   * Sends a live record, or keeps it while the session is catching up.
+   * Records are gathered until the end of the event-loop turn and go out as
+   * one frame: a frame and a socket write per record and client was the
+   * server's main cost under load.
    */
-  sendRecord(pos: number, json: string): void {
+  sendRecord(rec: LogRecord): void {
     if (this.backlog) {
-      this.backlog.push({ pos, text: json });
-    } else if (pos > this.sentPos) {
-      this.sentPos = pos;
-      this.queueRecord(json);
+      this.backlog.push(rec);
+    } else if (rec.pos > this.sentPos) {
+      this.sentPos = rec.pos;
+      this.queueRecord(rec);
     }
   }
 
   /** Queues a record for the next frame. */
-  queueRecord(json: string): void {
-    this.outgoing.push(json);
+  queueRecord(rec: LogRecord): void {
+    this.encoder.record(rec);
+    this.scheduleFlush();
+  }
+
+  /** Someone's cursor (null: it left the board), in the next frame. */
+  sendCursor(cid: string, x: number | null, y: number | null): void {
+    if (!this.socket.isOpen()) return;
+    this.encoder.cursor(cid, x, y);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flushRecords());
   }
 
-  /** Sends the queued records: one `rec` frame, or one `recs` frame for several. */
+  /** Sends the queued records and cursors as one binary frame. */
   flushRecords(): void {
     this.flushScheduled = false;
-    if (this.outgoing.length === 0) return;
-    const records = this.outgoing;
-    this.outgoing = [];
-    this.sendText(records.length === 1 ? `{"t":"rec","r":${records[0]}}` : `{"t":"recs","rs":[${records.join(',')}]}`);
+    if (!this.encoder.pending) return;
+    this.sendFrame(this.encoder.take());
   }
 
   close(code: number, reason: string): void {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type WebSocket from 'ws';
 import type { Logger } from '../logger.ts';
 import { CLOSE } from '../protocol/messages.ts';
 import { ConnectionsPerIp } from '../quotas/connections-per-ip.ts';
@@ -45,7 +46,7 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
       const connection = new Connection(
         req.params.board,
         {
-          send: (text) => socket.send(text),
+          send: (frame) => socket.send(frame),
           close: (code, reason) => socket.close(code, reason),
           isOpen: () => socket.readyState === socket.OPEN,
           bufferedAmount: () => socket.bufferedAmount,
@@ -64,7 +65,7 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
         socket.ping();
       }, heartbeatMs);
       heartbeat.unref();
-      socket.on('message', (data, isBinary) => connection.onMessage(isBinary ? null : data.toString()));
+      socket.on('message', (data, isBinary) => connection.onMessage(isBinary ? toBytes(data) : data.toString()));
       socket.on('close', () => {
         clearInterval(heartbeat);
         perIp.release(ip);
@@ -73,4 +74,10 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
       socket.on('error', (err) => logger.debug({ err, board: req.params.board }, 'socket error'));
     },
   );
+}
+
+/** A binary frame as ws hands it over (one Buffer, or fragments). */
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }

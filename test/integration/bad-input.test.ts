@@ -196,9 +196,27 @@ describe('bad input is answered, and harms no one else', () => {
   });
 
   it.each([
-    ['a frame over the size limit', () => 'x'.repeat(LIMITS.maxFrameBytes + 1), CLOSE.tooBig],
-    ['a binary frame', () => Buffer.from([1, 2, 3]), CLOSE.unsupportedData],
-  ])('%s closes the socket with a code', async (_label, frame, code) => {
+    ['an unknown frame type', [0x07], /unknown frame type 7/],
+    ['unknown flags on an operation', [0x08 | 0x40, 0], /unknown flags/],
+    ['a frame cut short', [0x08 | 0x00, 1], /ends too early/],
+    ['bytes past the message', [0x02, 0x00], /bytes past its message/],
+    ['an extension of a stroke number never bound', [0x08 | 0x01 | 0x20, 9, 2, 0, 0], /stroke number 9 is not bound/],
+    ['a number that never ends', [0x01, ...new Array<number>(12).fill(0xff)], /too large/],
+    ['a string that is not UTF-8', [0x08 | 0x03 | 0x20, 1, 2, 0xc3, 0x28], /not UTF-8/],
+    ['more points than a message may hold', [0x08 | 0x01 | 0x20, 0, 1, 0x61, 0xf0, 0x2e], /1 to 3000 values/],
+    ['an absurd coordinate in a valid frame', [0x01, 0xff, 0xff, 0xff, 0xff, 0x7f, 0], /x must be/],
+  ])('a binary frame with %s gets an error reply', async (_label, bytes, reason) => {
+    const bad = await rawSocket(server.ws, BOARD);
+    await bad.hello();
+    bad.send(Buffer.from(bytes));
+    const error = await bad.next((m) => m.t === 'error');
+    expect(error).toMatchObject({ t: 'error', code: ERROR.badMessage, reason: expect.stringMatching(reason) });
+    expect(bad.socket.readyState).toBe(bad.socket.OPEN);
+    bad.socket.close();
+    await boardStillWorks();
+  });
+
+  it.each([['a frame over the size limit', () => 'x'.repeat(LIMITS.maxFrameBytes + 1), CLOSE.tooBig]])('%s closes the socket with a code', async (_label, frame, code) => {
     const bad = await rawSocket(server.ws, BOARD);
     await bad.hello();
     bad.send(frame());

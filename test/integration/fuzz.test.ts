@@ -16,7 +16,7 @@ import { encodePoints } from '../../server/protocol/points.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 import { publicId } from '../../server/rooms/connection.ts';
 import { converged, rawSocket, webClient, type RawSocket, type TestClient } from '../support/board-client.ts';
-import { clientFrames, REGRESSION_FRAMES } from '../support/frames.ts';
+import { binaryClientFrames, clientFrames, REGRESSION_FRAMES } from '../support/frames.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
 let server: RunningServer;
@@ -29,7 +29,7 @@ afterAll(() => server.close());
 const points = (seed: number, n: number) => encodePoints(Array.from({ length: n }, (_, i) => ({ x: seed * 10 + i, y: i * 3 })), false);
 
 /** A hostile client that reconnects whenever the server closes it, until its frames are sent. */
-async function hostile(board: string, key: string | undefined, frames: string[]): Promise<string[]> {
+async function hostile(board: string, key: string | undefined, frames: (string | Buffer)[]): Promise<string[]> {
   const users: string[] = [];
   let socket: RawSocket | null = null;
   const connect = async () => {
@@ -70,7 +70,11 @@ async function draw(client: TestClient, ids: string[]): Promise<void> {
 describe('fuzzing a running server', () => {
   it('hostile and valid frames mixed: the server stays up, honest clients converge, the log holds only what the fold applies', { timeout: 120_000 }, async () => {
     let run = 0;
-    const scenario = fc.record({ insider: clientFrames(['h0', 'h1', 'h2', 'h3', 'f1'], 150), outsider: clientFrames(['h0', 'h2', 'f2'], 60) });
+    // Text frames, then binary ones (protocol 4) in the same connection.
+    const scenario = fc.record({
+      insider: fc.tuple(clientFrames(['h0', 'h1', 'h2', 'h3', 'f1'], 150), binaryClientFrames(['h0', 'h1', 'h2', 'h3', 'f3'], 100)).map(([text, binary]) => [...text, ...binary]),
+      outsider: fc.tuple(clientFrames(['h0', 'h2', 'f2'], 60), binaryClientFrames(['h0', 'h2', 'f4'], 40)).map(([text, binary]) => [...text, ...binary]),
+    });
     await fc.assert(
       fc.asyncProperty(scenario, async ({ insider, outsider }) => {
         const board = `fuzz-${++run}`;

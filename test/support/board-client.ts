@@ -9,6 +9,7 @@ import { toSnapshot } from '../../server/board/snapshot.ts';
 import { visibleStrokes } from '../../server/board/state.ts';
 import { PROTOCOL_VERSION, type ClientOp, type ServerMessage } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
+import { DownDecoder } from '../../server/protocol/wire.ts';
 import { BoardClient } from '../../web/src/board-client.ts';
 
 // The browser client uses the global WebSocket. Node 20 has none and Node 22+
@@ -84,11 +85,11 @@ export async function rawSocket(wsBase: string, board: string): Promise<RawSocke
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as ServerMessage;
-    // Tests look at records one by one, however the server framed them.
-    if (message.t === 'recs') messages.push(...message.rs.map((r) => ({ t: 'rec' as const, r })));
-    else messages.push(message);
+  // Records and cursors arrive in binary frames, in this connection's context.
+  const decoder = new DownDecoder(board);
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) messages.push(...decoder.decode(new Uint8Array(data as Buffer)));
+    else messages.push(JSON.parse(data.toString()) as ServerMessage);
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());

@@ -6,8 +6,9 @@
  * test and the fuzz test against a running server.
  */
 import fc from 'fast-check';
-import type { ClientOp } from '../../server/protocol/messages.ts';
+import type { ClientOp, OpMessage } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
+import { UpEncoder } from '../../server/protocol/wire.ts';
 
 /** The shapes that once took the whole server down (issue 9), kept as fixed cases. */
 export const REGRESSION_FRAMES: readonly string[] = [
@@ -103,6 +104,50 @@ export function clientFrames(ids: readonly string[] = [], maxLength = 40): fc.Ar
       if (typeof item === 'string') return item;
       if (item.t === 'op' && (item.s as number) < 50) return JSON.stringify({ ...item, s: ++seq });
       return JSON.stringify(item);
+    });
+  });
+}
+
+/**
+ * A client's binary stream (protocol 4, server/protocol/wire.ts): valid
+ * operations and cursors encoded in one connection's context, mixed with
+ * frames no encoder writes: valid ones with a byte changed, cut short or
+ * lengthened, and random bytes.
+ */
+export function binaryClientFrames(ids: readonly string[] = [], maxLength = 40): fc.Arbitrary<Buffer[]> {
+  type Item = { kind: 'valid'; message: Record<string, unknown> } | { kind: 'mutate'; how: 'flip' | 'cut' | 'append'; at: number; byte: number } | { kind: 'random'; bytes: Uint8Array };
+  const item: fc.Arbitrary<Item> = fc.oneof(
+    { weight: 3, arbitrary: validMessage(ids).filter((m) => m.t !== 'name').map((message): Item => ({ kind: 'valid', message })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ how: fc.constantFrom('flip' as const, 'cut' as const, 'append' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) })
+        .map((m): Item => ({ kind: 'mutate', ...m })),
+    },
+    { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes): Item => ({ kind: 'random', bytes })) },
+  );
+  return fc.array(item, { minLength: Math.min(20, maxLength), maxLength, size: 'max' }).map((items) => {
+    const encoder = new UpEncoder();
+    let seq = 0;
+    let last: Uint8Array = new Uint8Array([0x02]);
+    return items.map((it) => {
+      let frame: Uint8Array;
+      if (it.kind === 'random') {
+        frame = it.bytes;
+      } else if (it.kind === 'mutate') {
+        const copy = Uint8Array.from(last);
+        if (it.how === 'cut') frame = copy.subarray(0, it.at % copy.length);
+        else if (it.how === 'append') frame = Uint8Array.from([...copy, it.byte]);
+        else {
+          copy[it.at % copy.length] = it.byte;
+          frame = copy;
+        }
+      } else if (it.message.t === 'op') {
+        frame = last = encoder.op({ t: 'op', s: ++seq, o: it.message.o } as OpMessage);
+      } else {
+        frame = last = encoder.cursor(it.message.x as number, it.message.y as number);
+      }
+      return Buffer.from(frame);
     });
   });
 }

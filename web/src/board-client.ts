@@ -24,6 +24,7 @@ import {
   type Role,
   type ServerMessage,
 } from '../../server/protocol/messages.ts';
+import { DownDecoder, UpEncoder } from '../../server/protocol/wire.ts';
 
 export type Status = 'connecting' | 'live' | 'reconnecting' | 'failed';
 
@@ -74,13 +75,23 @@ export class BoardClient {
   /** Public ids the server gave us (records and presence carry these). */
   private me = { user: '', cid: '' };
   private ws: WebSocket | null = null;
+  /** This connection's binary context, both ways (wire.ts); new with every socket. */
+  private up = new UpEncoder();
+  private down: DownDecoder;
   private synced = false;
   private hasState = false;
   private retries = 0;
   private stopped = false;
   private readonly handlers: Partial<BoardEvents> = {};
 
-  constructor(private readonly options: BoardClientOptions) {}
+  constructor(private readonly options: BoardClientOptions) {
+    this.down = new DownDecoder(this.board);
+  }
+
+  /** The board id, from the socket's URL (…/ws/<board>). */
+  private get board(): string {
+    return decodeURIComponent(new URL(this.options.url).pathname.split('/').pop() ?? '');
+  }
 
   on<K extends keyof BoardEvents>(event: K, handler: BoardEvents[K]): void {
     this.handlers[event] = handler;
@@ -108,7 +119,10 @@ export class BoardClient {
 
   connect(): void {
     const ws = new WebSocket(this.options.url);
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.up = new UpEncoder();
+    this.down = new DownDecoder(this.board);
     this.synced = false;
     this.sentUpTo = 0;
     ws.onopen = () => {
@@ -117,7 +131,21 @@ export class BoardClient {
       if (this.hasState) hello.since = this.state.pos;
       ws.send(JSON.stringify(hello));
     };
-    ws.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as ServerMessage);
+    ws.onmessage = (event: MessageEvent) => {
+      if (typeof event.data === 'string') {
+        this.receive(JSON.parse(event.data) as ServerMessage);
+        return;
+      }
+      let messages;
+      try {
+        messages = this.down.decode(new Uint8Array(event.data as ArrayBuffer));
+      } catch {
+        // Out of step with the server: a new connection starts a new context.
+        ws.close(4000, 'unreadable frame');
+        return;
+      }
+      for (const message of messages) this.receive(message);
+    };
     ws.onclose = (event) => this.closed(event.code, event.reason);
     // A failed connection also closes; the close handler reconnects.
     ws.onerror = () => {};
@@ -159,8 +187,8 @@ export class BoardClient {
   }
 
   cursor(x: number | null, y: number | null): void {
-    if (!this.synced) return;
-    this.transmit(x === null || y === null ? { t: 'cursor', x: null, y: null } : { t: 'cursor', x: Math.round(x), y: Math.round(y) });
+    if (!this.synced || this.ws?.readyState !== WebSocket.OPEN) return;
+    this.ws.send(this.up.cursor(x, y));
   }
 
   rename(name: string): void {
@@ -174,7 +202,8 @@ export class BoardClient {
   }
 
   private transmit(message: ClientMessage): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    this.ws.send(message.t === 'op' ? this.up.op(message) : JSON.stringify(message));
   }
 
   private receive(message: ServerMessage): void {
@@ -192,9 +221,6 @@ export class BoardClient {
         return;
       case 'rec':
         this.fold(message.r);
-        return;
-      case 'recs':
-        for (const record of message.rs) this.fold(record);
         return;
       case 'synced':
         this.synced = true;

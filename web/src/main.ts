@@ -2,8 +2,8 @@
  * The board page: wires the toolbar, the canvas and the connection.
  */
 import { isVisible } from '../../server/board/state.ts';
-import { ERROR, type Participant, type Role } from '../../server/protocol/messages.ts';
-import type { Point } from '../../server/protocol/points.ts';
+import { ERROR, type LogRecord, type Participant, type Role } from '../../server/protocol/messages.ts';
+import { decodePoints, type Point } from '../../server/protocol/points.ts';
 import { BoardClient, type Status } from './board-client.ts';
 import { Cursors } from './cursors.ts';
 import { Drawing, type Tool } from './drawing.ts';
@@ -70,7 +70,7 @@ client.on('resync', () => {
 });
 client.on('record', (record) => {
   sharing.onRecord(record);
-  if (record.cid !== client.cid) return;
+  if (record.cid !== client.cid) return followTip(record);
   const op = record.op;
   if (op.k === 'end') drawing.local.delete(op.id);
   if (op.k === 'erase') for (const id of op.ids) drawing.erasing.delete(id);
@@ -86,6 +86,16 @@ client.on('access', showAccess);
 client.on('status', showStatus);
 client.on('people', showPeople);
 client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
+
+/** Someone drawing sends no cursor frames: their pen's tip is where their pointer is. */
+function followTip(record: LogRecord): void {
+  const op = record.op;
+  if (op.k !== 'begin' && op.k !== 'ext') return;
+  const stroke = client.state.strokes.get(op.id);
+  if (!stroke || stroke.user !== record.user) return;
+  const tip = decodePoints(op.p, stroke.pr, stroke.q ?? 0).at(-1);
+  if (tip) cursors.move(record.cid, tip.x, tip.y);
+}
 
 // ---------------------------------------------------------------------------
 // Pointer input (mouse, touch and pen alike).
@@ -135,7 +145,9 @@ function shareCursor(point: Point): void {
 canvas.addEventListener('pointermove', (event) => {
   if (navigation.move(event)) return;
   const point = pointOf(event);
-  if (event.pointerType !== 'touch') shareCursor(point);
+  // While the pen draws, the stroke's tip shows the others where the pointer is (followTip).
+  const drawingNow = event.pointerId === activePointer && tool === 'pen';
+  if (event.pointerType !== 'touch' && !drawingNow) shareCursor(point);
   if (event.pointerId !== activePointer) return;
   const events = event.getCoalescedEvents?.() ?? [];
   drawing.move(events.length > 0 ? events.map(pointOf) : [point]);

@@ -1,0 +1,594 @@
+/**
+ * The binary frames of protocol 4: operations and cursors from a page,
+ * records and cursors to it. Everything else (hello, welcome, synced,
+ * presence, errors, acks) stays JSON text: rare, and easy to read.
+ *
+ * Each connection carries a context that both ends build up identically
+ * from the frames they exchange, and forget when the socket closes:
+ * - people: an author or cursor is named by a small number, defined once
+ *   per connection (`PERSON` item) instead of its user and client ids on
+ *   every record;
+ * - strokes in progress: a `begin` binds the stroke id to a small number
+ *   until its `end`; its extensions name the number, and their first point
+ *   is a delta from the stroke's last point, so a live two-point record
+ *   costs ~9 bytes instead of ~90 in JSON;
+ * - the last record's position and time, and each person's last sequence
+ *   number: records carry differences, usually one byte, often none (flags
+ *   in the tag say "the next position", "the author's next sequence
+ *   number", "the same author as before").
+ * An extension or end of a stroke the connection has no number for (its
+ * begin came before the page joined, or on an earlier connection) names it
+ * by id, with its points as in JSON. The log's records are unchanged: text
+ * points (points.ts) inside JSON (server/log/kafka/record-format.ts).
+ *
+ * Frames from a page hold one message; frames to it, a sequence of items.
+ * Decoders never throw: a frame they cannot read gives a reason.
+ *
+ * Shared by the server and the web app: no Node APIs.
+ */
+import type { ClientOp, LogRecord, Op, OpMessage, RemoteCursor } from './messages.ts';
+
+/** Operation kinds, in tag order. */
+const KINDS = ['begin', 'ext', 'end', 'erase', 'undo', 'redo', 'clear', 'claim'] as const;
+type Kind = (typeof KINDS)[number];
+const KIND_INDEX = new Map<string, number>(KINDS.map((k, i) => [k, i]));
+
+/** Tag byte of an operation or record: bit 3 set; bits 0-2 the kind; bits 4-7 flags. */
+const OP_BIT = 0x08;
+const KIND_MASK = 0x07;
+/** Record flags: position is the last one plus one; sequence number is the author's last plus one; same author as the record before. */
+const NEXT_POS = 0x10;
+const NEXT_SEQ = 0x20;
+const SAME_PERSON = 0x40;
+const HAS_NAME = 0x80;
+
+/** Items other than operations. */
+const ITEM = { person: 1, cursor: 2, cursorGone: 3 } as const;
+
+/** Begin flags: pressure, precision (2 bits), and whether `name` follows. */
+const PRESSURE = 0x01;
+const Q_SHIFT = 1;
+
+/** No more values than this in one points chunk (LIMITS.maxPointsPerOp × 3, with margin). */
+const MAX_VALUES = 3_000;
+/** Longest string an honest frame carries (ids are 64 characters, names 128, edit-key hashes 64). */
+const MAX_STRING = 256;
+const MAX_ERASE_IDS = 1_000;
+/** Stroke numbers in progress per connection; past this, strokes go by id. */
+const MAX_BOUND = 4_096;
+
+export class WireError extends Error {}
+
+// ---------------------------------------------------------------------------
+// Bytes
+
+class Writer {
+  private buf: Uint8Array<ArrayBuffer> = new Uint8Array(256);
+  private at = 0;
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
+    grown.set(this.buf.subarray(0, this.at));
+    this.buf = grown;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.at++] = b;
+  }
+
+  /** Unsigned, 7 bits a byte, up to 2^53. */
+  uint(v: number): void {
+    this.room(8);
+    while (v >= 128) {
+      this.buf[this.at++] = (v % 128) | 128;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.at++] = v;
+  }
+
+  /** Signed, zigzag. */
+  int(v: number): void {
+    this.uint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  str(s: string): void {
+    const bytes = textEncoder.encode(s);
+    this.uint(bytes.length);
+    this.room(bytes.length);
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  get length(): number {
+    return this.at;
+  }
+
+  take(): Uint8Array<ArrayBuffer> {
+    const out = this.buf.slice(0, this.at);
+    this.at = 0;
+    return out;
+  }
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+class Reader {
+  private at = 0;
+  constructor(private readonly buf: Uint8Array) {}
+
+  get done(): boolean {
+    return this.at >= this.buf.length;
+  }
+
+  byte(): number {
+    if (this.at >= this.buf.length) throw new WireError('frame ends too early');
+    return this.buf[this.at++]!;
+  }
+
+  uint(): number {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      v += (b & 127) * scale;
+      if ((b & 128) === 0) break;
+      scale *= 128;
+      if (scale > 2 ** 49) throw new WireError('a number is too large');
+    }
+    return v;
+  }
+
+  int(): number {
+    const u = this.uint();
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+
+  str(): string {
+    const n = this.uint();
+    if (n > MAX_STRING) throw new WireError('a string is too long');
+    if (this.at + n > this.buf.length) throw new WireError('frame ends too early');
+    const bytes = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    try {
+      return textDecoder.decode(bytes);
+    } catch {
+      throw new WireError('a string is not UTF-8');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Points: text chunks (points.ts) ⇄ binary, relative to a stroke's last point
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
+
+/** The zigzag-decoded numbers of a text chunk: absolute first point, then deltas. */
+function textValues(text: string): number[] {
+  const values: number[] = [];
+  let u = 0;
+  let scale = 1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const d = code < 128 ? DIGIT[code]! : -1;
+    if (d < 0) throw new WireError('points contain a character outside base64url');
+    u += (d & 31) * scale;
+    if (d & 32) {
+      scale *= 32;
+      if (scale > 2 ** 35) throw new WireError('a point value is too large');
+      continue;
+    }
+    values.push(u % 2 === 0 ? u / 2 : -(u + 1) / 2);
+    u = 0;
+    scale = 1;
+  }
+  if (scale !== 1) throw new WireError('points end in the middle of a number');
+  return values;
+}
+
+function textOf(values: readonly number[]): string {
+  const out: string[] = [];
+  for (const value of values) {
+    let u = value >= 0 ? value * 2 : -value * 2 - 1;
+    while (u >= 32) {
+      out.push(ALPHABET[(u % 32) | 32]!);
+      u = Math.floor(u / 32);
+    }
+    out.push(ALPHABET[u]!);
+  }
+  return out.join('');
+}
+
+/** A stroke bound to a number on this connection: its stride and last absolute point (null before any). */
+type Bound = { id: string; stride: number; last: number[] | null };
+
+/**
+ * Writes a chunk. With `stroke` (bound, with a last point) its first point
+ * goes as a delta from that point; `stroke.last` moves to the chunk's end.
+ */
+function writePoints(w: Writer, text: string, stroke: Bound | null): void {
+  const values = textValues(text);
+  w.uint(values.length);
+  const stride = stroke?.stride ?? 0;
+  const abs = stroke?.last ? [...stroke.last] : null;
+  for (let i = 0; i < values.length; i++) {
+    const slot = stride > 0 ? i % stride : 0;
+    if (i < stride && abs) w.int(values[i]! - abs[slot]!);
+    else w.int(values[i]!);
+  }
+  if (stroke && stride > 0 && values.length >= stride) stroke.last = lastPoint(values, stride);
+}
+
+function readPoints(r: Reader, stroke: Bound | null): string {
+  const n = r.uint();
+  if (n === 0 || n > MAX_VALUES) throw new WireError('a points chunk must hold 1 to 3000 values');
+  const stride = stroke?.stride ?? 0;
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = r.int();
+    values.push(i < stride && stroke?.last ? v + stroke.last[i % stride]! : v);
+  }
+  if (stroke && stride > 0 && values.length >= stride) stroke.last = lastPoint(values, stride);
+  return textOf(values);
+}
+
+/** The absolute last point of a chunk of first-absolute-then-deltas values (a partial point at the end is ignored). */
+function lastPoint(values: readonly number[], stride: number): number[] {
+  const abs = values.slice(0, stride);
+  const whole = values.length - (values.length % stride);
+  for (let i = stride; i < whole; i++) abs[i % stride]! += values[i]!;
+  return abs;
+}
+
+// ---------------------------------------------------------------------------
+// Operations, shared by both directions
+
+/** Numbers for strokes in progress, lowest free first; both ends bind and free alike. */
+class StrokeNumbers {
+  private readonly byNumber = new Map<number, Bound>();
+  private readonly byId = new Map<string, number>();
+
+  get(no: number): Bound | undefined {
+    return this.byNumber.get(no);
+  }
+
+  numberOf(id: string): number | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Binds `id` to the lowest free number (1 and up), or gives 0 when too many are bound. */
+  bind(id: string, stride: number): number {
+    const old = this.byId.get(id);
+    if (old !== undefined) this.free(old);
+    if (this.byNumber.size >= MAX_BOUND) return 0;
+    let no = 1;
+    while (this.byNumber.has(no)) no++;
+    this.bindAt(no, id, stride);
+    return no;
+  }
+
+  bindAt(no: number, id: string, stride: number): void {
+    const old = this.byId.get(id);
+    if (old !== undefined) this.free(old);
+    const previous = this.byNumber.get(no);
+    if (previous) this.byId.delete(previous.id);
+    this.byNumber.set(no, { id, stride, last: null });
+    this.byId.set(id, no);
+  }
+
+  free(no: number): void {
+    const bound = this.byNumber.get(no);
+    if (!bound) return;
+    this.byNumber.delete(no);
+    this.byId.delete(bound.id);
+  }
+}
+
+const strideOf = (op: { pr?: 1 }) => (op.pr === 1 ? 3 : 2);
+
+function writeOp(w: Writer, op: Op | ClientOp, strokes: StrokeNumbers): void {
+  switch (op.k) {
+    case 'begin': {
+      const no = strokes.bind(op.id, strideOf(op));
+      w.uint(no);
+      w.str(op.id);
+      w.uint(parseInt(op.color.slice(1), 16));
+      w.uint(op.w);
+      w.byte((op.pr === 1 ? PRESSURE : 0) | ((op.q ?? 0) << Q_SHIFT));
+      writePoints(w, op.p, no > 0 ? strokes.get(no)! : null);
+      return;
+    }
+    case 'ext':
+    case 'end': {
+      const no = strokes.numberOf(op.id);
+      w.uint(no ?? 0);
+      if (no === undefined) w.str(op.id);
+      if (op.k === 'ext') writePoints(w, op.p, no === undefined ? null : strokes.get(no)!);
+      else if (no !== undefined) strokes.free(no);
+      return;
+    }
+    case 'erase':
+      w.uint(op.ids.length);
+      for (const id of op.ids) w.str(id);
+      return;
+    case 'claim':
+      // A page's claim carries nothing; the log's carries the key's hash.
+      w.str('key' in op ? op.key : '');
+      return;
+    case 'undo':
+    case 'redo':
+    case 'clear':
+      return;
+  }
+}
+
+/** Reads an operation (unvalidated: the edge checks it like a JSON one). */
+function readOp(r: Reader, kind: Kind, strokes: StrokeNumbers): Record<string, unknown> {
+  switch (kind) {
+    case 'begin': {
+      const no = r.uint();
+      const id = r.str();
+      const color = r.uint();
+      if (color > 0xffffff) throw new WireError('a colour is out of range');
+      const width = r.uint();
+      const flags = r.byte();
+      if (flags & ~(PRESSURE | (3 << Q_SHIFT))) throw new WireError('unknown begin flags');
+      const pr = (flags & PRESSURE) !== 0;
+      const q = (flags >> Q_SHIFT) & 3;
+      if (no > MAX_BOUND) throw new WireError('a stroke number is out of range');
+      if (no > 0) strokes.bindAt(no, id, pr ? 3 : 2);
+      const p = readPoints(r, no > 0 ? strokes.get(no)! : null);
+      return { k: 'begin', id, color: `#${color.toString(16).padStart(6, '0')}`, w: width, ...(pr ? { pr: 1 } : {}), ...(q > 0 ? { q } : {}), p };
+    }
+    case 'ext':
+    case 'end': {
+      const no = r.uint();
+      let id: string;
+      let bound: Bound | null = null;
+      if (no === 0) {
+        id = r.str();
+      } else {
+        const found = strokes.get(no);
+        if (!found) throw new WireError(`stroke number ${no} is not bound`);
+        id = found.id;
+        bound = found;
+      }
+      if (kind === 'end') {
+        if (no > 0) strokes.free(no);
+        return { k: 'end', id };
+      }
+      return { k: 'ext', id, p: readPoints(r, bound) };
+    }
+    case 'erase': {
+      const n = r.uint();
+      if (n > MAX_ERASE_IDS) throw new WireError('too many ids to erase');
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) ids.push(r.str());
+      return { k: 'erase', ids };
+    }
+    case 'claim': {
+      const key = r.str();
+      return key === '' ? { k: 'claim' } : { k: 'claim', key };
+    }
+    default:
+      return { k: kind };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Page → server: one operation or cursor a frame
+
+const UP_CURSOR = 1;
+const UP_CURSOR_GONE = 2;
+
+/** A page's side of its connection (web/src/board-client.ts); a new one per socket. */
+export class UpEncoder {
+  private readonly w = new Writer();
+  private readonly strokes = new StrokeNumbers();
+  private lastSeq = 0;
+  private cursorAt = [0, 0];
+
+  op(message: OpMessage): Uint8Array<ArrayBuffer> {
+    const kind = KIND_INDEX.get(message.o.k)!;
+    const next = message.s === this.lastSeq + 1;
+    this.w.byte(OP_BIT | kind | (next ? NEXT_SEQ : 0));
+    if (!next) this.w.int(message.s - this.lastSeq - 1);
+    this.lastSeq = message.s;
+    writeOp(this.w, message.o, this.strokes);
+    return this.w.take();
+  }
+
+  /** Whole world units, as a delta from the last one sent. */
+  cursor(x: number | null, y: number | null): Uint8Array<ArrayBuffer> {
+    if (x === null || y === null) {
+      this.w.byte(UP_CURSOR_GONE);
+    } else {
+      const [cx, cy] = [Math.round(x), Math.round(y)];
+      this.w.byte(UP_CURSOR);
+      this.w.int(cx - this.cursorAt[0]!);
+      this.w.int(cy - this.cursorAt[1]!);
+      this.cursorAt = [cx, cy];
+    }
+    return this.w.take();
+  }
+}
+
+export type Decoded = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
+
+/** The server's side of a page's frames (server/rooms/connection.ts); a new one per socket. */
+export class UpDecoder {
+  private readonly strokes = new StrokeNumbers();
+  private lastSeq = 0;
+  private cursorAt = [0, 0];
+
+  /** A message as JSON would have carried it, for the same checks (validate.ts). Never throws. */
+  decode(frame: Uint8Array): Decoded {
+    try {
+      const r = new Reader(frame);
+      const tag = r.byte();
+      let value: Record<string, unknown>;
+      if (tag & OP_BIT) {
+        if (tag & ~(OP_BIT | KIND_MASK | NEXT_SEQ)) throw new WireError('unknown flags');
+        const s = tag & NEXT_SEQ ? this.lastSeq + 1 : this.lastSeq + 1 + r.int();
+        value = { t: 'op', s, o: readOp(r, KINDS[tag & KIND_MASK]!, this.strokes) };
+        if (!r.done) throw new WireError('frame has bytes past its message');
+        this.lastSeq = s;
+        return { ok: true, value };
+      } else if (tag === UP_CURSOR) {
+        const x = this.cursorAt[0]! + r.int();
+        const y = this.cursorAt[1]! + r.int();
+        this.cursorAt = [x, y];
+        value = { t: 'cursor', x, y };
+      } else if (tag === UP_CURSOR_GONE) {
+        value = { t: 'cursor', x: null, y: null };
+      } else {
+        throw new WireError(`unknown frame type ${tag}`);
+      }
+      if (!r.done) throw new WireError('frame has bytes past its message');
+      return { ok: true, value };
+    } catch (err) {
+      return { ok: false, reason: err instanceof WireError ? err.message : 'frame could not be read' };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Server → page: items (records, cursors) a frame
+
+type Person = { no: number; lastSeq: number; cursorAt: number[] };
+
+/** The server's side of one page's connection (server/rooms/session.ts); a new one per socket. */
+export class DownEncoder {
+  private readonly w = new Writer();
+  private readonly strokes = new StrokeNumbers();
+  private readonly people = new Map<string, Person>();
+  private lastPos = -1;
+  private lastTs = 0;
+  private lastPerson = -1;
+
+  /** Whether items wait for `take()`. */
+  get pending(): boolean {
+    return this.w.length > 0;
+  }
+
+  private person(cid: string, user: string): Person {
+    const key = `${cid} ${user}`;
+    let person = this.people.get(key);
+    if (!person) {
+      person = { no: this.people.size, lastSeq: -1, cursorAt: [0, 0] };
+      this.people.set(key, person);
+      this.w.byte(ITEM.person);
+      this.w.str(cid);
+      this.w.str(user);
+    }
+    return person;
+  }
+
+  record(rec: LogRecord): void {
+    const person = this.person(rec.cid, rec.user);
+    const kind = KIND_INDEX.get(rec.op.k)!;
+    const nextPos = rec.pos === this.lastPos + 1;
+    const nextSeq = rec.seq === person.lastSeq + 1;
+    const same = person.no === this.lastPerson;
+    const named = rec.name !== undefined;
+    this.w.byte(OP_BIT | kind | (nextPos ? NEXT_POS : 0) | (nextSeq ? NEXT_SEQ : 0) | (same ? SAME_PERSON : 0) | (named ? HAS_NAME : 0));
+    if (!nextPos) this.w.int(rec.pos - this.lastPos - 1);
+    this.w.int(rec.ts - this.lastTs);
+    if (!same) this.w.uint(person.no);
+    if (!nextSeq) this.w.int(rec.seq - person.lastSeq - 1);
+    if (named) this.w.str(rec.name!);
+    writeOp(this.w, rec.op, this.strokes);
+    this.lastPos = rec.pos;
+    this.lastTs = rec.ts;
+    this.lastPerson = person.no;
+    person.lastSeq = rec.seq;
+  }
+
+  /** A person's cursor (whole world units), or null when it left the board. */
+  cursor(cid: string, x: number | null, y: number | null): void {
+    // Cursors name people by client id only; records by client and user id.
+    const person = this.person(cid, '');
+    if (x === null || y === null) {
+      this.w.byte(ITEM.cursorGone);
+      this.w.uint(person.no);
+      return;
+    }
+    const [cx, cy] = [Math.round(x), Math.round(y)];
+    this.w.byte(ITEM.cursor);
+    this.w.uint(person.no);
+    this.w.int(cx - person.cursorAt[0]!);
+    this.w.int(cy - person.cursorAt[1]!);
+    person.cursorAt = [cx, cy];
+  }
+
+  /** The items written since the last call, as one frame. */
+  take(): Uint8Array<ArrayBuffer> {
+    return this.w.take();
+  }
+}
+
+export type DownMessage = { t: 'rec'; r: LogRecord } | RemoteCursor;
+
+/** A page's side of the server's frames; a new one per socket. Throws WireError on a frame it cannot read. */
+export class DownDecoder {
+  constructor(private readonly board: string) {}
+
+  private readonly strokes = new StrokeNumbers();
+  private readonly people: { cid: string; user: string; lastSeq: number; cursorAt: number[] }[] = [];
+  private lastPos = -1;
+  private lastTs = 0;
+  private lastPerson = -1;
+
+  decode(frame: Uint8Array): DownMessage[] {
+    const r = new Reader(frame);
+    const out: DownMessage[] = [];
+    while (!r.done) {
+      const tag = r.byte();
+      if (tag & OP_BIT) {
+        out.push({ t: 'rec', r: this.record(r, tag) });
+      } else if (tag === ITEM.person) {
+        const cid = r.str();
+        const user = r.str();
+        this.people.push({ cid, user, lastSeq: -1, cursorAt: [0, 0] });
+      } else if (tag === ITEM.cursor || tag === ITEM.cursorGone) {
+        const person = this.personAt(r.uint());
+        if (tag === ITEM.cursorGone) {
+          out.push({ t: 'cursor', cid: person.cid, x: null, y: null });
+        } else {
+          const x = person.cursorAt[0]! + r.int();
+          const y = person.cursorAt[1]! + r.int();
+          person.cursorAt = [x, y];
+          out.push({ t: 'cursor', cid: person.cid, x, y });
+        }
+      } else {
+        throw new WireError(`unknown item ${tag}`);
+      }
+    }
+    return out;
+  }
+
+  private personAt(no: number) {
+    const person = this.people[no];
+    if (!person) throw new WireError(`person ${no} is not defined`);
+    return person;
+  }
+
+  private record(r: Reader, tag: number): LogRecord {
+    const pos = tag & NEXT_POS ? this.lastPos + 1 : this.lastPos + 1 + r.int();
+    const ts = this.lastTs + r.int();
+    const no = tag & SAME_PERSON ? this.lastPerson : r.uint();
+    const person = this.personAt(no);
+    const seq = tag & NEXT_SEQ ? person.lastSeq + 1 : person.lastSeq + 1 + r.int();
+    const name = tag & HAS_NAME ? r.str() : undefined;
+    const op = readOp(r, KINDS[tag & KIND_MASK]!, this.strokes) as Op;
+    this.lastPos = pos;
+    this.lastTs = ts;
+    this.lastPerson = no;
+    person.lastSeq = seq;
+    return { board: this.board, pos, ts, user: person.user, cid: person.cid, seq, ...(name === undefined ? {} : { name }), op };
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The binary frames of protocol 4 (server/protocol/wire.ts): every message
+ * type round-trips through its connection's context, however messages are
+ * mixed and frames cut, and no frame makes a decoder throw anything but its
+ * own error.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ClientOp, LogRecord, Op, OpMessage } from '../../server/protocol/messages.ts';
+import { encodePoints } from '../../server/protocol/points.ts';
+import { DownDecoder, DownEncoder, UpDecoder, UpEncoder, WireError, type DownMessage } from '../../server/protocol/wire.ts';
+import { validOp } from '../support/frames.ts';
+
+const STROKE_IDS = ['a', 'b', 'c', 'stroke-4', 'x_y-Z9'];
+
+/** Strokes drawn as pages draw them: begin, extensions, end, on a few ids, with the other operations among them. */
+const opStream: fc.Arbitrary<ClientOp[]> = fc.array(validOp(STROKE_IDS), { minLength: 1, maxLength: 60 });
+
+/** Operations as a page sends them: sequence numbers mostly one up, sometimes not (a resend after reconnecting). */
+const upMessages = fc
+  .tuple(
+    opStream,
+    fc.array(fc.oneof({ weight: 5, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: -50, max: 5_000 }) }), { minLength: 60, maxLength: 60 }),
+    fc.array(fc.option(fc.record({ x: fc.integer({ min: -1_000_000, max: 1_000_000 }), y: fc.integer({ min: -1_000_000, max: 1_000_000 }) }), { nil: null }), {
+      maxLength: 20,
+    }),
+  )
+  .map(([ops, steps, cursors]) => {
+    const out: ({ t: 'op'; s: number; o: ClientOp } | { t: 'cursor'; x: number | null; y: number | null })[] = [];
+    let s = 0;
+    ops.forEach((o, i) => {
+      s = Math.max(0, s + steps[i]!);
+      out.push({ t: 'op', s, o });
+      const cursor = cursors[i];
+      if (cursor !== undefined) out.push(cursor ? { t: 'cursor', ...cursor } : { t: 'cursor', x: null, y: null });
+    });
+    return out;
+  });
+
+/** What the log holds: the client's operation, or a claim with its key's hash. */
+const logOp: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 9, arbitrary: validOp(STROKE_IDS).filter((o): o is Exclude<ClientOp, { k: 'claim' }> => o.k !== 'claim') },
+  { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((key): Op => ({ k: 'claim', key })) },
+);
+
+const person = fc.constantFrom(
+  { user: 'u1', cid: 'c1' },
+  { user: 'u1', cid: 'c2' },
+  { user: 'u2', cid: 'c3' },
+  { user: 'u3', cid: 'c4' },
+);
+
+/** Records in log order (positions up, with gaps as a Kafka partition has), with cursors among them. */
+const downItems = fc
+  .array(
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          gap: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 1_000_000 }) }),
+          dt: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 10 ** 9 })),
+          who: person,
+          seq: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 ** 6 }) }),
+          name: fc.option(fc.string({ minLength: 1, maxLength: 32 }), { nil: undefined }),
+          op: logOp,
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ cursor: fc.constantFrom('c1', 'c2', 'c9'), at: fc.option(fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 })), { nil: null }) }) },
+    ),
+    { minLength: 1, maxLength: 80 },
+  )
+  .map((items) => {
+    let pos = -1;
+    let ts = 1_796_000_000_000;
+    const seqs = new Map<string, number>();
+    return items.map((item): DownMessage => {
+      if ('cursor' in item) return { t: 'cursor', cid: item.cursor, x: item.at?.[0] ?? null, y: item.at?.[1] ?? null };
+      pos += item.gap;
+      ts += item.dt;
+      const seq = item.seq ?? (seqs.get(item.who.cid) ?? 0) + 1;
+      seqs.set(item.who.cid, seq);
+      const r: LogRecord = { board: 'b', pos, ts, ...item.who, seq, ...(item.name === undefined ? {} : { name: item.name }), op: item.op };
+      return { t: 'rec', r };
+    });
+  });
+
+describe('binary frames (protocol 4)', () => {
+  it('property: a page’s operations and cursors round-trip, one per frame, in the connection’s context', () => {
+    fc.assert(
+      fc.property(upMessages, (messages) => {
+        const encoder = new UpEncoder();
+        const decoder = new UpDecoder();
+        for (const message of messages) {
+          const frame = message.t === 'op' ? encoder.op(message as OpMessage) : encoder.cursor(message.x, message.y);
+          expect(decoder.decode(frame)).toEqual({ ok: true, value: message });
+        }
+      }),
+    );
+  });
+
+  it('property: records and cursors round-trip, however they are cut into frames', () => {
+    fc.assert(
+      fc.property(downItems, fc.array(fc.boolean(), { minLength: 80, maxLength: 80 }), (items, cuts) => {
+        const encoder = new DownEncoder();
+        const decoder = new DownDecoder('b');
+        const received: DownMessage[] = [];
+        items.forEach((item, i) => {
+          if (item.t === 'rec') encoder.record(item.r);
+          else encoder.cursor(item.cid, item.x, item.y);
+          if (cuts[i] || i === items.length - 1) received.push(...decoder.decode(encoder.take()));
+        });
+        expect(received).toEqual(items);
+      }),
+    );
+  });
+
+  it('a live two-point extension costs a few bytes each way, not a JSON record', () => {
+    const up = new UpEncoder();
+    const down = new DownEncoder();
+    const points = (i: number) => encodePoints([{ x: 400 + i * 4, y: 300 + (i % 3) }, { x: 402 + i * 4, y: 301 }], false);
+    up.op({ t: 'op', s: 1, o: { k: 'begin', id: 'Kq3-stroke-17', color: '#1e1e1e', w: 4, p: points(0) } });
+    const base = { board: 'b', user: 'user-public-id-1', cid: 'client-public-1' };
+    down.record({ ...base, pos: 1000, ts: 1_796_000_000_000, seq: 1, name: 'Ann', op: { k: 'begin', id: 'Kq3-stroke-17', color: '#1e1e1e', w: 4, p: points(0) } });
+    down.take();
+    const sizes = { up: [] as number[], down: [] as number[] };
+    for (let i = 1; i <= 20; i++) {
+      sizes.up.push(up.op({ t: 'op', s: i + 1, o: { k: 'ext', id: 'Kq3-stroke-17', p: points(i) } }).length);
+      down.record({ ...base, pos: 1000 + i, ts: 1_796_000_000_000 + 16 * i, seq: i + 1, op: { k: 'ext', id: 'Kq3-stroke-17', p: points(i) } });
+      sizes.down.push(down.take().length);
+    }
+    // Tag, stroke number, value count, four one-byte values; down adds the time.
+    expect(Math.max(...sizes.up)).toBeLessThanOrEqual(7);
+    expect(Math.max(...sizes.down)).toBeLessThanOrEqual(8);
+  });
+
+  it('property: no frame makes the page-side decoder throw anything but a WireError, nor the server side throw at all', () => {
+    const validUp = upMessages.map((messages) => {
+      const encoder = new UpEncoder();
+      return messages.map((m) => (m.t === 'op' ? encoder.op(m as OpMessage) : encoder.cursor(m.x, m.y)));
+    });
+    const mutated = fc.tuple(validUp, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'cut', 'append')).map(([frames, which, at, byte, how]) => {
+      const frame = Uint8Array.from(frames[which % frames.length]!);
+      if (how === 'cut') return frame.subarray(0, at % (frame.length + 1));
+      if (how === 'append') return Uint8Array.from([...frame, byte]);
+      frame[at % frame.length] = byte;
+      return frame;
+    });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), mutated), { maxLength: 30 }), (frames) => {
+        const up = new UpDecoder();
+        const down = new DownDecoder('b');
+        for (const frame of frames) {
+          expect(() => up.decode(frame)).not.toThrow();
+          try {
+            down.decode(frame);
+          } catch (err) {
+            expect(err).toBeInstanceOf(WireError);
+          }
+        }
+      }),
+    );
+  });
+});

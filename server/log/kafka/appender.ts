@@ -7,9 +7,11 @@
  *   consecutive offsets in order.
  * - Batching: kafkajs has no linger, so appends made while a lane's request
  *   is in flight go out together in its next one.
- * - Several lanes: with one producer every record waited for the request
- *   before it, whatever its partition; lanes let boards in different
- *   partitions be written at the same time (BENCHMARKS.md).
+ * - Several lanes (KAFKA_PRODUCERS): with one, every record waits for the
+ *   request before it, whatever its partition; lanes let boards in
+ *   different partitions be written at the same time. On a local broker
+ *   that gained nothing and cost CPU (BENCHMARKS.md), so one is the
+ *   default; with a broker many milliseconds away it may pay.
  * - Idempotent producers, acks from all in-sync replicas: an append resolves
  *   only when Kafka has acknowledged it.
  */

@@ -59,8 +59,12 @@ export function snapshotTopics(settings: Pick<KafkaSettings, 'topic'>): { log: s
   return { log: settings.topic, states: `${settings.topic}-states`, index: `${settings.topic}-index` };
 }
 
-/** See `producers`; measured in BENCHMARKS.md (scripts/bench/kafka-latency.ts). */
-export const DEFAULT_PRODUCERS = 4;
+/**
+ * See `producers`. One: on a local broker two to eight producers gave no
+ * lower latency and cost 5-11 points of a core more (BENCHMARKS.md,
+ * scripts/bench/kafka-latency.ts); more may pay where the broker is far.
+ */
+export const DEFAULT_PRODUCERS = 1;
 
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {

@@ -142,6 +142,8 @@ describe('Kafka settings from the environment', () => {
         KAFKA_SASL_USERNAME: 'u',
         KAFKA_SASL_PASSWORD: 'p',
         KAFKA_GROUP_PREFIX: 'wb-1',
+        KAFKA_PRODUCERS: '3',
+        KAFKA_TCP_NODELAY: 'false',
       }),
     ).toEqual({
       brokers: ['a:9092', 'b:9093'],
@@ -152,9 +154,16 @@ describe('Kafka settings from the environment', () => {
       replicationFactor: 3,
       groupPrefix: 'wb-1',
       snapshotEvery: 20_000,
+      producers: 3,
+      tcpNoDelay: false,
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
+  });
+
+  it('send requests at once and append through one producer unless told otherwise', () => {
+    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })).toMatchObject({ producers: 1, tcpNoDelay: true });
+    expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_PRODUCERS: '0' })).toThrow(/KAFKA_PRODUCERS/);
   });
 
   it('share presence on a topic of its own, never the boards\' topic', () => {

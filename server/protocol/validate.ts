@@ -143,7 +143,7 @@ export function parseClientFrame(frame: Uint8Array, decoder: UpDecoder): Parsed<
   try {
     if (frame.length > LIMITS.maxFrameBytes) return { ok: false, reason: `frame is over ${LIMITS.maxFrameBytes} bytes` };
     const decoded = decoder.decode(frame);
-    return decoded.ok ? parseMessage(decoded.value) : { ok: false, reason: decoded.reason };
+    return decoded.ok ? parseMessage(decoded.value) : decoded;
   } catch {
     return { ok: false, reason: 'frame could not be read' };
   }

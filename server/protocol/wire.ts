@@ -225,7 +225,8 @@ function writePoints(w: Writer, text: string, stroke: Bound | null): void {
 
 function readPoints(r: Reader, stroke: Bound | null): string {
   const n = r.uint();
-  if (n === 0 || n > MAX_VALUES) throw new WireError('a points chunk must hold 1 to 3000 values');
+  // None is read as an empty chunk, which the edge refuses as JSON's empty `p` would be.
+  if (n > MAX_VALUES) throw new WireError('a points chunk holds at most 3000 values');
   const stride = stroke?.stride ?? 0;
   const values: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -417,7 +418,8 @@ export class UpEncoder {
   }
 }
 
-export type Decoded = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
+/** A refused operation names its sequence number when the frame got that far, so its author can drop it. */
+export type Decoded = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string; s?: number };
 
 /** The server's side of a page's frames (server/rooms/connection.ts); a new one per socket. */
 export class UpDecoder {
@@ -427,16 +429,18 @@ export class UpDecoder {
 
   /** A message as JSON would have carried it, for the same checks (validate.ts). Never throws. */
   decode(frame: Uint8Array): Decoded {
+    let s: number | undefined;
     try {
       const r = new Reader(frame);
       const tag = r.byte();
       let value: Record<string, unknown>;
       if (tag & OP_BIT) {
         if (tag & ~(OP_BIT | KIND_MASK | NEXT_SEQ)) throw new WireError('unknown flags');
-        const s = tag & NEXT_SEQ ? this.lastSeq + 1 : this.lastSeq + 1 + r.int();
+        s = tag & NEXT_SEQ ? this.lastSeq + 1 : this.lastSeq + 1 + r.int();
+        // The page counted it whether or not the rest can be read: so do we.
+        this.lastSeq = s;
         value = { t: 'op', s, o: readOp(r, KINDS[tag & KIND_MASK]!, this.strokes) };
         if (!r.done) throw new WireError('frame has bytes past its message');
-        this.lastSeq = s;
         return { ok: true, value };
       } else if (tag === UP_CURSOR) {
         const x = this.cursorAt[0]! + r.int();
@@ -451,7 +455,8 @@ export class UpDecoder {
       if (!r.done) throw new WireError('frame has bytes past its message');
       return { ok: true, value };
     } catch (err) {
-      return { ok: false, reason: err instanceof WireError ? err.message : 'frame could not be read' };
+      const reason = err instanceof WireError ? err.message : 'frame could not be read';
+      return s === undefined ? { ok: false, reason } : { ok: false, reason, s };
     }
   }
 }

@@ -203,7 +203,7 @@ describe('bad input is answered, and harms no one else', () => {
     ['an extension of a stroke number never bound', [0x08 | 0x01 | 0x20, 9, 2, 0, 0], /stroke number 9 is not bound/],
     ['a number that never ends', [0x01, ...new Array<number>(12).fill(0xff)], /too large/],
     ['a string that is not UTF-8', [0x08 | 0x03 | 0x20, 1, 2, 0xc3, 0x28], /not UTF-8/],
-    ['more points than a message may hold', [0x08 | 0x01 | 0x20, 0, 1, 0x61, 0xf0, 0x2e], /1 to 3000 values/],
+    ['more points than a message may hold', [0x08 | 0x01 | 0x20, 0, 1, 0x61, 0xf0, 0x2e], /at most 3000 values/],
     ['an absurd coordinate in a valid frame', [0x01, 0xff, 0xff, 0xff, 0xff, 0x7f, 0], /x must be/],
   ])('a binary frame with %s gets an error reply', async (_label, bytes, reason) => {
     const bad = await rawSocket(server.ws, BOARD);
@@ -212,6 +212,16 @@ describe('bad input is answered, and harms no one else', () => {
     const error = await bad.next((m) => m.t === 'error');
     expect(error).toMatchObject({ t: 'error', code: ERROR.badMessage, reason: expect.stringMatching(reason) });
     expect(bad.socket.readyState).toBe(bad.socket.OPEN);
+    bad.socket.close();
+    await boardStillWorks();
+  });
+
+  it('a binary operation that is refused names its sequence number, so its author can drop it', async () => {
+    const bad = await rawSocket(server.ws, BOARD);
+    await bad.hello();
+    // An extension of stroke "a" by id, with no points: sequence number 1.
+    bad.send(Buffer.from([0x08 | 0x01 | 0x20, 0, 1, 0x61, 0]));
+    expect(await bad.next((m) => m.t === 'error')).toMatchObject({ code: ERROR.badMessage, s: 1, reason: expect.stringMatching(/^o.p /) });
     bad.socket.close();
     await boardStillWorks();
   });

@@ -207,20 +207,37 @@ function textOf(values: readonly number[]): string {
 type Bound = { id: string; stride: number; last: number[] | null };
 
 /**
+ * A chunk's numbers, read once per chunk: the server writes the same record
+ * to every client of its board (keyed by the chunk's string, which the
+ * record's operation holds; a small cache of the latest ones).
+ */
+type Chunk = { values: number[]; last: number[][] };
+const recentChunks = new Map<string, Chunk>();
+function chunkOf(text: string): Chunk {
+  let chunk = recentChunks.get(text);
+  if (chunk) return chunk;
+  // The chunk's last point, for each stride (2, or 3 with pressure).
+  const values = textValues(text);
+  chunk = { values, last: [[], [], values.length >= 2 ? lastPoint(values, 2) : [], values.length >= 3 ? lastPoint(values, 3) : []] };
+  if (recentChunks.size >= 256) recentChunks.delete(recentChunks.keys().next().value!);
+  recentChunks.set(text, chunk);
+  return chunk;
+}
+
+/**
  * Writes a chunk. With `stroke` (bound, with a last point) its first point
  * goes as a delta from that point; `stroke.last` moves to the chunk's end.
  */
 function writePoints(w: Writer, text: string, stroke: Bound | null): void {
-  const values = textValues(text);
+  const { values, last } = chunkOf(text);
   w.uint(values.length);
   const stride = stroke?.stride ?? 0;
-  const abs = stroke?.last ? [...stroke.last] : null;
+  const abs = stroke?.last ?? null;
   for (let i = 0; i < values.length; i++) {
-    const slot = stride > 0 ? i % stride : 0;
-    if (i < stride && abs) w.int(values[i]! - abs[slot]!);
+    if (i < stride && abs) w.int(values[i]! - abs[i]!);
     else w.int(values[i]!);
   }
-  if (stroke && stride > 0 && values.length >= stride) stroke.last = lastPoint(values, stride);
+  if (stroke && stride > 0 && values.length >= stride) stroke.last = last[stride]!;
 }
 
 function readPoints(r: Reader, stroke: Bound | null): string {
@@ -464,13 +481,16 @@ export class UpDecoder {
 // ---------------------------------------------------------------------------
 // Server → page: items (records, cursors) a frame
 
-type Person = { no: number; lastSeq: number; cursorAt: number[] };
+type Person = { no: number; user: string; lastSeq: number; cursorAt: number[] };
 
 /** The server's side of one page's connection (server/rooms/session.ts); a new one per socket. */
 export class DownEncoder {
   private readonly w = new Writer();
   private readonly strokes = new StrokeNumbers();
-  private readonly people = new Map<string, Person>();
+  /** Authors of records by client id, and cursors by client id (no user id): numbered alike. */
+  private readonly authors = new Map<string, Person>();
+  private readonly pointers = new Map<string, Person>();
+  private defined = 0;
   private lastPos = -1;
   private lastTs = 0;
   private lastPerson = -1;
@@ -480,12 +500,11 @@ export class DownEncoder {
     return this.w.length > 0;
   }
 
-  private person(cid: string, user: string): Person {
-    const key = `${cid} ${user}`;
-    let person = this.people.get(key);
-    if (!person) {
-      person = { no: this.people.size, lastSeq: -1, cursorAt: [0, 0] };
-      this.people.set(key, person);
+  private person(table: Map<string, Person>, cid: string, user: string): Person {
+    let person = table.get(cid);
+    if (!person || person.user !== user) {
+      person = { no: this.defined++, user, lastSeq: -1, cursorAt: [0, 0] };
+      table.set(cid, person);
       this.w.byte(ITEM.person);
       this.w.str(cid);
       this.w.str(user);
@@ -494,7 +513,7 @@ export class DownEncoder {
   }
 
   record(rec: LogRecord): void {
-    const person = this.person(rec.cid, rec.user);
+    const person = this.person(this.authors, rec.cid, rec.user);
     const kind = KIND_INDEX.get(rec.op.k)!;
     const nextPos = rec.pos === this.lastPos + 1;
     const nextSeq = rec.seq === person.lastSeq + 1;
@@ -516,7 +535,7 @@ export class DownEncoder {
   /** A person's cursor (whole world units), or null when it left the board. */
   cursor(cid: string, x: number | null, y: number | null): void {
     // Cursors name people by client id only; records by client and user id.
-    const person = this.person(cid, '');
+    const person = this.person(this.pointers, cid, '');
     if (x === null || y === null) {
       this.w.byte(ITEM.cursorGone);
       this.w.uint(person.no);

@@ -17,22 +17,25 @@ export type WireFigures = {
   upPerMove: number;
   downPerMove: number;
   echoPerMove: number;
-  /** Frames counted, by kind: binary (opcode 2) and text (opcode 1). */
-  frames: { upBinary: number; upText: number; downBinary: number; downText: number };
+  /** Frames counted, by kind: binary (opcode 2) and text (opcode 1); and the drawer's cursor frames (binary, tag 1 or 2). */
+  frames: { upBinary: number; upText: number; downBinary: number; downText: number; upCursor: number };
 };
 
-type Counter = { bytes: number; binary: number; text: number };
+type Counter = { bytes: number; binary: number; text: number; cursors: number };
 
 /** Counts a page's WebSocket payloads in one direction while `counting` is true. */
 async function countFrames(page: Page, event: 'Network.webSocketFrameSent' | 'Network.webSocketFrameReceived', state: { counting: boolean }): Promise<{ counter: Counter; cdp: CDPSession }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
-  const counter: Counter = { bytes: 0, binary: 0, text: 0 };
+  const counter: Counter = { bytes: 0, binary: 0, text: 0, cursors: 0 };
   cdp.on(event, ({ response }: { response: { opcode: number; payloadData: string } }) => {
     if (!state.counting) return;
     if (response.opcode === 2) {
+      const bytes = Buffer.from(response.payloadData, 'base64');
       counter.binary++;
-      counter.bytes += Buffer.from(response.payloadData, 'base64').length;
+      counter.bytes += bytes.length;
+      // A page's cursor frames begin 0x01 or 0x02 (docs/protocol.md); only what it sends is counted by that.
+      if (bytes[0] === 0x01 || bytes[0] === 0x02) counter.cursors++;
     } else {
       counter.text++;
       counter.bytes += Buffer.byteLength(response.payloadData);
@@ -71,7 +74,7 @@ export async function measureDrawingBytes(drawer: Page, watcher: Page, options: 
     upPerMove: up.counter.bytes / options.moves,
     downPerMove: down.counter.bytes / options.moves,
     echoPerMove: echo.counter.bytes / options.moves,
-    frames: { upBinary: up.counter.binary, upText: up.counter.text, downBinary: down.counter.binary, downText: down.counter.text },
+    frames: { upBinary: up.counter.binary, upText: up.counter.text, downBinary: down.counter.binary, downText: down.counter.text, upCursor: up.counter.cursors },
   };
 }
 
@@ -107,9 +110,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const m = (pick: (f: WireFigures) => number) => median(rounds.map(pick)).toFixed(1);
   console.log(`\nDrawing between two Chromium pages: ${args.moves} mouse moves, one per 16 ms; WebSocket payload bytes per move (DevTools protocol); median of ${rounds.length}\n`);
-  console.log('| drawer → server | server → watcher | server → drawer (its echoes) | binary frames up / down | text frames up / down |');
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  console.log('| drawer → server | server → watcher | server → drawer (its echoes) | binary frames up / down | text frames up / down | cursor frames up |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(
-    `| ${m((f) => f.upPerMove)} | ${m((f) => f.downPerMove)} | ${m((f) => f.echoPerMove)} | ${m((f) => f.frames.upBinary)} / ${m((f) => f.frames.downBinary)} | ${m((f) => f.frames.upText)} / ${m((f) => f.frames.downText)} |`,
+    `| ${m((f) => f.upPerMove)} | ${m((f) => f.downPerMove)} | ${m((f) => f.echoPerMove)} | ${m((f) => f.frames.upBinary)} / ${m((f) => f.frames.downBinary)} | ${m((f) => f.frames.upText)} / ${m((f) => f.frames.downText)} | ${m((f) => f.frames.upCursor)} |`,
   );
 }

@@ -27,6 +27,7 @@
  * Shared by the server and the web app: no Node APIs.
  */
 import type { ClientOp, LogRecord, Op, OpMessage, RemoteCursor } from './messages.ts';
+import { MAX_PRECISION } from './points.ts';
 
 /** Operation kinds, in tag order. */
 const KINDS = ['begin', 'ext', 'end', 'erase', 'undo', 'redo', 'clear', 'claim'] as const;
@@ -48,6 +49,8 @@ const ITEM = { person: 1, cursor: 2, cursorGone: 3 } as const;
 /** Begin flags: pressure, precision (2 bits), and whether `name` follows. */
 const PRESSURE = 0x01;
 const Q_SHIFT = 1;
+// The precision has two bits there.
+if (MAX_PRECISION > 3) throw new Error('MAX_PRECISION no longer fits a begin’s flags');
 
 /** No more values than this in one points chunk (LIMITS.maxPointsPerOp × 3, with margin). */
 const MAX_VALUES = 3_000;
@@ -78,8 +81,9 @@ class Writer {
     this.buf[this.at++] = b;
   }
 
-  /** Unsigned, 7 bits a byte, up to 2^53. */
+  /** Unsigned, 7 bits a byte, below 2^56. */
   uint(v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 56) throw new WireError(`${v} cannot be written`);
     this.room(8);
     while (v >= 128) {
       this.buf[this.at++] = (v % 128) | 128;
@@ -108,12 +112,14 @@ class Writer {
   take(): Uint8Array<ArrayBuffer> {
     const out = this.buf.slice(0, this.at);
     this.at = 0;
+    // A catch-up page can grow it to hundreds of kilobytes; a session keeps it for its whole life.
+    if (this.buf.length > 64 * 1024) this.buf = new Uint8Array(256);
     return out;
   }
 }
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Reader {
   private at = 0;
@@ -265,10 +271,20 @@ function lastPoint(values: readonly number[], stride: number): number[] {
 // ---------------------------------------------------------------------------
 // Operations, shared by both directions
 
-/** Numbers for strokes in progress, lowest free first; both ends bind and free alike. */
+/**
+ * Numbers for strokes in progress. The encoder picks them (a freed one, else
+ * the next, else the longest bound, whose stroke then goes by id: strokes
+ * that never end must not use them all up); the decoder binds and frees
+ * exactly as the frames say.
+ */
 class StrokeNumbers {
   private readonly byNumber = new Map<number, Bound>();
   private readonly byId = new Map<string, number>();
+  private readonly freed: number[] = [];
+  private next = 1;
+
+  /** `picks`: this end chooses the numbers (an encoder), so it keeps the freed ones. */
+  constructor(private readonly picks: boolean) {}
 
   get(no: number): Bound | undefined {
     return this.byNumber.get(no);
@@ -278,22 +294,24 @@ class StrokeNumbers {
     return this.byId.get(id);
   }
 
-  /** Binds `id` to the lowest free number (1 and up), or gives 0 when too many are bound. */
+  /** Binds `id` to a number from 1 to MAX_BOUND. */
   bind(id: string, stride: number): number {
     const old = this.byId.get(id);
     if (old !== undefined) this.free(old);
-    if (this.byNumber.size >= MAX_BOUND) return 0;
-    let no = 1;
-    while (this.byNumber.has(no)) no++;
+    let no = this.freed.pop();
+    if (no === undefined && this.next <= MAX_BOUND) no = this.next++;
+    if (no === undefined) no = this.byNumber.keys().next().value!;
     this.bindAt(no, id, stride);
     return no;
   }
 
   bindAt(no: number, id: string, stride: number): void {
     const old = this.byId.get(id);
-    if (old !== undefined) this.free(old);
+    if (old !== undefined && old !== no) this.free(old);
     const previous = this.byNumber.get(no);
     if (previous) this.byId.delete(previous.id);
+    // Deleted first, so the map's order stays the order of binding.
+    this.byNumber.delete(no);
     this.byNumber.set(no, { id, stride, last: null });
     this.byId.set(id, no);
   }
@@ -303,6 +321,7 @@ class StrokeNumbers {
     if (!bound) return;
     this.byNumber.delete(no);
     this.byId.delete(bound.id);
+    if (this.picks) this.freed.push(no);
   }
 }
 
@@ -406,7 +425,7 @@ const UP_CURSOR_GONE = 2;
 /** A page's side of its connection (web/src/board-client.ts); a new one per socket. */
 export class UpEncoder {
   private readonly w = new Writer();
-  private readonly strokes = new StrokeNumbers();
+  private readonly strokes = new StrokeNumbers(true);
   private lastSeq = 0;
   private cursorAt = [0, 0];
 
@@ -440,7 +459,7 @@ export type Decoded = { ok: true; value: Record<string, unknown> } | { ok: false
 
 /** The server's side of a page's frames (server/rooms/connection.ts); a new one per socket. */
 export class UpDecoder {
-  private readonly strokes = new StrokeNumbers();
+  private readonly strokes = new StrokeNumbers(false);
   private lastSeq = 0;
   private cursorAt = [0, 0];
 
@@ -481,12 +500,39 @@ export class UpDecoder {
 // ---------------------------------------------------------------------------
 // Server → page: items (records, cursors) a frame
 
+const textBytes = (s: string) => textEncoder.encode(s).length;
+
+/** Records found writable: a record goes to every client of its board, and is checked once. */
+const writable = new WeakSet<LogRecord>();
+
+/** Throws a WireError if a page's decoder would refuse the record. */
+function checkRecord(rec: LogRecord): void {
+  if (writable.has(rec)) return;
+  const op = rec.op;
+  if (!Number.isSafeInteger(rec.pos) || !Number.isSafeInteger(rec.ts) || !Number.isSafeInteger(rec.seq) || rec.seq < 0) {
+    throw new WireError('a record has a position, time or sequence number out of range');
+  }
+  const strings = [rec.cid, rec.user, rec.name ?? '', 'id' in op ? op.id : '', op.k === 'claim' ? op.key : ''];
+  if (op.k === 'erase') {
+    if (op.ids.length > MAX_ERASE_IDS) throw new WireError('a record erases too many strokes');
+    strings.push(...op.ids);
+  }
+  if (strings.some((s) => typeof s !== 'string' || textBytes(s) > MAX_STRING)) throw new WireError('a record holds a string a page would refuse');
+  if ('p' in op) {
+    if (chunkOf(op.p).values.length > MAX_VALUES) throw new WireError('a record holds too many points');
+  }
+  if (op.k === 'begin' && (!/^#[0-9a-f]{6}$/.test(op.color) || !Number.isInteger(op.w) || op.w < 0 || (op.q ?? 0) > 3 || (op.q ?? 0) < 0)) {
+    throw new WireError('a record begins a stroke a page would refuse');
+  }
+  writable.add(rec);
+}
+
 type Person = { no: number; user: string; lastSeq: number; cursorAt: number[] };
 
 /** The server's side of one page's connection (server/rooms/session.ts); a new one per socket. */
 export class DownEncoder {
   private readonly w = new Writer();
-  private readonly strokes = new StrokeNumbers();
+  private readonly strokes = new StrokeNumbers(true);
   /** Authors of records by client id, and cursors by client id (no user id): numbered alike. */
   private readonly authors = new Map<string, Person>();
   private readonly pointers = new Map<string, Person>();
@@ -512,7 +558,13 @@ export class DownEncoder {
     return person;
   }
 
+  /**
+   * Writes a record. One a page could not read (a log written by other
+   * means: points that do not decode, strings too long) throws a WireError
+   * before anything is written, so the stream stays whole without it.
+   */
   record(rec: LogRecord): void {
+    checkRecord(rec);
     const person = this.person(this.authors, rec.cid, rec.user);
     const kind = KIND_INDEX.get(rec.op.k)!;
     const nextPos = rec.pos === this.lastPos + 1;
@@ -534,13 +586,17 @@ export class DownEncoder {
 
   /** A person's cursor (whole world units), or null when it left the board. */
   cursor(cid: string, x: number | null, y: number | null): void {
-    // Cursors name people by client id only; records by client and user id.
-    const person = this.person(this.pointers, cid, '');
     if (x === null || y === null) {
+      // Forgotten at both ends; a later cursor defines the person again.
+      const gone = this.pointers.get(cid);
+      if (!gone) return;
+      this.pointers.delete(cid);
       this.w.byte(ITEM.cursorGone);
-      this.w.uint(person.no);
+      this.w.uint(gone.no);
       return;
     }
+    // Cursors name people by client id only; records by client and user id.
+    const person = this.person(this.pointers, cid, '');
     const [cx, cy] = [Math.round(x), Math.round(y)];
     this.w.byte(ITEM.cursor);
     this.w.uint(person.no);
@@ -561,8 +617,8 @@ export type DownMessage = { t: 'rec'; r: LogRecord } | RemoteCursor;
 export class DownDecoder {
   constructor(private readonly board: string) {}
 
-  private readonly strokes = new StrokeNumbers();
-  private readonly people: { cid: string; user: string; lastSeq: number; cursorAt: number[] }[] = [];
+  private readonly strokes = new StrokeNumbers(false);
+  private readonly people: ({ cid: string; user: string; lastSeq: number; cursorAt: number[] } | undefined)[] = [];
   private lastPos = -1;
   private lastTs = 0;
   private lastPerson = -1;
@@ -579,8 +635,10 @@ export class DownDecoder {
         const user = r.str();
         this.people.push({ cid, user, lastSeq: -1, cursorAt: [0, 0] });
       } else if (tag === ITEM.cursor || tag === ITEM.cursorGone) {
-        const person = this.personAt(r.uint());
+        const no = r.uint();
+        const person = this.personAt(no);
         if (tag === ITEM.cursorGone) {
+          this.people[no] = undefined;
           out.push({ t: 'cursor', cid: person.cid, x: null, y: null });
         } else {
           const x = person.cursorAt[0]! + r.int();

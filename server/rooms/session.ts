@@ -6,7 +6,7 @@
  * (protocol/wire.ts); every other message as JSON text.
  */
 import { CLOSE, type LogRecord, type Participant, type Role, type ServerMessage } from '../protocol/messages.ts';
-import { DownEncoder } from '../protocol/wire.ts';
+import { DownEncoder, WireError } from '../protocol/wire.ts';
 
 export interface ClientSocket {
   /** A text frame (a string) or a binary one. */
@@ -60,11 +60,12 @@ export class Session {
 
   /** Sends a message, after any records still waiting (so `synced` follows its records). */
   send(message: ServerMessage): void {
-    this.flushRecords();
     this.sendText(JSON.stringify(message));
   }
 
+  /** A text frame, after the records and cursors waiting (so presence never overtakes a cursor). */
   sendText(text: string): void {
+    this.flushRecords();
     this.sendFrame(text);
   }
 
@@ -92,9 +93,14 @@ export class Session {
     }
   }
 
-  /** Queues a record for the next frame. */
+  /** Queues a record for the next frame; one a page could not read (see DownEncoder.record) is left out. */
   queueRecord(rec: LogRecord): void {
-    this.encoder.record(rec);
+    try {
+      this.encoder.record(rec);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      return;
+    }
     this.scheduleFlush();
   }
 

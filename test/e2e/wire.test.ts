@@ -35,9 +35,10 @@ describe('binary frames between Chromium pages', () => {
     expect(figures.upPerMove).toBeLessThanOrEqual(30);
     expect(figures.downPerMove).toBeGreaterThan(0);
     expect(figures.downPerMove).toBeLessThanOrEqual(45);
-    // Operations and records travel in binary; the only text while drawing would be presence or errors.
+    // Operations and records travel in binary, and no cursor frame goes with them: the stroke's tip is the cursor.
     expect(figures.frames.upText).toBe(0);
     expect(figures.frames.upBinary).toBeGreaterThan(10);
+    expect(figures.frames.upCursor).toBe(0);
 
     // Bob draws too, then both hold the same board.
     await bob.mouse.move(150, 500);

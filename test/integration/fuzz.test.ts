@@ -16,7 +16,7 @@ import { encodePoints } from '../../server/protocol/points.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 import { publicId } from '../../server/rooms/connection.ts';
 import { converged, rawSocket, webClient, type RawSocket, type TestClient } from '../support/board-client.ts';
-import { binaryClientFrames, clientFrames, REGRESSION_FRAMES } from '../support/frames.ts';
+import { BinaryConnection, binaryClientFrames, clientFrames, REGRESSION_FRAMES, type BinaryItem } from '../support/frames.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
 let server: RunningServer;
@@ -28,15 +28,22 @@ afterAll(() => server.close());
 
 const points = (seed: number, n: number) => encodePoints(Array.from({ length: n }, (_, i) => ({ x: seed * 10 + i, y: i * 3 })), false);
 
-/** A hostile client that reconnects whenever the server closes it, until its frames are sent. */
-async function hostile(board: string, key: string | undefined, frames: (string | Buffer)[]): Promise<string[]> {
+/**
+ * A hostile client that reconnects whenever the server closes it, until its
+ * frames are sent: text frames, then binary ones, encoded in the context of
+ * the connection they go out on.
+ */
+async function hostile(board: string, key: string | undefined, frames: (string | BinaryItem)[]): Promise<string[]> {
   const users: string[] = [];
   let socket: RawSocket | null = null;
+  let binary = new BinaryConnection(1_000);
   const connect = async () => {
     socket = await rawSocket(server.ws, board);
+    // Sequence numbers above the text frames' (at most 150), going up across connections.
+    binary = new BinaryConnection(1_000 + 1_000 * users.length);
     const user = randomBytes(6).toString('hex');
     // A few frames before hello, then hello (with or without the edit key).
-    for (const frame of frames.splice(0, 2)) socket.send(frame);
+    for (const frame of frames.splice(0, 2)) socket.send(typeof frame === 'string' ? frame : binary.frame(frame));
     socket.send({ t: 'hello', v: PROTOCOL_VERSION, user, cid: user, name: 'Fuzz', ...(key ? { key } : {}) });
     await socket.next((m) => m.t === 'synced' || m.t === 'error').catch(() => undefined);
     users.push(user);
@@ -44,7 +51,8 @@ async function hostile(board: string, key: string | undefined, frames: (string |
   await connect();
   while (frames.length > 0) {
     if (socket!.socket.readyState !== socket!.socket.OPEN) await connect();
-    socket!.send(frames.shift()!);
+    const frame = frames.shift()!;
+    socket!.send(typeof frame === 'string' ? frame : binary.frame(frame));
     if (frames.length % 8 === 0) await new Promise((r) => setImmediate(r));
   }
   await new Promise((r) => setTimeout(r, 100));

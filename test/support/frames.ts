@@ -108,46 +108,51 @@ export function clientFrames(ids: readonly string[] = [], maxLength = 40): fc.Ar
   });
 }
 
+/** One binary frame to come: a valid message, a change to the frame before it, or random bytes. */
+export type BinaryItem =
+  | { kind: 'valid'; message: Record<string, unknown> }
+  | { kind: 'mutate'; how: 'flip' | 'cut' | 'append'; at: number; byte: number }
+  | { kind: 'random'; bytes: Uint8Array };
+
 /**
  * A client's binary stream (protocol 4, server/protocol/wire.ts): valid
- * operations and cursors encoded in one connection's context, mixed with
- * frames no encoder writes: valid ones with a byte changed, cut short or
- * lengthened, and random bytes.
+ * operations and cursors, mixed with frames no encoder writes: the frame
+ * before with a byte changed, cut short or lengthened, and random bytes.
+ * Turned into bytes by a BinaryConnection, in its connection's context.
  */
-export function binaryClientFrames(ids: readonly string[] = [], maxLength = 40): fc.Arbitrary<Buffer[]> {
-  type Item = { kind: 'valid'; message: Record<string, unknown> } | { kind: 'mutate'; how: 'flip' | 'cut' | 'append'; at: number; byte: number } | { kind: 'random'; bytes: Uint8Array };
-  const item: fc.Arbitrary<Item> = fc.oneof(
-    { weight: 3, arbitrary: validMessage(ids).filter((m) => m.t !== 'name').map((message): Item => ({ kind: 'valid', message })) },
+export function binaryClientFrames(ids: readonly string[] = [], maxLength = 40): fc.Arbitrary<BinaryItem[]> {
+  const item: fc.Arbitrary<BinaryItem> = fc.oneof(
+    { weight: 3, arbitrary: validMessage(ids).filter((m) => m.t !== 'name').map((message): BinaryItem => ({ kind: 'valid', message })) },
     {
       weight: 1,
       arbitrary: fc
         .record({ how: fc.constantFrom('flip' as const, 'cut' as const, 'append' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) })
-        .map((m): Item => ({ kind: 'mutate', ...m })),
+        .map((m): BinaryItem => ({ kind: 'mutate', ...m })),
     },
-    { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes): Item => ({ kind: 'random', bytes })) },
+    { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes): BinaryItem => ({ kind: 'random', bytes })) },
   );
-  return fc.array(item, { minLength: Math.min(20, maxLength), maxLength, size: 'max' }).map((items) => {
-    const encoder = new UpEncoder();
-    let seq = 0;
-    let last: Uint8Array = new Uint8Array([0x02]);
-    return items.map((it) => {
-      let frame: Uint8Array;
-      if (it.kind === 'random') {
-        frame = it.bytes;
-      } else if (it.kind === 'mutate') {
-        const copy = Uint8Array.from(last);
-        if (it.how === 'cut') frame = copy.subarray(0, it.at % copy.length);
-        else if (it.how === 'append') frame = Uint8Array.from([...copy, it.byte]);
-        else {
-          copy[it.at % copy.length] = it.byte;
-          frame = copy;
-        }
-      } else if (it.message.t === 'op') {
-        frame = last = encoder.op({ t: 'op', s: ++seq, o: it.message.o } as OpMessage);
-      } else {
-        frame = last = encoder.cursor(it.message.x as number, it.message.y as number);
-      }
-      return Buffer.from(frame);
-    });
-  });
+  return fc.array(item, { minLength: Math.min(20, maxLength), maxLength, size: 'max' });
+}
+
+/** Binary frames of one connection: a new one per socket, as a page's encoder is. */
+export class BinaryConnection {
+  private readonly encoder = new UpEncoder();
+  private last: Uint8Array = new Uint8Array([0x02]);
+
+  /** `seq`: the operation's sequence number (a client's go up). */
+  constructor(private seq: number) {}
+
+  frame(item: BinaryItem): Buffer {
+    if (item.kind === 'random') return Buffer.from(item.bytes);
+    if (item.kind === 'mutate') {
+      const copy = Uint8Array.from(this.last);
+      if (item.how === 'cut') return Buffer.from(copy.subarray(0, item.at % copy.length));
+      if (item.how === 'append') return Buffer.from([...copy, item.byte]);
+      copy[item.at % copy.length] = item.byte;
+      return Buffer.from(copy);
+    }
+    const m = item.message;
+    this.last = m.t === 'op' ? this.encoder.op({ t: 'op', s: ++this.seq, o: m.o } as OpMessage) : this.encoder.cursor(m.x as number, m.y as number);
+    return Buffer.from(this.last);
+  }
 }

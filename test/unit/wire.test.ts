@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClientOp, LogRecord, Op, OpMessage } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
+import { parseClientFrame, parseClientMessage } from '../../server/protocol/validate.ts';
 import { DownDecoder, DownEncoder, UpDecoder, UpEncoder, WireError, type DownMessage } from '../../server/protocol/wire.ts';
 import { validOp } from '../support/frames.ts';
 
@@ -84,7 +85,103 @@ const downItems = fc
     });
   });
 
+/** Whole strokes as a page draws them: a begin with pressure and precision or not, extensions of the same kind, an end. */
+const strokes: fc.Arbitrary<ClientOp[]> = fc
+  .array(
+    fc.record({
+      pr: fc.boolean(),
+      q: fc.integer({ min: 0, max: 3 }),
+      chunks: fc.array(
+        fc.array(fc.record({ x: fc.integer({ min: -5_000, max: 5_000 }), y: fc.integer({ min: -5_000, max: 5_000 }), p: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 5 }),
+        { minLength: 1, maxLength: 8 },
+      ),
+      ended: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((list) => {
+    const ops: ClientOp[] = [];
+    list.forEach((stroke, i) => {
+      const id = `s${i}`;
+      const chunk = (points: { x: number; y: number; p: number }[]) =>
+        encodePoints(points.map((pt) => ({ x: pt.x / 2 ** stroke.q, y: pt.y / 2 ** stroke.q, p: pt.p / 100 })), stroke.pr, stroke.q);
+      const [first, ...rest] = stroke.chunks;
+      ops.push({ k: 'begin', id, color: '#1971c2', w: 3, ...(stroke.pr ? { pr: 1 as const } : {}), ...(stroke.q > 0 ? { q: stroke.q } : {}), p: chunk(first!) });
+      for (const points of rest) ops.push({ k: 'ext', id, p: chunk(points) });
+      if (stroke.ended) ops.push({ k: 'end', id });
+    });
+    return ops;
+  });
+
 describe('binary frames (protocol 4)', () => {
+  it('property: strokes with pressure and precision round-trip both ways, extensions relative to their last point', () => {
+    fc.assert(
+      fc.property(strokes, fc.nat(), (ops, shuffle) => {
+        // Strokes drawn at the same time: their operations interleaved, each stroke's in order.
+        const queues = new Map<string, ClientOp[]>();
+        for (const op of ops) queues.set((op as { id: string }).id, [...(queues.get((op as { id: string }).id) ?? []), op]);
+        const mixed: ClientOp[] = [];
+        let turn = shuffle;
+        while ([...queues.values()].some((q) => q.length > 0)) {
+          const open = [...queues.values()].filter((q) => q.length > 0);
+          mixed.push(open[turn++ % open.length]!.shift()!);
+        }
+        const up = new UpEncoder();
+        const server = new UpDecoder();
+        const down = new DownEncoder();
+        const page = new DownDecoder('b');
+        mixed.forEach((o, i) => {
+          const message: OpMessage = { t: 'op', s: i + 1, o };
+          expect(server.decode(up.op(message))).toEqual({ ok: true, value: message });
+          const r: LogRecord = { board: 'b', pos: i, ts: 1_000 + i, user: 'u', cid: 'c', seq: i + 1, op: o as Op };
+          down.record(r);
+          expect(page.decode(down.take())).toEqual([{ t: 'rec', r }]);
+        });
+      }),
+    );
+  });
+
+  it('property: a binary frame is accepted or refused exactly as the same message in JSON', () => {
+    fc.assert(
+      fc.property(upMessages, (messages) => {
+        const encoder = new UpEncoder();
+        const decoder = new UpDecoder();
+        for (const message of messages) {
+          const frame = message.t === 'op' ? encoder.op(message as OpMessage) : encoder.cursor(message.x, message.y);
+          expect(parseClientFrame(frame, decoder)).toEqual(parseClientMessage(JSON.stringify(message)));
+        }
+      }),
+    );
+  });
+
+  it('strokes that never end do not use the numbers up: past 4,096 the longest bound goes by id, and every record still round-trips', () => {
+    const down = new DownEncoder();
+    const page = new DownDecoder('b');
+    const p = encodePoints([{ x: 1, y: 2 }, { x: 3, y: 4 }], false);
+    let pos = 0;
+    const send = (op: Op) => {
+      const r: LogRecord = { board: 'b', pos: pos++, ts: 5, user: 'u', cid: 'c', seq: pos, op };
+      down.record(r);
+      expect(page.decode(down.take())).toEqual([{ t: 'rec', r }]);
+    };
+    for (let i = 0; i < 5_000; i++) send({ k: 'begin', id: `never-${i}`, color: '#000000', w: 2, p });
+    // The first strokes lost their numbers, the latest kept theirs: both extend correctly.
+    send({ k: 'ext', id: 'never-0', p });
+    send({ k: 'ext', id: 'never-4999', p });
+    send({ k: 'end', id: 'never-4999' });
+    send({ k: 'begin', id: 'after', color: '#000000', w: 2, p });
+  });
+
+  it('a record a page could not read is refused before anything is written, and the stream goes on', () => {
+    const down = new DownEncoder();
+    const page = new DownDecoder('b');
+    const good: LogRecord = { board: 'b', pos: 1, ts: 5, user: 'u', cid: 'c', seq: 1, op: { k: 'undo' } };
+    expect(() => down.record({ ...good, pos: 0, op: { k: 'ext', id: 'x', p: 'not points!' } })).toThrow(WireError);
+    expect(() => down.record({ ...good, pos: 0, name: 'n'.repeat(300) })).toThrow(WireError);
+    down.record(good);
+    expect(page.decode(down.take())).toEqual([{ t: 'rec', r: good }]);
+  });
+
   it('property: a page’s operations and cursors round-trip, one per frame, in the connection’s context', () => {
     fc.assert(
       fc.property(upMessages, (messages) => {
@@ -109,7 +206,14 @@ describe('binary frames (protocol 4)', () => {
           else encoder.cursor(item.cid, item.x, item.y);
           if (cuts[i] || i === items.length - 1) received.push(...decoder.decode(encoder.take()));
         });
-        expect(received).toEqual(items);
+        // A cursor leaving is told only to pages that saw it.
+        const shown = new Set<string>();
+        const expected = items.filter((item) => {
+          if (item.t !== 'cursor') return true;
+          if (item.x !== null) return shown.add(item.cid);
+          return shown.delete(item.cid);
+        });
+        expect(received).toEqual(expected);
       }),
     );
   });
@@ -131,6 +235,25 @@ describe('binary frames (protocol 4)', () => {
     // Tag, stroke number, value count, four one-byte values; down adds the time.
     expect(Math.max(...sizes.up)).toBeLessThanOrEqual(7);
     expect(Math.max(...sizes.down)).toBeLessThanOrEqual(8);
+  });
+
+  it('property: a frame changed in the middle of a valid stream makes neither decoder throw anything but a WireError', () => {
+    const validUp = upMessages.map((messages) => {
+      const encoder = new UpEncoder();
+      return messages.map((m) => (m.t === 'op' ? encoder.op(m as OpMessage) : encoder.cursor(m.x, m.y)));
+    });
+    fc.assert(
+      fc.property(validUp, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (frames, which, at, byte) => {
+        const decoder = new UpDecoder();
+        const cut = which % frames.length;
+        // The valid frames before it bind strokes and set the context the changed one lands in.
+        for (const frame of frames.slice(0, cut)) expect(decoder.decode(frame).ok).toBe(true);
+        const changed = Uint8Array.from(frames[cut]!);
+        changed[at % changed.length] = byte;
+        expect(() => decoder.decode(changed)).not.toThrow();
+        for (const frame of frames.slice(cut + 1)) expect(() => decoder.decode(frame)).not.toThrow();
+      }),
+    );
   });
 
   it('property: no frame makes the page-side decoder throw anything but a WireError, nor the server side throw at all', () => {

@@ -5,7 +5,7 @@
  * as before and with each change added in turn. Variants take turns round
  * after round, so a slow patch of this noisy machine falls on all of them.
  *
- *   npx tsx scripts/bench/kafka-latency.ts [--rounds 3] [--seconds 30] [--json f]
+ *   npx tsx scripts/bench/kafka-latency.ts [--rounds 3] [--seconds 30] [--variants 2,6,7] [--json f]
  *
  * Kafka: KAFKA_BROKERS, or a broker started by scripts/kafka-local.ts.
  */
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: String(STANDARD_LOAD.durationS) },
     warmup: { type: 'string', default: String(STANDARD_LOAD.warmupS) },
     json: { type: 'string' },
+    variants: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -34,7 +35,15 @@ const VARIANTS: Variant[] = [
   { name: '+ 2 producers by partition', kind: 'kafka', env: { KAFKA_PRODUCERS: '2', KAFKA_TCP_NODELAY: 'true' } },
   { name: '+ 4 producers by partition', kind: 'kafka', env: { KAFKA_PRODUCERS: '4', KAFKA_TCP_NODELAY: 'true' } },
   { name: '+ 8 producers by partition', kind: 'kafka', env: { KAFKA_PRODUCERS: '8', KAFKA_TCP_NODELAY: 'true' } },
+  { name: 'TCP_NODELAY, one producer, fetches wait 10 ms', kind: 'kafka', env: { KAFKA_FETCH_MAX_WAIT_MS: '10' } },
+  { name: 'TCP_NODELAY, one producer, heartbeat every 3 s', kind: 'kafka', env: { KAFKA_HEARTBEAT_MS: '3000' } },
 ];
+/** `--variants 0,2,6`: only these (the first, the baseline, always runs). */
+
+if (args.variants) {
+  const keep = new Set([0, ...args.variants.split(',').map(Number)]);
+  for (let i = VARIANTS.length - 1; i >= 0; i--) if (!keep.has(i)) VARIANTS.splice(i, 1);
+}
 
 let local: LocalKafka | null = null;
 let brokers = process.env.KAFKA_BROKERS;

@@ -144,6 +144,8 @@ describe('Kafka settings from the environment', () => {
         KAFKA_GROUP_PREFIX: 'wb-1',
         KAFKA_PRODUCERS: '3',
         KAFKA_TCP_NODELAY: 'false',
+        KAFKA_FETCH_MAX_WAIT_MS: '20',
+        KAFKA_HEARTBEAT_MS: '3000',
       }),
     ).toEqual({
       brokers: ['a:9092', 'b:9093'],
@@ -156,13 +158,15 @@ describe('Kafka settings from the environment', () => {
       snapshotEvery: 20_000,
       producers: 3,
       tcpNoDelay: false,
+      fetchMaxWaitMs: 20,
+      heartbeatMs: 3_000,
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
   });
 
   it('send requests at once and append through one producer unless told otherwise', () => {
-    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })).toMatchObject({ producers: 1, tcpNoDelay: true });
+    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })).toMatchObject({ producers: 1, tcpNoDelay: true, fetchMaxWaitMs: 100, heartbeatMs: 1_000 });
     expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_PRODUCERS: '0' })).toThrow(/KAFKA_PRODUCERS/);
   });
 

@@ -24,7 +24,7 @@ import { LastingConsumer } from './lasting-consumer.ts';
 import { RangeReader } from './range-reader.ts';
 import { Appender } from './appender.ts';
 import { decodeMessage, partitionFinder } from './record-format.ts';
-import { DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
+import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
 
 const PROBE_EVERY_MS = 1_000;
 const COMMIT_EVERY_MS = 1_000;
@@ -151,9 +151,9 @@ export class KafkaLog implements BoardLog {
     const fanoutGroup = `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
     const fanout = kafka.consumer({
       groupId: fanoutGroup,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: settings.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
       sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+      heartbeatInterval: settings.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       // kafkajs gives up on a broker that stays away past its retries; the
       // fan-out must come back with it (from its committed offsets), however
       // long the outage.

@@ -29,6 +29,10 @@ export type KafkaSettings = {
   producers?: number;
   /** Whether requests go out at once (TCP_NODELAY) rather than as Nagle's algorithm pleases. Default true. */
   tcpNoDelay?: boolean;
+  /** How long the fan-out's fetch waits at the broker for a first record. Default DEFAULT_FETCH_MAX_WAIT_MS. */
+  fetchMaxWaitMs?: number;
+  /** How often the fan-out heartbeats its group; kafkajs sends a due heartbeat after a batch, before the next fetch. Default DEFAULT_HEARTBEAT_MS. */
+  heartbeatMs?: number;
   ssl: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 };
@@ -66,6 +70,14 @@ export function snapshotTopics(settings: Pick<KafkaSettings, 'topic'>): { log: s
  */
 export const DEFAULT_PRODUCERS = 1;
 
+/**
+ * The fan-out's fetch: a fetch returns as soon as one record is there
+ * (minBytes 1), so this only bounds how long an idle fetch waits.
+ */
+export const DEFAULT_FETCH_MAX_WAIT_MS = 100;
+/** A third of the fan-out's 10 s session timeout would be Kafka's usual; 1 s finds a lost broker sooner. */
+export const DEFAULT_HEARTBEAT_MS = 1_000;
+
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
@@ -80,6 +92,8 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | nu
     snapshotEvery: positiveInt(env.KAFKA_SNAPSHOT_EVERY, DEFAULT_SNAPSHOT_EVERY, 'KAFKA_SNAPSHOT_EVERY'),
     producers: positiveInt(env.KAFKA_PRODUCERS, DEFAULT_PRODUCERS, 'KAFKA_PRODUCERS'),
     tcpNoDelay: env.KAFKA_TCP_NODELAY !== 'false',
+    fetchMaxWaitMs: positiveInt(env.KAFKA_FETCH_MAX_WAIT_MS, DEFAULT_FETCH_MAX_WAIT_MS, 'KAFKA_FETCH_MAX_WAIT_MS'),
+    heartbeatMs: positiveInt(env.KAFKA_HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 'KAFKA_HEARTBEAT_MS'),
     ssl: env.KAFKA_SSL === 'true',
   };
   settings.presenceTopic = env.KAFKA_PRESENCE_TOPIC || `${settings.topic}-presence`;

@@ -18,7 +18,10 @@
  *   number", "the same author as before").
  * An extension or end of a stroke the connection has no number for (its
  * begin came before the page joined, or on an earlier connection) names it
- * by id, with its points as in JSON. The log's records are unchanged: text
+ * by id, with its points as in JSON.
+ * The server encodes each record once per board: a page that has joined
+ * adopts its board's record context (a `context` item) and is then sent
+ * the board's bytes as they are (server/rooms/room.ts, session.ts). The log's records are unchanged: text
  * points (points.ts) inside JSON (server/log/kafka/record-format.ts).
  *
  * Frames from a page hold one message; frames to it, a sequence of items.
@@ -43,8 +46,8 @@ const NEXT_SEQ = 0x20;
 const SAME_PERSON = 0x40;
 const HAS_NAME = 0x80;
 
-/** Items other than operations. */
-const ITEM = { person: 1, cursor: 2, cursorGone: 3 } as const;
+/** Items other than operations (server → page). */
+const ITEM = { person: 1, cursor: 2, cursorGone: 3, pointer: 4, context: 5 } as const;
 
 /** Begin flags: pressure, precision (2 bits), and whether `name` follows. */
 const PRESSURE = 0x01;
@@ -316,6 +319,23 @@ class StrokeNumbers {
     this.byId.set(id, no);
   }
 
+  /** Every binding, oldest first. */
+  entries(): IterableIterator<[number, Bound]> {
+    return this.byNumber.entries();
+  }
+
+  /** Forgets every binding (the decoder, told a new context). */
+  clear(): void {
+    this.byNumber.clear();
+    this.byId.clear();
+  }
+
+  /** Binds as a context says, the stroke's last point included. */
+  restore(no: number, id: string, stride: number, last: number[] | null): void {
+    this.bindAt(no, id, stride);
+    this.byNumber.get(no)!.last = last;
+  }
+
   free(no: number): void {
     const bound = this.byNumber.get(no);
     if (!bound) return;
@@ -527,16 +547,24 @@ function checkRecord(rec: LogRecord): void {
   writable.add(rec);
 }
 
-type Person = { no: number; user: string; lastSeq: number; cursorAt: number[] };
+type Person = { no: number; user: string; lastSeq: number };
+type Pointer = { no: number; cursorAt: number[] };
 
-/** The server's side of one page's connection (server/rooms/session.ts); a new one per socket. */
+/**
+ * The server's side of a connection's records and cursors: one per page
+ * (server/rooms/session.ts), and one per board whose output every page that
+ * has adopted its context shares (server/rooms/room.ts), so a record is
+ * encoded once for all of them, as JSON was.
+ */
 export class DownEncoder {
   private readonly w = new Writer();
   private readonly strokes = new StrokeNumbers(true);
-  /** Authors of records by client id, and cursors by client id (no user id): numbered alike. */
+  /** Authors of records by client id. */
   private readonly authors = new Map<string, Person>();
-  private readonly pointers = new Map<string, Person>();
   private defined = 0;
+  /** Cursors by client id: numbered apart, as they are this page's alone. */
+  private readonly pointers = new Map<string, Pointer>();
+  private pointed = 0;
   private lastPos = -1;
   private lastTs = 0;
   private lastPerson = -1;
@@ -546,11 +574,11 @@ export class DownEncoder {
     return this.w.length > 0;
   }
 
-  private person(table: Map<string, Person>, cid: string, user: string): Person {
-    let person = table.get(cid);
+  private author(cid: string, user: string): Person {
+    let person = this.authors.get(cid);
     if (!person || person.user !== user) {
-      person = { no: this.defined++, user, lastSeq: -1, cursorAt: [0, 0] };
-      table.set(cid, person);
+      person = { no: this.defined++, user, lastSeq: -1 };
+      this.authors.set(cid, person);
       this.w.byte(ITEM.person);
       this.w.str(cid);
       this.w.str(user);
@@ -565,7 +593,7 @@ export class DownEncoder {
    */
   record(rec: LogRecord): void {
     checkRecord(rec);
-    const person = this.person(this.authors, rec.cid, rec.user);
+    const person = this.author(rec.cid, rec.user);
     const kind = KIND_INDEX.get(rec.op.k)!;
     const nextPos = rec.pos === this.lastPos + 1;
     const nextSeq = rec.seq === person.lastSeq + 1;
@@ -587,7 +615,7 @@ export class DownEncoder {
   /** A person's cursor (whole world units), or null when it left the board. */
   cursor(cid: string, x: number | null, y: number | null): void {
     if (x === null || y === null) {
-      // Forgotten at both ends; a later cursor defines the person again.
+      // Forgotten at both ends; a later cursor defines the pointer again.
       const gone = this.pointers.get(cid);
       if (!gone) return;
       this.pointers.delete(cid);
@@ -595,17 +623,52 @@ export class DownEncoder {
       this.w.uint(gone.no);
       return;
     }
-    // Cursors name people by client id only; records by client and user id.
-    const person = this.person(this.pointers, cid, '');
+    let pointer = this.pointers.get(cid);
+    if (!pointer) {
+      pointer = { no: this.pointed++, cursorAt: [0, 0] };
+      this.pointers.set(cid, pointer);
+      this.w.byte(ITEM.pointer);
+      this.w.str(cid);
+    }
     const [cx, cy] = [Math.round(x), Math.round(y)];
     this.w.byte(ITEM.cursor);
-    this.w.uint(person.no);
-    this.w.int(cx - person.cursorAt[0]!);
-    this.w.int(cy - person.cursorAt[1]!);
-    person.cursorAt = [cx, cy];
+    this.w.uint(pointer.no);
+    this.w.int(cx - pointer.cursorAt[0]!);
+    this.w.int(cy - pointer.cursorAt[1]!);
+    pointer.cursorAt = [cx, cy];
   }
 
-  /** The items written since the last call, as one frame. */
+  /**
+   * Writes the record context of `shared` (people, strokes in progress,
+   * last position, time and author), which the page takes as its own: from
+   * here on it reads `shared`'s records as they are written. This encoder's
+   * own record context is out of use from then; its cursors go on.
+   */
+  adopt(shared: DownEncoder): void {
+    this.w.byte(ITEM.context);
+    this.w.uint(shared.lastPos + 1);
+    this.w.int(shared.lastTs);
+    this.w.uint(shared.lastPerson + 1);
+    this.w.uint(shared.defined);
+    this.w.uint(shared.authors.size);
+    for (const [cid, person] of shared.authors) {
+      this.w.uint(person.no);
+      this.w.str(cid);
+      this.w.str(person.user);
+      this.w.int(person.lastSeq);
+    }
+    const strokes = [...shared.strokes.entries()];
+    this.w.uint(strokes.length);
+    for (const [no, bound] of strokes) {
+      this.w.uint(no);
+      this.w.str(bound.id);
+      this.w.uint(bound.stride);
+      this.w.uint(bound.last?.length ?? 0);
+      for (const v of bound.last ?? []) this.w.int(v);
+    }
+  }
+
+  /** The items written since the last call, as one frame (or a part of one). */
   take(): Uint8Array<ArrayBuffer> {
     return this.w.take();
   }
@@ -618,7 +681,8 @@ export class DownDecoder {
   constructor(private readonly board: string) {}
 
   private readonly strokes = new StrokeNumbers(false);
-  private readonly people: ({ cid: string; user: string; lastSeq: number; cursorAt: number[] } | undefined)[] = [];
+  private people: ({ cid: string; user: string; lastSeq: number } | undefined)[] = [];
+  private readonly pointers: ({ cid: string; cursorAt: number[] } | undefined)[] = [];
   private lastPos = -1;
   private lastTs = 0;
   private lastPerson = -1;
@@ -633,24 +697,64 @@ export class DownDecoder {
       } else if (tag === ITEM.person) {
         const cid = r.str();
         const user = r.str();
-        this.people.push({ cid, user, lastSeq: -1, cursorAt: [0, 0] });
+        this.people.push({ cid, user, lastSeq: -1 });
+      } else if (tag === ITEM.pointer) {
+        this.pointers.push({ cid: r.str(), cursorAt: [0, 0] });
       } else if (tag === ITEM.cursor || tag === ITEM.cursorGone) {
         const no = r.uint();
-        const person = this.personAt(no);
+        const pointer = this.pointers[no];
+        if (!pointer) throw new WireError(`pointer ${no} is not defined`);
         if (tag === ITEM.cursorGone) {
-          this.people[no] = undefined;
-          out.push({ t: 'cursor', cid: person.cid, x: null, y: null });
+          this.pointers[no] = undefined;
+          out.push({ t: 'cursor', cid: pointer.cid, x: null, y: null });
         } else {
-          const x = person.cursorAt[0]! + r.int();
-          const y = person.cursorAt[1]! + r.int();
-          person.cursorAt = [x, y];
-          out.push({ t: 'cursor', cid: person.cid, x, y });
+          const x = pointer.cursorAt[0]! + r.int();
+          const y = pointer.cursorAt[1]! + r.int();
+          pointer.cursorAt = [x, y];
+          out.push({ t: 'cursor', cid: pointer.cid, x, y });
         }
+      } else if (tag === ITEM.context) {
+        this.adopt(r);
       } else {
         throw new WireError(`unknown item ${tag}`);
       }
     }
     return out;
+  }
+
+  /** Replaces the record context with the one the frame gives (DownEncoder.adopt). */
+  private adopt(r: Reader): void {
+    const lastPos = r.uint() - 1;
+    const lastTs = r.int();
+    const lastPerson = r.uint() - 1;
+    const defined = r.uint();
+    const count = r.uint();
+    if (defined > 1_000_000 || count > defined) throw new WireError('a context names too many people');
+    const people: ({ cid: string; user: string; lastSeq: number } | undefined)[] = new Array(defined);
+    for (let i = 0; i < count; i++) {
+      const no = r.uint();
+      if (no >= defined) throw new WireError('a context numbers a person out of range');
+      people[no] = { cid: r.str(), user: r.str(), lastSeq: r.int() };
+    }
+    const strokes: [number, string, number, number[] | null][] = [];
+    const bound = r.uint();
+    if (bound > MAX_BOUND) throw new WireError('a context binds too many strokes');
+    for (let i = 0; i < bound; i++) {
+      const no = r.uint();
+      const id = r.str();
+      const stride = r.uint();
+      const n = r.uint();
+      if (no < 1 || no > MAX_BOUND || (stride !== 2 && stride !== 3) || (n !== 0 && n !== stride)) throw new WireError('a context binds a stroke badly');
+      const last: number[] = [];
+      for (let k = 0; k < n; k++) last.push(r.int());
+      strokes.push([no, id, stride, n > 0 ? last : null]);
+    }
+    this.people = people;
+    this.strokes.clear();
+    for (const [no, id, stride, last] of strokes) this.strokes.restore(no, id, stride, last);
+    this.lastPos = lastPos;
+    this.lastTs = lastTs;
+    this.lastPerson = lastPerson;
   }
 
   private personAt(no: number) {

@@ -26,6 +26,7 @@ import {
   type Welcome,
 } from '../protocol/messages.ts';
 import { validateExtension } from '../protocol/validate.ts';
+import { DownEncoder, WireError } from '../protocol/wire.ts';
 import type { SharedPresence } from '../presence/shared-presence.ts';
 import { Admission } from './admission.ts';
 import { roleOn } from './roles.ts';
@@ -54,6 +55,8 @@ export class Room {
   private admission: Admission | null = null;
   /** Records heard while loading; folded once the history is in. */
   private early: LogRecord[] | null = [];
+  /** Every live record encoded once, for the pages that adopted this context (protocol/wire.ts). */
+  private readonly encoder = new DownEncoder();
   readonly loaded: Promise<void>;
 
   constructor(
@@ -91,7 +94,16 @@ export class Room {
     if (rec.pos <= this.state.pos) return;
     const verdict = applyRecord(this.state, rec);
     this.admission!.logged(rec, verdict);
-    for (const session of this.sessions) session.sendRecord(rec);
+    // Encoded once for every page that adopted the board's context.
+    let encoded: Uint8Array | null = null;
+    try {
+      this.encoder.record(rec);
+      encoded = this.encoder.take();
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.logger.warn({ err, board: this.board, pos: rec.pos }, 'a record pages could not read is not sent');
+    }
+    for (const session of this.sessions) session.sendRecord(rec, encoded);
     if (rec.op.k === 'claim' && !verdict) this.updateRoles();
   }
 
@@ -129,6 +141,8 @@ export class Room {
         return;
       }
     }
+    // It holds every record the room has encoded (in its state, or sent): from here on it shares them.
+    session.adopt(this.encoder);
     session.joined = true;
     session.send({ t: 'synced', pos: session.sentPos });
     this.broadcastPresence();

@@ -36,8 +36,15 @@ export class Session {
   backlog: LogRecord[] | null = null;
   /** Highest record position this client has been sent. */
   sentPos = -1;
-  /** Records and cursors waiting to go out, as one frame, at the end of this event-loop turn. */
+  /**
+   * This page's own encoder: its cursors, and its records until it adopts
+   * its board's context (`adopt`); from then on it is sent the board's
+   * records as the room encoded them, once for every page.
+   */
   private readonly encoder = new DownEncoder();
+  private shared = false;
+  /** Parts of the next frame, in order: this encoder's items and the board's records. */
+  private parts: Uint8Array[] = [];
   private flushScheduled = false;
   /**
    * Strokes whose begin was refused (a full board, say): the rest of such a
@@ -84,13 +91,36 @@ export class Session {
    * one frame: a frame and a socket write per record and client was the
    * server's main cost under load.
    */
-  sendRecord(rec: LogRecord): void {
+  sendRecord(rec: LogRecord, encoded?: Uint8Array | null): void {
     if (this.backlog) {
       this.backlog.push(rec);
     } else if (rec.pos > this.sentPos) {
       this.sentPos = rec.pos;
-      this.queueRecord(rec);
+      if (!this.shared) {
+        this.queueRecord(rec);
+      } else if (encoded) {
+        // The board's encoding, in the context this page adopted (a record the room could not encode has none).
+        this.seal();
+        this.parts.push(encoded);
+        this.scheduleFlush();
+      }
     }
+  }
+
+  /**
+   * From now on this page reads the board's records in the board's context
+   * (`board` is the room's encoder, which has encoded every record this page
+   * was sent or given in its state, and none other).
+   */
+  adopt(board: DownEncoder): void {
+    this.encoder.adopt(board);
+    this.shared = true;
+    this.scheduleFlush();
+  }
+
+  /** Moves what this page's encoder holds into the next frame's parts. */
+  private seal(): void {
+    if (this.encoder.pending) this.parts.push(this.encoder.take());
   }
 
   /** Queues a record for the next frame; one a page could not read (see DownEncoder.record) is left out. */
@@ -120,8 +150,18 @@ export class Session {
   /** Sends the queued records and cursors as one binary frame. */
   flushRecords(): void {
     this.flushScheduled = false;
-    if (!this.encoder.pending) return;
-    this.sendFrame(this.encoder.take());
+    this.seal();
+    if (this.parts.length === 0) return;
+    const parts = this.parts;
+    this.parts = [];
+    if (parts.length === 1) return this.sendFrame(parts[0]!);
+    const frame = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      frame.set(part, at);
+      at += part.length;
+    }
+    this.sendFrame(frame);
   }
 
   close(code: number, reason: string): void {

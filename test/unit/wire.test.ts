@@ -218,6 +218,36 @@ describe('binary frames (protocol 4)', () => {
     );
   });
 
+  it('property: pages that adopt a board’s context at any point read its shared records exactly', () => {
+    fc.assert(
+      fc.property(downItems, fc.array(fc.nat({ max: 79 }), { minLength: 1, maxLength: 4 }), (items, joins) => {
+        const board = new DownEncoder();
+        const records = items.flatMap((item) => (item.t === 'rec' ? [item.r] : []));
+        const pages: { at: number; own: DownEncoder; decoder: DownDecoder; got: LogRecord[] }[] = joins.map((at) => ({
+          at: at % (records.length + 1),
+          own: new DownEncoder(),
+          decoder: new DownDecoder('b'),
+          got: [],
+        }));
+        records.forEach((r, i) => {
+          for (const page of pages) {
+            if (page.at !== i) continue;
+            // Joins here: its state holds the records before; it adopts the board's context.
+            page.own.adopt(board);
+            page.decoder.decode(page.own.take());
+          }
+          board.record(r);
+          const shared = board.take();
+          for (const page of pages) {
+            if (page.at > i) continue;
+            for (const m of page.decoder.decode(shared)) if (m.t === 'rec') page.got.push(m.r);
+          }
+        });
+        for (const page of pages) expect(page.got).toEqual(records.slice(page.at));
+      }),
+    );
+  });
+
   it('a live two-point extension costs a few bytes each way, not a JSON record', () => {
     const up = new UpEncoder();
     const down = new DownEncoder();

@@ -520,7 +520,8 @@ export class UpDecoder {
 // ---------------------------------------------------------------------------
 // Server → page: items (records, cursors) a frame
 
-const textBytes = (s: string) => textEncoder.encode(s).length;
+/** UTF-8 bytes of a string; short ones cannot pass the limit (3 bytes a UTF-16 unit at most), so are not encoded. */
+const tooLong = (s: string) => s.length * 3 > MAX_STRING && textEncoder.encode(s).length > MAX_STRING;
 
 /** Records found writable: a record goes to every client of its board, and is checked once. */
 const writable = new WeakSet<LogRecord>();
@@ -537,7 +538,7 @@ function checkRecord(rec: LogRecord): void {
     if (op.ids.length > MAX_ERASE_IDS) throw new WireError('a record erases too many strokes');
     strings.push(...op.ids);
   }
-  if (strings.some((s) => typeof s !== 'string' || textBytes(s) > MAX_STRING)) throw new WireError('a record holds a string a page would refuse');
+  if (strings.some((s) => typeof s !== 'string' || tooLong(s))) throw new WireError('a record holds a string a page would refuse');
   if ('p' in op) {
     if (chunkOf(op.p).values.length > MAX_VALUES) throw new WireError('a record holds too many points');
   }

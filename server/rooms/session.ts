@@ -154,14 +154,8 @@ export class Session {
     if (this.parts.length === 0) return;
     const parts = this.parts;
     this.parts = [];
-    if (parts.length === 1) return this.sendFrame(parts[0]!);
-    const frame = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      frame.set(part, at);
-      at += part.length;
-    }
-    this.sendFrame(frame);
+    // Buffer.concat takes small frames from Node's pool rather than a backing store each.
+    this.sendFrame(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   close(code: number, reason: string): void {

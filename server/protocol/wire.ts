@@ -68,15 +68,27 @@ export class WireError extends Error {}
 // ---------------------------------------------------------------------------
 // Bytes
 
+/**
+ * Writes into slabs and hands out views of them: each item run taken is a
+ * view of the slab it was written in, not an array of its own, so a server
+ * writing a record a few bytes long thousands of times a second allocates a
+ * slab now and then rather than an ArrayBuffer every time. Views already
+ * taken are never written again.
+ */
 class Writer {
   private buf: Uint8Array<ArrayBuffer> = new Uint8Array(256);
+  /** Where the bytes not yet taken begin, and where the next byte goes. */
+  private start = 0;
   private at = 0;
 
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
-    grown.set(this.buf.subarray(0, this.at));
-    this.buf = grown;
+    const pending = this.at - this.start;
+    const slab = new Uint8Array(Math.max(pending + n, Math.min(this.buf.length * 2, SLAB_BYTES)));
+    slab.set(this.buf.subarray(this.start, this.at));
+    this.buf = slab;
+    this.start = 0;
+    this.at = pending;
   }
 
   byte(b: number): void {
@@ -109,17 +121,23 @@ class Writer {
   }
 
   get length(): number {
-    return this.at;
+    return this.at - this.start;
   }
 
   take(): Uint8Array<ArrayBuffer> {
-    const out = this.buf.slice(0, this.at);
-    this.at = 0;
-    // A catch-up page can grow it to hundreds of kilobytes; a session keeps it for its whole life.
-    if (this.buf.length > 64 * 1024) this.buf = new Uint8Array(256);
+    const out = this.buf.subarray(this.start, this.at);
+    this.start = this.at;
+    // A catch-up page can grow a slab to hundreds of kilobytes: the next ones start small again.
+    if (this.buf.length > SLAB_BYTES) {
+      this.buf = new Uint8Array(256);
+      this.start = this.at = 0;
+    }
     return out;
   }
 }
+
+/** Largest slab a writer keeps writing into (a bigger one is made for one big item, then dropped). */
+const SLAB_BYTES = 16 * 1024;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -94,16 +94,19 @@ export class Session {
   sendRecord(rec: LogRecord, encoded?: Uint8Array | null): void {
     if (this.backlog) {
       this.backlog.push(rec);
+    } else if (this.shared) {
+      // Every record the board encodes, even one this page already has (its
+      // catch-up can read a record before the log hands it to the room): the
+      // context both ends keep moves with each, and the page's fold drops
+      // the duplicate. A record the room could not encode has no bytes.
+      this.sentPos = Math.max(this.sentPos, rec.pos);
+      if (!encoded) return;
+      this.seal();
+      this.parts.push(encoded);
+      this.scheduleFlush();
     } else if (rec.pos > this.sentPos) {
       this.sentPos = rec.pos;
-      if (!this.shared) {
-        this.queueRecord(rec);
-      } else if (encoded) {
-        // The board's encoding, in the context this page adopted (a record the room could not encode has none).
-        this.seal();
-        this.parts.push(encoded);
-        this.scheduleFlush();
-      }
+      this.queueRecord(rec);
     }
   }
 

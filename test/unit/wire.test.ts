@@ -17,6 +17,14 @@ const STROKE_IDS = ['a', 'b', 'c', 'stroke-4', 'x_y-Z9'];
 /** Strokes drawn as pages draw them: begin, extensions, end, on a few ids, with the other operations among them. */
 const opStream: fc.Arbitrary<ClientOp[]> = fc.array(validOp(STROKE_IDS), { minLength: 1, maxLength: 60 });
 
+type UpMessage = { t: 'op'; s: number; o: ClientOp } | { t: 'cursor'; x: number | null; y: number | null };
+
+/** The frames one page's encoder writes for these messages, one each. */
+function upFrames(messages: UpMessage[]): Uint8Array[] {
+  const encoder = new UpEncoder();
+  return messages.map((m) => (m.t === 'op' ? encoder.op(m as OpMessage) : encoder.cursor(m.x, m.y)));
+}
+
 /** Operations as a page sends them: sequence numbers mostly one up, sometimes not (a resend after reconnecting). */
 const upMessages = fc
   .tuple(
@@ -27,7 +35,7 @@ const upMessages = fc
     }),
   )
   .map(([ops, steps, cursors]) => {
-    const out: ({ t: 'op'; s: number; o: ClientOp } | { t: 'cursor'; x: number | null; y: number | null })[] = [];
+    const out: UpMessage[] = [];
     let s = 0;
     ops.forEach((o, i) => {
       s = Math.max(0, s + steps[i]!);
@@ -144,12 +152,8 @@ describe('binary frames (protocol 4)', () => {
   it('property: a binary frame is accepted or refused exactly as the same message in JSON', () => {
     fc.assert(
       fc.property(upMessages, (messages) => {
-        const encoder = new UpEncoder();
         const decoder = new UpDecoder();
-        for (const message of messages) {
-          const frame = message.t === 'op' ? encoder.op(message as OpMessage) : encoder.cursor(message.x, message.y);
-          expect(parseClientFrame(frame, decoder)).toEqual(parseClientMessage(JSON.stringify(message)));
-        }
+        upFrames(messages).forEach((frame, i) => expect(parseClientFrame(frame, decoder)).toEqual(parseClientMessage(JSON.stringify(messages[i]))));
       }),
     );
   });
@@ -185,12 +189,8 @@ describe('binary frames (protocol 4)', () => {
   it('property: a page’s operations and cursors round-trip, one per frame, in the connection’s context', () => {
     fc.assert(
       fc.property(upMessages, (messages) => {
-        const encoder = new UpEncoder();
         const decoder = new UpDecoder();
-        for (const message of messages) {
-          const frame = message.t === 'op' ? encoder.op(message as OpMessage) : encoder.cursor(message.x, message.y);
-          expect(decoder.decode(frame)).toEqual({ ok: true, value: message });
-        }
+        upFrames(messages).forEach((frame, i) => expect(decoder.decode(frame)).toEqual({ ok: true, value: messages[i] }));
       }),
     );
   });
@@ -268,10 +268,7 @@ describe('binary frames (protocol 4)', () => {
   });
 
   it('property: a frame changed in the middle of a valid stream makes neither decoder throw anything but a WireError', () => {
-    const validUp = upMessages.map((messages) => {
-      const encoder = new UpEncoder();
-      return messages.map((m) => (m.t === 'op' ? encoder.op(m as OpMessage) : encoder.cursor(m.x, m.y)));
-    });
+    const validUp = upMessages.map(upFrames);
     fc.assert(
       fc.property(validUp, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (frames, which, at, byte) => {
         const decoder = new UpDecoder();
@@ -287,10 +284,7 @@ describe('binary frames (protocol 4)', () => {
   });
 
   it('property: no frame makes the page-side decoder throw anything but a WireError, nor the server side throw at all', () => {
-    const validUp = upMessages.map((messages) => {
-      const encoder = new UpEncoder();
-      return messages.map((m) => (m.t === 'op' ? encoder.op(m as OpMessage) : encoder.cursor(m.x, m.y)));
-    });
+    const validUp = upMessages.map(upFrames);
     const mutated = fc.tuple(validUp, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'cut', 'append')).map(([frames, which, at, byte, how]) => {
       const frame = Uint8Array.from(frames[which % frames.length]!);
       if (how === 'cut') return frame.subarray(0, at % (frame.length + 1));

@@ -37,8 +37,17 @@ export const LIMITS = {
   maxErrorsPerSession: 20,
   /** Nesting of arrays and objects in a frame; honest frames nest 3 deep. */
   maxDepth: 8,
-  /** Messages per second a session may send before it is closed. */
+  /**
+   * Messages per second a session may send (as it sent them: time the server
+   * held its socket unread counts as sending time); past this, and a burst
+   * of as many again for the network's delays, it is closed (quotas/message-rate.ts).
+   */
   maxMessagesPerSecond: 500,
+  /**
+   * Largest sequence number, and largest position and time a record may
+   * have: their differences then fit the binary frames' numbers exactly.
+   */
+  maxSeq: 2 ** 48 - 1,
 } as const;
 
 /** Identifiers (board, user, client, stroke) share one safe alphabet. */

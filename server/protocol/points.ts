@@ -4,8 +4,9 @@
  * A chunk of points is a flat list of integers (x, y[, pressure]) per point.
  * The first point is absolute, the rest are deltas from the previous point,
  * so every chunk decodes on its own. Each integer is zigzag-encoded and
- * written as a varint of 5-bit digits in the base64url alphabet (bit 6 of a
- * digit means "more digits follow"). A hand-drawn point usually costs 2 to 3
+ * written as a varint of 5-bit digits in the base64url alphabet, least
+ * significant first (a digit's value 32 and up means "more digits
+ * follow"). A hand-drawn point usually costs 2 to 3
  * characters, and the alphabet needs no escaping inside JSON.
  *
  * Coordinates are world units (a CSS pixel at 100% zoom) times 2^q, where

@@ -18,7 +18,7 @@ const Points = Type.String({ minLength: 1, maxLength: LIMITS.maxFrameBytes });
 /** Trimmed and bounded in validate.ts; control characters would garble everyone's people list. */
 const Name = Type.String({ maxLength: 4 * LIMITS.maxNameLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 const Coord = Type.Number({ minimum: -LIMITS.maxCoord, maximum: LIMITS.maxCoord });
-const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Seq = Type.Integer({ minimum: 0, maximum: LIMITS.maxSeq });
 
 export const OP_SCHEMAS = {
   begin: Type.Object({

@@ -10,8 +10,9 @@ import type { Logger } from '../logger.ts';
 import { recordWeight } from '../board/weight.ts';
 import { LogUnavailableError } from '../log/board-log.ts';
 import { CLOSE, ERROR, LIMITS, PROTOCOL_VERSION, type ClientMessage, type ErrorCode } from '../protocol/messages.ts';
-import { isValidBoardId, parseClientFrame, parseClientMessage } from '../protocol/validate.ts';
+import { isValidBoardId, parseClientFrame, parseClientMessage, type Parsed } from '../protocol/validate.ts';
 import { UpDecoder } from '../protocol/wire.ts';
+import { MessageRate } from '../quotas/message-rate.ts';
 import type { WriteBudget } from '../quotas/write-budget.ts';
 import type { Room } from './room.ts';
 import { editKeyHash } from './roles.ts';
@@ -38,8 +39,8 @@ export class Connection {
   private readonly session: Session;
   private room: Room | null = null;
   private errors = 0;
-  private windowStart = Date.now();
-  private windowCount = 0;
+  /** Messages counted as they arrive, time the socket was held counting as time the client sent them. */
+  private readonly rate = new MessageRate(LIMITS.maxMessagesPerSecond);
   /** Messages run one after another; a join must finish before the next op. */
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -65,10 +66,18 @@ export class Connection {
   onMessage(frame: string | Uint8Array): void {
     try {
       if (!this.session.isOpen()) return;
-      const parsed = typeof frame === 'string' ? parseClientMessage(frame) : parseClientFrame(frame, this.decoder);
-      // Operations count toward the message rate when they are handled (below):
-      // after a throttle a whole network read of them arrives at once.
-      if ((!parsed.ok || parsed.value.t !== 'op') && !this.withinRate()) return;
+      if (!this.rate.take()) {
+        this.session.close(CLOSE.rateLimited, 'too many messages');
+        return;
+      }
+      let parsed: Parsed<ClientMessage>;
+      if (typeof frame === 'string') {
+        parsed = parseClientMessage(frame);
+        // A JSON operation or cursor moves the binary context as the page's encoder moved it.
+        this.decoder.text(parsed);
+      } else {
+        parsed = parseClientFrame(frame, this.decoder);
+      }
       if (!parsed.ok) {
         this.refuse(ERROR.badMessage, parsed.reason, parsed.s);
         return;
@@ -108,7 +117,6 @@ export class Connection {
     if (!room || !this.session.joined) return this.refuse(ERROR.notJoined, 'send hello first');
     switch (message.t) {
       case 'op': {
-        if (!this.withinRate()) return;
         // Over its budget, the client is slowed down, not refused: its frames wait unread.
         // An op that arrived before the socket closed is still saved (a last stroke before
         // leaving), unless it would have to wait: then it is dropped, since a client that
@@ -158,8 +166,14 @@ export class Connection {
     if (paused) this.pausedFor.add(reason);
     else this.pausedFor.delete(reason);
     const after = this.pausedFor.size > 0;
-    if (after && !before) this.socket.pause();
-    if (!after && before) this.socket.resume();
+    if (after && !before) {
+      this.socket.pause();
+      this.rate.hold();
+    }
+    if (!after && before) {
+      this.socket.resume();
+      this.rate.release();
+    }
   }
 
   private refuse(code: ErrorCode, reason: string, s?: number, counts = COUNTED.has(code)): void {
@@ -179,17 +193,5 @@ export class Connection {
     }
     this.logger.error({ board: this.session.board, cid: this.session.cid, err }, 'message handling failed');
     this.session.close(CLOSE.internalError, 'internal error; reconnecting');
-  }
-
-  /** Counts a message; past the rate the client is closed. */
-  private withinRate(): boolean {
-    const now = Date.now();
-    if (now - this.windowStart >= 1_000) {
-      this.windowStart = now;
-      this.windowCount = 0;
-    }
-    if (++this.windowCount <= LIMITS.maxMessagesPerSecond) return true;
-    this.session.close(CLOSE.rateLimited, 'too many messages');
-    return false;
   }
 }

@@ -4,7 +4,9 @@
  * send streams of valid messages and hostile frames, fast-check's and the
  * fixed shapes that once took the server down. Whatever they send, the
  * server stays up, the honest clients converge with their work intact, and
- * every record in the log is one the fold applies.
+ * every record in the log is one the fold applies. Every frame either way
+ * reads the same with a decoder written from docs/protocol.md alone
+ * (support/checked-decoders.ts).
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
@@ -15,7 +17,9 @@ import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 import { publicId } from '../../server/rooms/connection.ts';
+import { parseClientMessage } from '../../server/protocol/validate.ts';
 import { converged, rawSocket, webClient, type RawSocket, type TestClient } from '../support/board-client.ts';
+import { CheckedUpDecoder } from '../support/checked-decoders.ts';
 import { BinaryConnection, binaryClientFrames, clientFrames, REGRESSION_FRAMES, type BinaryItem } from '../support/frames.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
@@ -37,13 +41,26 @@ async function hostile(board: string, key: string | undefined, frames: (string |
   const users: string[] = [];
   let socket: RawSocket | null = null;
   let binary = new BinaryConnection(1_000);
+  // The server's context of this connection, mirrored: what it reads of each frame must be what the document reads.
+  let mirror = new CheckedUpDecoder();
+  const send = (frame: string | BinaryItem) => {
+    if (typeof frame === 'string') {
+      mirror.text(parseClientMessage(frame));
+      return socket!.send(frame);
+    }
+    const bytes = binary.frame(frame);
+    // Throws ProtocolMismatch where the two disagree.
+    mirror.decode(bytes);
+    socket!.send(bytes);
+  };
   const connect = async () => {
     socket = await rawSocket(server.ws, board);
     // Sequence numbers above the text frames' (at most 150), going up across connections.
     binary = new BinaryConnection(1_000 + 1_000 * users.length);
+    mirror = new CheckedUpDecoder();
     const user = randomBytes(6).toString('hex');
     // A few frames before hello, then hello (with or without the edit key).
-    for (const frame of frames.splice(0, 2)) socket.send(typeof frame === 'string' ? frame : binary.frame(frame));
+    for (const frame of frames.splice(0, 2)) send(frame);
     socket.send({ t: 'hello', v: PROTOCOL_VERSION, user, cid: user, name: 'Fuzz', ...(key ? { key } : {}) });
     await socket.next((m) => m.t === 'synced' || m.t === 'error').catch(() => undefined);
     users.push(user);
@@ -51,8 +68,7 @@ async function hostile(board: string, key: string | undefined, frames: (string |
   await connect();
   while (frames.length > 0) {
     if (socket!.socket.readyState !== socket!.socket.OPEN) await connect();
-    const frame = frames.shift()!;
-    socket!.send(typeof frame === 'string' ? frame : binary.frame(frame));
+    send(frames.shift()!);
     if (frames.length % 8 === 0) await new Promise((r) => setImmediate(r));
   }
   await new Promise((r) => setTimeout(r, 100));

@@ -4,18 +4,56 @@
  * speaks frames directly, for hostile input.
  */
 import WebSocket from 'ws';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { toSnapshot } from '../../server/board/snapshot.ts';
 import { visibleStrokes } from '../../server/board/state.ts';
 import { PROTOCOL_VERSION, type ClientOp, type ServerMessage } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
-import { DownDecoder } from '../../server/protocol/wire.ts';
 import { BoardClient } from '../../web/src/board-client.ts';
+import { CheckedDownDecoder, ProtocolMismatch } from './checked-decoders.ts';
 
-// The browser client uses the global WebSocket. Node 20 has none and Node 22+
-// has undici's; the tests use the `ws` package on every Node, as some reach
-// into its socket (to stop a client reading, say).
-(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+/**
+ * Every binary frame a test client receives is read by the server's own
+ * decoder and by one written from docs/protocol.md alone; where they
+ * disagree, the test it happened in fails (below).
+ */
+const protocolMismatches: string[] = [];
+afterEach(() => {
+  expect(protocolMismatches.splice(0), 'frames the server sent that docs/protocol.md reads otherwise').toEqual([]);
+});
+
+function bytesOf(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/** Reads each binary frame the socket receives with both decoders, noting where they disagree. */
+function checkAgainstDocument(socket: WebSocket, board: string): void {
+  const checked = new CheckedDownDecoder(board);
+  socket.on('message', (data, isBinary) => {
+    if (!isBinary) return;
+    try {
+      checked.decode(bytesOf(data));
+    } catch (err) {
+      // Refused by both alike is the client's business (it reconnects); a disagreement is ours.
+      if (err instanceof ProtocolMismatch) protocolMismatches.push(err.message);
+    }
+  });
+}
+
+/**
+ * The browser client uses the global WebSocket. Node 20 has none and Node
+ * 22+ has undici's; the tests use the `ws` package on every Node, as some
+ * reach into its socket (to stop a client reading, say), with every frame
+ * also checked against the document.
+ */
+class CheckedWebSocket extends WebSocket {
+  constructor(address: string, ...rest: unknown[]) {
+    super(address, ...(rest as []));
+    checkAgainstDocument(this, decodeURIComponent(new URL(address).pathname.split('/').pop() ?? ''));
+  }
+}
+(globalThis as { WebSocket?: unknown }).WebSocket = CheckedWebSocket;
 
 let counter = 0;
 
@@ -86,10 +124,14 @@ export async function rawSocket(wsBase: string, board: string): Promise<RawSocke
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
   // Records and cursors arrive in binary frames, in this connection's context.
-  const decoder = new DownDecoder(board);
+  const decoder = new CheckedDownDecoder(board);
   socket.on('message', (data, isBinary) => {
-    if (isBinary) messages.push(...decoder.decode(new Uint8Array(data as Buffer)));
-    else messages.push(JSON.parse(data.toString()) as ServerMessage);
+    if (!isBinary) return messages.push(JSON.parse(data.toString()) as ServerMessage);
+    try {
+      messages.push(...decoder.decode(bytesOf(data)));
+    } catch (err) {
+      protocolMismatches.push(err instanceof ProtocolMismatch ? err.message : `a frame no decoder reads: ${(err as Error).message}`);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());

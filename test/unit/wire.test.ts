@@ -2,7 +2,8 @@
  * The binary frames of protocol 4 (server/protocol/wire.ts): every message
  * type round-trips through its connection's context, however messages are
  * mixed and frames cut, and no frame makes a decoder throw anything but its
- * own error.
+ * own error. Every frame is also read by a decoder written from
+ * docs/protocol.md alone (support/checked-decoders.ts), which must agree.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { ClientOp, LogRecord, Op, OpMessage } from '../../server/protocol/m
 import { encodePoints } from '../../server/protocol/points.ts';
 import { parseClientFrame, parseClientMessage } from '../../server/protocol/validate.ts';
 import { DownDecoder, DownEncoder, UpDecoder, UpEncoder, WireError, type DownMessage } from '../../server/protocol/wire.ts';
+import { CheckedDownDecoder, CheckedUpDecoder } from '../support/checked-decoders.ts';
 import { validOp } from '../support/frames.ts';
 
 const STROKE_IDS = ['a', 'b', 'c', 'stroke-4', 'x_y-Z9'];
@@ -135,9 +137,9 @@ describe('binary frames (protocol 4)', () => {
           mixed.push(open[turn++ % open.length]!.shift()!);
         }
         const up = new UpEncoder();
-        const server = new UpDecoder();
+        const server = new CheckedUpDecoder();
         const down = new DownEncoder();
-        const page = new DownDecoder('b');
+        const page = new CheckedDownDecoder('b');
         mixed.forEach((o, i) => {
           const message: OpMessage = { t: 'op', s: i + 1, o };
           expect(server.decode(up.op(message))).toEqual({ ok: true, value: message });
@@ -152,15 +154,15 @@ describe('binary frames (protocol 4)', () => {
   it('property: a binary frame is accepted or refused exactly as the same message in JSON', () => {
     fc.assert(
       fc.property(upMessages, (messages) => {
-        const decoder = new UpDecoder();
+        const decoder = new CheckedUpDecoder();
         upFrames(messages).forEach((frame, i) => expect(parseClientFrame(frame, decoder)).toEqual(parseClientMessage(JSON.stringify(messages[i]))));
       }),
     );
   });
 
-  it('strokes that never end do not use the numbers up: past 4,096 the longest bound goes by id, and every record still round-trips', () => {
+  it('strokes that never end do not use the numbers up: past 4,096 the number bound longest ago is taken again, and every record still round-trips', () => {
     const down = new DownEncoder();
-    const page = new DownDecoder('b');
+    const page = new CheckedDownDecoder('b');
     const p = encodePoints([{ x: 1, y: 2 }, { x: 3, y: 4 }], false);
     let pos = 0;
     const send = (op: Op) => {
@@ -176,9 +178,140 @@ describe('binary frames (protocol 4)', () => {
     send({ k: 'begin', id: 'after', color: '#000000', w: 2, p });
   });
 
+  it('a begin takes the lowest free stroke number, both ways', () => {
+    const up = new UpEncoder();
+    const down = new DownEncoder();
+    const p = encodePoints([{ x: 1, y: 2 }], false);
+    let s = 0;
+    // The number is the byte after the tag (and, down, after the time and the person).
+    const upNumber = (o: ClientOp) => up.op({ t: 'op', s: ++s, o })[1];
+    const downNumber = (op: Op) => {
+      down.record({ board: 'b', pos: s, ts: 0, user: 'u', cid: 'c', seq: s, op });
+      const bytes = down.take();
+      return bytes[bytes.length - (op.k === 'begin' ? 1 + 1 + 3 + 1 + 1 + 1 + 1 + 2 : 1)]!;
+    };
+    for (const id of ['a', 'b', 'c', 'd']) expect(upNumber({ k: 'begin', id, color: '#000000', w: 2, p })).toBe(['a', 'b', 'c', 'd'].indexOf(id) + 1);
+    upNumber({ k: 'end', id: 'c' });
+    upNumber({ k: 'end', id: 'b' });
+    // 2 and 3 are free: 2 first, then 3, then 5.
+    expect([upNumber({ k: 'begin', id: 'e', color: '#000000', w: 2, p }), upNumber({ k: 'begin', id: 'f', color: '#000000', w: 2, p })]).toEqual([2, 3]);
+    expect(upNumber({ k: 'begin', id: 'g', color: '#000000', w: 2, p })).toBe(5);
+
+    s = 0;
+    for (const id of ['a', 'b', 'c']) downNumber({ k: 'begin', id, color: '#000000', w: 2, p });
+    down.record({ board: 'b', pos: ++s, ts: 0, user: 'u', cid: 'c', seq: s, op: { k: 'end', id: 'b' } });
+    down.take();
+    down.record({ board: 'b', pos: ++s, ts: 0, user: 'u', cid: 'c', seq: s, op: { k: 'end', id: 'a' } });
+    down.take();
+    const page = new CheckedDownDecoder('b');
+    const next = new DownEncoder();
+    next.adopt(down);
+    page.decode(next.take());
+    down.record({ board: 'b', pos: ++s, ts: 0, user: 'u', cid: 'c', seq: s, op: { k: 'begin', id: 'x', color: '#000000', w: 2, p } });
+    const frame = down.take();
+    // Tag, time, number 1 (the lowest free), then the id.
+    expect([...frame.subarray(0, 4)]).toEqual([0x08 | 0x10 | 0x20 | 0x40, 0, 1, 1]);
+    expect(page.decode(frame)).toMatchObject([{ t: 'rec', r: { op: { k: 'begin', id: 'x' } } }]);
+  });
+
+  it('a page that mixes JSON and binary frames keeps one context: sequence numbers, strokes and cursors', () => {
+    const up = new UpEncoder();
+    const server = new CheckedUpDecoder();
+    const p = encodePoints([{ x: 10, y: 20 }, { x: 12, y: 21 }], false);
+    const read = (frame: string | Uint8Array) => {
+      if (typeof frame !== 'string') return parseClientFrame(frame, server);
+      const parsed = parseClientMessage(frame);
+      server.text(parsed);
+      return parsed;
+    };
+    expect(read(up.op({ t: 'op', s: 1, o: { k: 'begin', id: 'a', color: '#000000', w: 2, p } }))).toMatchObject({ ok: true, value: { s: 1 } });
+    // A JSON op with s = 2: the next binary op, "the last plus one", is 3.
+    expect(read(up.json({ t: 'op', s: 2, o: { k: 'ext', id: 'a', p } }))).toMatchObject({ ok: true, value: { s: 2 } });
+    const ext = up.op({ t: 'op', s: 3, o: { k: 'ext', id: 'a', p } });
+    expect(ext[0]! & 0x20).toBe(0x20);
+    // The JSON ext unbound the stroke: the binary one names it by id, points as in JSON.
+    expect(read(ext)).toEqual({ ok: true, value: { t: 'op', s: 3, o: { k: 'ext', id: 'a', p } } });
+    // A JSON op refused at the edge still counts its s.
+    expect(read(JSON.stringify({ t: 'op', s: 10, o: { k: 'ext', id: 'a' } }))).toMatchObject({ ok: false, s: 10 });
+    up.json({ t: 'op', s: 10, o: { k: 'ext', id: 'a', p } });
+    expect(read(up.op({ t: 'op', s: 11, o: { k: 'end', id: 'a' } }))).toEqual({ ok: true, value: { t: 'op', s: 11, o: { k: 'end', id: 'a' } } });
+    // A JSON cursor is the last cursor, rounded; leaving the board keeps it.
+    expect(read(up.json({ t: 'cursor', x: 100.4, y: -50.6 }))).toMatchObject({ ok: true });
+    expect(read(up.cursor(null, null))).toEqual({ ok: true, value: { t: 'cursor', x: null, y: null } });
+    const cursor = up.cursor(101, -50);
+    expect([...cursor]).toEqual([0x01, 2, 2]);
+    expect(read(cursor)).toEqual({ ok: true, value: { t: 'cursor', x: 101, y: -50 } });
+  });
+
+  it('property: JSON and binary frames mixed in any order decode to the messages sent', () => {
+    fc.assert(
+      fc.property(upMessages, fc.array(fc.boolean(), { minLength: 80, maxLength: 80 }), (messages, asJson) => {
+        const up = new UpEncoder();
+        const server = new CheckedUpDecoder();
+        messages.forEach((m, i) => {
+          if (asJson[i]) {
+            const parsed = parseClientMessage(up.json(m as OpMessage));
+            server.text(parsed);
+            expect(parsed).toEqual(parseClientMessage(JSON.stringify(m)));
+          } else {
+            const frame = m.t === 'op' ? up.op(m as OpMessage) : up.cursor(m.x, m.y);
+            expect(server.decode(frame)).toEqual({ ok: true, value: m });
+          }
+        });
+      }),
+    );
+  });
+
+  it('a page’s binary claim with a key is refused; sequence numbers past 2^48 − 1 are refused, and records past it are not sent', () => {
+    const claim = Uint8Array.from([0x08 | 7 | 0x20, 3, 0x61, 0x62, 0x63]);
+    expect(new CheckedUpDecoder().decode(claim)).toEqual({ ok: false, reason: 'a page’s claim carries no key', s: 1 });
+    expect(new CheckedUpDecoder().decode(Uint8Array.from([0x08 | 7 | 0x20, 0]))).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'claim' } } });
+    const up = new UpEncoder();
+    const big = { t: 'op' as const, s: 2 ** 48, o: { k: 'undo' as const } };
+    expect(parseClientFrame(up.op(big), new CheckedUpDecoder())).toEqual({ ok: false, reason: 's must be <= 281474976710655' });
+    expect(parseClientMessage(JSON.stringify(big))).toEqual({ ok: false, reason: 's must be <= 281474976710655' });
+    expect(parseClientMessage(JSON.stringify({ ...big, s: 2 ** 48 - 1 }))).toMatchObject({ ok: true });
+    // A record of a legal number, then one no page could read: the difference stays exact.
+    const down = new DownEncoder();
+    const page = new CheckedDownDecoder('b');
+    const last: LogRecord = { board: 'b', pos: 2 ** 48 - 1, ts: 2 ** 48 - 1, user: 'u', cid: 'c', seq: 2 ** 48 - 1, op: { k: 'undo' } };
+    down.record({ ...last, pos: 0, ts: 0, seq: 0 });
+    down.record(last);
+    expect(page.decode(down.take()).map((m) => m.t === 'rec' && m.r.seq)).toEqual([0, 2 ** 48 - 1]);
+    expect(() => down.record({ ...last, pos: 2 ** 48, seq: 2 ** 53 - 1 })).toThrow(WireError);
+    // Eight bytes of a number past 2^53 are refused, not read inexactly.
+    expect(() => page.decode(Uint8Array.from([0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))).toThrow(/too large/);
+  });
+
+  it('a board open for days names at most 4,096 people in a context; pointers count up, never reused', () => {
+    const board = new DownEncoder();
+    let pos = 0;
+    for (let i = 0; i < 5_000; i++) board.record({ board: 'b', pos: pos++, ts: 0, user: `user-${i}`.padEnd(16, '-'), cid: `page-${i}`.padEnd(16, '-'), seq: 1, op: { k: 'undo' } });
+    board.take();
+    const own = new DownEncoder();
+    own.adopt(board);
+    const context = own.take();
+    expect(context.length).toBeLessThan(4_096 * 45);
+    const page = new CheckedDownDecoder('b');
+    page.decode(context);
+    // Someone the context forgot writes again: defined again, and read right.
+    const early: LogRecord = { board: 'b', pos: pos++, ts: 1, user: 'user-0'.padEnd(16, '-'), cid: 'page-0'.padEnd(16, '-'), seq: 2, op: { k: 'redo' } };
+    const recent: LogRecord = { ...early, pos: pos++, user: 'user-4999'.padEnd(16, '-'), cid: 'page-4999'.padEnd(16, '-') };
+    board.record(early);
+    board.record(recent);
+    expect(page.decode(board.take())).toEqual([{ t: 'rec', r: early }, { t: 'rec', r: recent }]);
+
+    const cursors = new DownEncoder();
+    cursors.cursor('c1', 5, 5);
+    cursors.cursor('c1', null, null);
+    cursors.cursor('c1', 6, 6);
+    // pointer 0, its cursor, gone; pointer 1 (a new number), its cursor from 0, 0.
+    expect([...cursors.take()]).toEqual([0x04, 2, 0x63, 0x31, 0x02, 0, 10, 10, 0x03, 0, 0x04, 2, 0x63, 0x31, 0x02, 1, 12, 12]);
+  });
+
   it('a record a page could not read is refused before anything is written, and the stream goes on', () => {
     const down = new DownEncoder();
-    const page = new DownDecoder('b');
+    const page = new CheckedDownDecoder('b');
     const good: LogRecord = { board: 'b', pos: 1, ts: 5, user: 'u', cid: 'c', seq: 1, op: { k: 'undo' } };
     expect(() => down.record({ ...good, pos: 0, op: { k: 'ext', id: 'x', p: 'not points!' } })).toThrow(WireError);
     expect(() => down.record({ ...good, pos: 0, name: 'n'.repeat(300) })).toThrow(WireError);
@@ -189,7 +322,7 @@ describe('binary frames (protocol 4)', () => {
   it('property: a page’s operations and cursors round-trip, one per frame, in the connection’s context', () => {
     fc.assert(
       fc.property(upMessages, (messages) => {
-        const decoder = new UpDecoder();
+        const decoder = new CheckedUpDecoder();
         upFrames(messages).forEach((frame, i) => expect(decoder.decode(frame)).toEqual({ ok: true, value: messages[i] }));
       }),
     );
@@ -199,7 +332,7 @@ describe('binary frames (protocol 4)', () => {
     fc.assert(
       fc.property(downItems, fc.array(fc.boolean(), { minLength: 80, maxLength: 80 }), (items, cuts) => {
         const encoder = new DownEncoder();
-        const decoder = new DownDecoder('b');
+        const decoder = new CheckedDownDecoder('b');
         const received: DownMessage[] = [];
         items.forEach((item, i) => {
           if (item.t === 'rec') encoder.record(item.r);
@@ -226,7 +359,7 @@ describe('binary frames (protocol 4)', () => {
         const pages: { at: number; own: DownEncoder; decoder: DownDecoder; got: LogRecord[] }[] = joins.map((at) => ({
           at: at % (records.length + 1),
           own: new DownEncoder(),
-          decoder: new DownDecoder('b'),
+          decoder: new CheckedDownDecoder('b'),
           got: [],
         }));
         records.forEach((r, i) => {
@@ -271,7 +404,7 @@ describe('binary frames (protocol 4)', () => {
     const validUp = upMessages.map(upFrames);
     fc.assert(
       fc.property(validUp, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (frames, which, at, byte) => {
-        const decoder = new UpDecoder();
+        const decoder = new CheckedUpDecoder();
         const cut = which % frames.length;
         // The valid frames before it bind strokes and set the context the changed one lands in.
         for (const frame of frames.slice(0, cut)) expect(decoder.decode(frame).ok).toBe(true);
@@ -294,8 +427,8 @@ describe('binary frames (protocol 4)', () => {
     });
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), mutated), { maxLength: 30 }), (frames) => {
-        const up = new UpDecoder();
-        const down = new DownDecoder('b');
+        const up = new CheckedUpDecoder();
+        const down = new CheckedDownDecoder('b');
         for (const frame of frames) {
           expect(() => up.decode(frame)).not.toThrow();
           try {

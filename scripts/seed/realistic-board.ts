@@ -13,6 +13,7 @@
 import type { BoardLog, NewRecord } from '../../server/log/board-log.ts';
 import type { Op } from '../../server/protocol/messages.ts';
 import { countPoints, encodePoints } from '../../server/protocol/points.ts';
+import { FRAME_MS, rawGap, recordParts } from './drawing-pace.ts';
 import { Hand } from './handwriting.ts';
 import { seededRandom, type Random } from './prng.ts';
 
@@ -58,11 +59,6 @@ export type SeedSummary = {
 const NAMES = ['Ada', 'Ben', 'Chloé', 'Dmitri', 'Emma', 'Farah', 'Gus', 'Hana', 'Ivo', 'Jin', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Oskar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tariq', 'Uma', 'Vera', 'Wen', 'Xavi', 'Yara', 'Zoe', 'Ana', 'Bo', 'Cleo', 'Dev'];
 const COLORS = ['#1e1e1e', '#e03131', '#1971c2', '#2f9e44', '#f08c00', '#9c36b5'];
 const WIDTHS = [2, 3, 4, 6, 8, 12];
-/** A 60 Hz frame; the web app sends a stroke's new points once per frame. */
-const FRAME_MS = 1000 / 60;
-/** Points per record: a 120 Hz pen gives two a frame, faster ones more. */
-const PER_RECORD = [2, 3, 4];
-const PER_RECORD_WEIGHTS = [85, 10, 5];
 
 type Author = {
   index: number;
@@ -108,27 +104,6 @@ function strokeSizes(random: Random, points: number): { n: number; drawing: bool
     left -= n;
   }
   return sizes;
-}
-
-/** Points per record for a stroke of `n`: 2-4 each (one point only when the stroke has one). */
-function recordParts(random: Random, n: number): number[] {
-  const parts: number[] = [];
-  let left = n;
-  while (left > 0) {
-    let k = left <= 4 ? left : PER_RECORD[random.weighted(PER_RECORD_WEIGHTS)]!;
-    if (left - k === 1) k = k === 4 ? 3 : k + 1;
-    parts.push(k);
-    left -= k;
-  }
-  return parts;
-}
-
-/** A pause after a stroke: mostly the next letters, sometimes the next word, now and then a break. */
-function rawGap(random: Random): number {
-  const r = random.next();
-  if (r < 0.75) return random.range(150, 500);
-  if (r < 0.95) return random.range(500, 3_000);
-  return random.range(5_000, 60_000);
 }
 
 function makeAuthors(random: Random, count: number, canvas: { width: number; height: number }): Author[] {

@@ -300,6 +300,8 @@ describe('export in Chromium', () => {
     // Stop, long before the end at a quarter of the speed.
     await replay.selectOption('#speed', '0.25');
     await replay.click('#record');
+    // The history plays again once the recorder has begun (on a busy machine, seconds later).
+    await replay.waitForFunction(() => (window as unknown as Pages).replay!.player?.playing === true);
     await replay.waitForTimeout(1_500);
     const [stopped] = await Promise.all([replay.waitForEvent('download'), replay.click('#record-stop')]);
     const early = await readFile((await stopped.path())!);

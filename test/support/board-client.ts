@@ -18,6 +18,10 @@ import { CheckedDownDecoder, ProtocolMismatch } from './checked-decoders.ts';
  * disagree, the test it happened in fails (below).
  */
 const protocolMismatches: string[] = [];
+let framesChecked = 0;
+
+/** How many binary frames test clients have had read by both decoders so far. */
+export const framesCheckedAgainstDocument = () => framesChecked;
 afterEach(() => {
   expect(protocolMismatches.splice(0), 'frames the server sent that docs/protocol.md reads otherwise').toEqual([]);
 });
@@ -33,6 +37,7 @@ function checkAgainstDocument(socket: WebSocket, board: string): void {
   socket.on('message', (data, isBinary) => {
     if (!isBinary) return;
     try {
+      framesChecked++;
       checked.decode(bytesOf(data));
     } catch (err) {
       // Refused by both alike is the client's business (it reconnects); a disagreement is ours.
@@ -128,6 +133,7 @@ export async function rawSocket(wsBase: string, board: string): Promise<RawSocke
   socket.on('message', (data, isBinary) => {
     if (!isBinary) return messages.push(JSON.parse(data.toString()) as ServerMessage);
     try {
+      framesChecked++;
       messages.push(...decoder.decode(bytesOf(data)));
     } catch (err) {
       protocolMismatches.push(err instanceof ProtocolMismatch ? err.message : `a frame no decoder reads: ${(err as Error).message}`);

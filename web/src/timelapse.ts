@@ -6,8 +6,10 @@
  * Recording starts the replay over from the beginning of the history, at
  * the chosen speed (and skipping idle gaps if asked): a timelapse shows the
  * drawing come about from an empty board, whatever moment the page was
- * showing, and Stop ends it early. The view is the one on screen, so
- * framing the drawing first frames the video.
+ * showing, and Stop ends it early. It starts over once the recorder has
+ * begun (see `onstart`): until then the encoder drops frames, and a stop
+ * would save an empty file. The view is the one on screen, so framing the
+ * drawing first frames the video.
  *
  * The board canvas is transparent where nothing is drawn (the page's white
  * shows through), and video has no transparency: each frame is copied onto
@@ -49,6 +51,8 @@ export function timelapseSupported(): boolean {
 export class Timelapse {
   private recorder: MediaRecorder | null = null;
   private frame = 0;
+  /** Whether the recorder has begun writing (its start event). */
+  private started = false;
 
   constructor(private readonly options: TimelapseOptions) {}
 
@@ -81,12 +85,26 @@ export class Timelapse {
       else this.options.onError?.('The recording is empty');
     };
     recorder.onerror = () => this.options.onError?.('Recording failed');
+    // Chromium fires start with the encoder's first output, a second or more
+    // after start() on a busy machine. Until then frames are dropped, and a
+    // stop hands over an empty recording: the replay starts over only now,
+    // and a Stop asked for before waits for it.
+    this.started = false;
+    recorder.onstart = () => {
+      if (this.recorder !== recorder) {
+        if (recorder.state !== 'inactive') recorder.stop();
+        return;
+      }
+      this.started = true;
+      this.options.restart();
+    };
 
     const shoot = () => {
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(0, 0, width, height);
       // The canvas may have been resized since: the video keeps its size and takes it scaled.
-      ctx.drawImage(canvas, 0, 0, width, height);
+      // Before the replay starts over, the old picture stays out of the video.
+      if (this.started) ctx.drawImage(canvas, 0, 0, width, height);
       track.requestFrame();
     };
     let last = -Infinity;
@@ -97,13 +115,13 @@ export class Timelapse {
       if (now - last < 1000 / FPS - 2) return;
       last = now;
       shoot();
+      if (!this.started) return;
       if (endedAt === null && this.options.ended()) endedAt = now;
       if (endedAt !== null && now - endedAt >= TAIL_MS) this.stop();
     };
     this.recorder = recorder;
     // Chunks every second, so a long recording is not one buffer handed over at the end.
     recorder.start(1_000);
-    this.options.restart();
     this.frame = requestAnimationFrame(tick);
     this.options.onChange?.(true);
   }
@@ -114,7 +132,7 @@ export class Timelapse {
     if (!recorder) return;
     this.recorder = null;
     cancelAnimationFrame(this.frame);
-    if (recorder.state !== 'inactive') recorder.stop();
+    if (this.started && recorder.state !== 'inactive') recorder.stop();
     this.options.onChange?.(false);
   }
 }

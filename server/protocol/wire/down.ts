@@ -275,8 +275,8 @@ export class DownDecoder {
     const person = this.personAt(no);
     const seq = tag & NEXT_SEQ ? person.lastSeq + 1 : person.lastSeq + 1 + r.int();
     const name = tag & HAS_NAME ? r.str() : undefined;
-    const { op, apply } = readOp(r, KINDS[tag & KIND_MASK]!, this.strokes);
-    apply();
+    const op = readOp(r, KINDS[tag & KIND_MASK]!, this.strokes);
+    this.strokes.commit();
     this.lastPos = pos;
     this.lastTs = ts;
     this.lastPerson = no;

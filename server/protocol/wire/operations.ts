@@ -85,6 +85,7 @@ export class StrokeNumbers {
   /** Freed numbers below `next` (the encoder's only). */
   private readonly freed = new LowestFirst();
   private next = 1;
+  private staged: Staged | null = null;
 
   /** `picks`: this end chooses the numbers (an encoder), so it keeps the freed ones. */
   constructor(private readonly picks: boolean) {}
@@ -146,12 +147,35 @@ export class StrokeNumbers {
     if (this.picks) this.freed.push(no);
   }
 
-  /** Frees the number `id` is bound to, if any (a JSON operation named the stroke). */
+  /** Frees the number `id` is bound to, if any (an operation named the stroke by id). */
   freeId(id: string): void {
     const no = this.byId.get(id);
     if (no !== undefined) this.free(no);
   }
+
+  /** Keeps a change read from a frame (readOp) until `commit`; the next frame's replaces it. */
+  stage(change: Staged | null): void {
+    this.staged = change;
+  }
+
+  /** Makes the change staged by the frame just read, now that the whole frame has been read. */
+  commit(): void {
+    const change = this.staged;
+    this.staged = null;
+    if (!change) return;
+    if (change.kind === 'bind') this.restore(change.no, change.id, change.stride, change.last);
+    else if (change.kind === 'free') this.free(change.no);
+    else if (change.kind === 'free-id') this.freeId(change.id);
+    else change.bound.last = change.last;
+  }
 }
+
+/** What reading an operation does to the bound strokes, once its frame has been read whole. */
+type Staged =
+  | { kind: 'bind'; no: number; id: string; stride: number; last: number[] | null }
+  | { kind: 'free'; no: number }
+  | { kind: 'free-id'; id: string }
+  | { kind: 'move'; bound: Bound; last: number[] | null };
 
 const strideOf = (op: { pr?: 1 }) => (op.pr === 1 ? 3 : 2);
 
@@ -193,11 +217,12 @@ export function writeOp(w: Writer, op: Op | ClientOp, strokes: StrokeNumbers): v
 
 /**
  * Reads an operation (unvalidated: the edge checks it like a JSON one).
- * What it does to the bound strokes is returned as `apply`, for the caller
- * to run once the whole frame has been read: a frame that cannot be read
+ * What it does to the bound strokes is staged: `strokes.commit()` makes it
+ * once the whole frame has been read, so that a frame that cannot be read
  * changes no binding.
  */
-export function readOp(r: Reader, kind: Kind, strokes: StrokeNumbers): { op: Record<string, unknown>; apply(): void } {
+export function readOp(r: Reader, kind: Kind, strokes: StrokeNumbers): Record<string, unknown> {
+  strokes.stage(null);
   switch (kind) {
     case 'begin': {
       const no = r.uint();
@@ -212,9 +237,9 @@ export function readOp(r: Reader, kind: Kind, strokes: StrokeNumbers): { op: Rec
       if (no > MAX_BOUND) throw new WireError('a stroke number is out of range');
       const bound: Bound = { id, stride: pr ? 3 : 2, last: null };
       const p = readPoints(r, no > 0 ? bound : null);
-      const op = { k: 'begin', id, color: `#${color.toString(16).padStart(6, '0')}`, w: width, ...(pr ? { pr: 1 } : {}), ...(q > 0 ? { q } : {}), p };
       // Number 0 names the stroke by id: whatever number the id had is free.
-      return { op, apply: () => (no > 0 ? strokes.restore(no, id, bound.stride, bound.last) : strokes.freeId(id)) };
+      strokes.stage(no > 0 ? { kind: 'bind', no, id, stride: bound.stride, last: bound.last } : { kind: 'free-id', id });
+      return { k: 'begin', id, color: `#${color.toString(16).padStart(6, '0')}`, w: width, ...(pr ? { pr: 1 } : {}), ...(q > 0 ? { q } : {}), p };
     }
     case 'ext':
     case 'end': {
@@ -222,29 +247,32 @@ export function readOp(r: Reader, kind: Kind, strokes: StrokeNumbers): { op: Rec
       if (no === 0) {
         const id = r.str();
         const op = kind === 'end' ? { k: 'end', id } : { k: 'ext', id, p: readPoints(r, null) };
-        return { op, apply: () => strokes.freeId(id) };
+        strokes.stage({ kind: 'free-id', id });
+        return op;
       }
       const found = strokes.get(no);
       if (!found) throw new WireError(`stroke number ${no} is not bound`);
-      if (kind === 'end') return { op: { k: 'end', id: found.id }, apply: () => strokes.free(no) };
-      const moved: Bound = { ...found };
+      if (kind === 'end') {
+        strokes.stage({ kind: 'free', no });
+        return { k: 'end', id: found.id };
+      }
+      const moved: Bound = { id: found.id, stride: found.stride, last: found.last };
       const p = readPoints(r, moved);
-      return { op: { k: 'ext', id: found.id, p }, apply: () => (found.last = moved.last) };
+      strokes.stage({ kind: 'move', bound: found, last: moved.last });
+      return { k: 'ext', id: found.id, p };
     }
     case 'erase': {
       const n = r.uint();
       if (n > MAX_ERASE_IDS) throw new WireError('too many ids to erase');
       const ids: string[] = [];
       for (let i = 0; i < n; i++) ids.push(r.str());
-      return { op: { k: 'erase', ids }, apply: noChange };
+      return { k: 'erase', ids };
     }
     case 'claim': {
       const key = r.str();
-      return { op: key === '' ? { k: 'claim' } : { k: 'claim', key }, apply: noChange };
+      return key === '' ? { k: 'claim' } : { k: 'claim', key };
     }
     default:
-      return { op: { k: kind }, apply: noChange };
+      return { k: kind };
   }
 }
-
-const noChange = () => {};

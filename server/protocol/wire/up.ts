@@ -90,11 +90,11 @@ export class UpDecoder {
         s = tag & NEXT_SEQ ? context.lastSeq + 1 : context.lastSeq + 1 + r.int();
         // The page counted it whether or not the rest can be read: so do we.
         context.lastSeq = s;
-        const { op, apply } = readOp(r, KINDS[tag & KIND_MASK]!, context.strokes);
+        const op = readOp(r, KINDS[tag & KIND_MASK]!, context.strokes);
         if (op.k === 'claim' && 'key' in op) throw new WireError('a page’s claim carries no key');
         if (!r.done) throw new WireError('frame has bytes past its message');
         // Only a frame read whole moves the rest of the context.
-        apply();
+        context.strokes.commit();
         return { ok: true, value: { t: 'op', s, o: op } };
       }
       let value: Record<string, unknown>;

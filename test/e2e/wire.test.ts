@@ -45,8 +45,10 @@ describe('binary frames between Chromium pages', () => {
     await bob.mouse.down();
     await bob.mouse.move(450, 520, { steps: 15 });
     await bob.mouse.up();
-    await expect.poll(async () => (await boardOf(ann)).strokes.length).toBe(2);
-    await expect.poll(async () => JSON.stringify(await boardOf(bob))).toBe(JSON.stringify(await boardOf(ann)));
+    // Both strokes ended on Ann's page: her board is final, and Bob's must come to the same.
+    await expect.poll(async () => (await boardOf(ann)).strokes.filter(([, , ended]) => ended).length).toBe(2);
+    const final = JSON.stringify(await boardOf(ann));
+    await expect.poll(async () => JSON.stringify(await boardOf(bob))).toBe(final);
   });
 
   it('while someone draws, the others see their pointer at the tip of the stroke', { timeout: 60_000 }, async () => {

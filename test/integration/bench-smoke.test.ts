@@ -14,7 +14,9 @@ import { tempDir } from '../support/server.ts';
 const run = promisify(execFile);
 
 describe('benchmark smoke run', () => {
-  it('produces every figure for every target', { timeout: 240_000 }, async () => {
+  // Three targets started, loaded, seeded and restarted, and a browser: 2 minutes on an idle machine,
+  // nearly 4 with a second test suite running beside it.
+  it('produces every figure for every target', { timeout: 480_000 }, async () => {
     const dir = await tempDir('bench-smoke-');
     const json = `${dir.path}/bench.json`;
     try {

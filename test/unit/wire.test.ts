@@ -165,17 +165,24 @@ describe('binary frames (protocol 4)', () => {
     const page = new CheckedDownDecoder('b');
     const p = encodePoints([{ x: 1, y: 2 }, { x: 3, y: 4 }], false);
     let pos = 0;
+    /** Sends a record; returns the stroke number its frame names (after the tag and the time: same author, next position and sequence number). */
     const send = (op: Op) => {
       const r: LogRecord = { board: 'b', pos: pos++, ts: 5, user: 'u', cid: 'c', seq: pos, op };
       down.record(r);
-      expect(page.decode(down.take())).toEqual([{ t: 'rec', r }]);
+      const frame = down.take();
+      expect(page.decode(frame)).toEqual([{ t: 'rec', r }]);
+      return frame[2]! < 128 ? frame[2]! : (frame[2]! & 127) + 128 * frame[3]!;
     };
-    for (let i = 0; i < 5_000; i++) send({ k: 'begin', id: `never-${i}`, color: '#000000', w: 2, p });
-    // The first strokes lost their numbers, the latest kept theirs: both extend correctly.
-    send({ k: 'ext', id: 'never-0', p });
-    send({ k: 'ext', id: 'never-4999', p });
+    const numbers = Array.from({ length: 5_000 }, (_, i) => send({ k: 'begin', id: `never-${i}`, color: '#000000', w: 2, p }));
+    // 1 to 4,096 in turn (the first record's frame also defines its author: skipped), then again from the one bound longest ago.
+    expect(numbers.slice(1, 4_096)).toEqual(Array.from({ length: 4_095 }, (_, i) => i + 2));
+    expect(numbers.slice(4_096, 4_100)).toEqual([1, 2, 3, 4]);
+    // The first strokes lost their numbers (by id: number 0), the latest kept theirs: both extend correctly.
+    expect(send({ k: 'ext', id: 'never-0', p })).toBe(0);
+    expect(send({ k: 'ext', id: 'never-4999', p })).toBe(5_000 - 4_096);
     send({ k: 'end', id: 'never-4999' });
-    send({ k: 'begin', id: 'after', color: '#000000', w: 2, p });
+    // Its number is the lowest free one now.
+    expect(send({ k: 'begin', id: 'after', color: '#000000', w: 2, p })).toBe(5_000 - 4_096);
   });
 
   it('a begin takes the lowest free stroke number, both ways', () => {
@@ -183,12 +190,11 @@ describe('binary frames (protocol 4)', () => {
     const down = new DownEncoder();
     const p = encodePoints([{ x: 1, y: 2 }], false);
     let s = 0;
-    // The number is the byte after the tag (and, down, after the time and the person).
+    // The number is the byte after the tag (and, down, after the time: same author, next position and sequence number).
     const upNumber = (o: ClientOp) => up.op({ t: 'op', s: ++s, o })[1];
     const downNumber = (op: Op) => {
-      down.record({ board: 'b', pos: s, ts: 0, user: 'u', cid: 'c', seq: s, op });
-      const bytes = down.take();
-      return bytes[bytes.length - (op.k === 'begin' ? 1 + 1 + 3 + 1 + 1 + 1 + 1 + 2 : 1)]!;
+      down.record({ board: 'b', pos: s, ts: 0, user: 'u', cid: 'c', seq: s++, op });
+      return down.take()[2];
     };
     for (const id of ['a', 'b', 'c', 'd']) expect(upNumber({ k: 'begin', id, color: '#000000', w: 2, p })).toBe(['a', 'b', 'c', 'd'].indexOf(id) + 1);
     upNumber({ k: 'end', id: 'c' });
@@ -198,7 +204,10 @@ describe('binary frames (protocol 4)', () => {
     expect(upNumber({ k: 'begin', id: 'g', color: '#000000', w: 2, p })).toBe(5);
 
     s = 0;
-    for (const id of ['a', 'b', 'c']) downNumber({ k: 'begin', id, color: '#000000', w: 2, p });
+    down.record({ board: 'b', pos: s, ts: 0, user: 'u', cid: 'c', seq: s++, op: { k: 'undo' } });
+    down.take();
+    expect(['a', 'b', 'c'].map((id) => downNumber({ k: 'begin', id, color: '#000000', w: 2, p }))).toEqual([1, 2, 3]);
+    s--;
     down.record({ board: 'b', pos: ++s, ts: 0, user: 'u', cid: 'c', seq: s, op: { k: 'end', id: 'b' } });
     down.take();
     down.record({ board: 'b', pos: ++s, ts: 0, user: 'u', cid: 'c', seq: s, op: { k: 'end', id: 'a' } });
@@ -268,7 +277,14 @@ describe('binary frames (protocol 4)', () => {
     expect(new CheckedUpDecoder().decode(Uint8Array.from([0x08 | 7 | 0x20, 0]))).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'claim' } } });
     const up = new UpEncoder();
     const big = { t: 'op' as const, s: 2 ** 48, o: { k: 'undo' as const } };
-    expect(parseClientFrame(up.op(big), new CheckedUpDecoder())).toEqual({ ok: false, reason: 's must be <= 281474976710655' });
+    // Refused by the wire, naming it (it still counts as the last: the page counted it).
+    const server = new CheckedUpDecoder();
+    expect(parseClientFrame(up.op(big), server)).toEqual({ ok: false, reason: 's must be from 0 to 281474976710655', s: 2 ** 48 });
+    // A begin refused for its sequence number binds nothing: a later ext of its number names a number nobody bound.
+    const sender = new UpEncoder();
+    const negative = new CheckedUpDecoder();
+    expect(negative.decode(sender.op({ t: 'op', s: -4, o: { k: 'begin', id: 'x', color: '#000000', w: 2, p: 'AA' } }))).toMatchObject({ ok: false, s: -4 });
+    expect(negative.decode(sender.op({ t: 'op', s: 7, o: { k: 'ext', id: 'x', p: 'AA' } }))).toEqual({ ok: false, reason: 'stroke number 1 is not bound', s: 7 });
     expect(parseClientMessage(JSON.stringify(big))).toEqual({ ok: false, reason: 's must be <= 281474976710655' });
     expect(parseClientMessage(JSON.stringify({ ...big, s: 2 ** 48 - 1 }))).toMatchObject({ ok: true });
     // A record of a legal number, then one no page could read: the difference stays exact.
@@ -315,6 +331,8 @@ describe('binary frames (protocol 4)', () => {
     const good: LogRecord = { board: 'b', pos: 1, ts: 5, user: 'u', cid: 'c', seq: 1, op: { k: 'undo' } };
     expect(() => down.record({ ...good, pos: 0, op: { k: 'ext', id: 'x', p: 'not points!' } })).toThrow(WireError);
     expect(() => down.record({ ...good, pos: 0, name: 'n'.repeat(300) })).toThrow(WireError);
+    expect(() => down.record({ ...good, pos: 0, op: { k: 'begin', id: 's', color: '#000000', w: 2 ** 60, p: 'AA' } })).toThrow(WireError);
+    expect(() => down.record({ ...good, pos: 0, op: { k: 'begin', id: 's', color: '#000000', w: 2, q: 1.5, p: 'AA' } })).toThrow(WireError);
     down.record(good);
     expect(page.decode(down.take())).toEqual([{ t: 'rec', r: good }]);
   });

@@ -51,8 +51,6 @@ export function timelapseSupported(): boolean {
 export class Timelapse {
   private recorder: MediaRecorder | null = null;
   private frame = 0;
-  /** Whether the recorder has begun writing (its start event). */
-  private started = false;
 
   constructor(private readonly options: TimelapseOptions) {}
 
@@ -76,26 +74,25 @@ export class Timelapse {
     const mimeType = TYPES.find((t) => MediaRecorder.isTypeSupported(t));
     const recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
     const chunks: Blob[] = [];
+    /** Whether this recording has begun (its start event). */
+    let started = false;
     recorder.ondataavailable = (event) => {
       if (event.data.size > 0) chunks.push(event.data);
     };
     recorder.onstop = () => {
       for (const t of stream.getTracks()) t.stop();
-      if (chunks.length > 0) download(new Blob(chunks, { type: 'video/webm' }), fileName(this.options, 'webm'));
+      if (!started) this.options.onError?.('Stopped before anything was recorded');
+      else if (chunks.length > 0) download(new Blob(chunks, { type: 'video/webm' }), fileName(this.options, 'webm'));
       else this.options.onError?.('The recording is empty');
     };
     recorder.onerror = () => this.options.onError?.('Recording failed');
     // Chromium fires start with the encoder's first output, a second or more
     // after start() on a busy machine. Until then frames are dropped, and a
     // stop hands over an empty recording: the replay starts over only now,
-    // and a Stop asked for before waits for it.
-    this.started = false;
+    // and the end of the replay cannot stop it before.
     recorder.onstart = () => {
-      if (this.recorder !== recorder) {
-        if (recorder.state !== 'inactive') recorder.stop();
-        return;
-      }
-      this.started = true;
+      if (this.recorder !== recorder) return;
+      started = true;
       this.options.restart();
     };
 
@@ -104,7 +101,7 @@ export class Timelapse {
       ctx.fillRect(0, 0, width, height);
       // The canvas may have been resized since: the video keeps its size and takes it scaled.
       // Before the replay starts over, the old picture stays out of the video.
-      if (this.started) ctx.drawImage(canvas, 0, 0, width, height);
+      if (started) ctx.drawImage(canvas, 0, 0, width, height);
       track.requestFrame();
     };
     let last = -Infinity;
@@ -115,7 +112,7 @@ export class Timelapse {
       if (now - last < 1000 / FPS - 2) return;
       last = now;
       shoot();
-      if (!this.started) return;
+      if (!started) return;
       if (endedAt === null && this.options.ended()) endedAt = now;
       if (endedAt !== null && now - endedAt >= TAIL_MS) this.stop();
     };
@@ -126,13 +123,13 @@ export class Timelapse {
     this.options.onChange?.(true);
   }
 
-  /** Ends the recording and saves what there is. */
+  /** Ends the recording and saves what there is (a Stop before it began saves nothing, and says so). */
   stop(): void {
     const recorder = this.recorder;
     if (!recorder) return;
     this.recorder = null;
     cancelAnimationFrame(this.frame);
-    if (this.started && recorder.state !== 'inactive') recorder.stop();
+    if (recorder.state !== 'inactive') recorder.stop();
     this.options.onChange?.(false);
   }
 }

@@ -37,7 +37,7 @@ function checkRecord(rec: LogRecord): void {
   if ('p' in op) {
     if (countValues(op.p) > MAX_VALUES) throw new WireError('a record holds too many points');
   }
-  if (op.k === 'begin' && (!/^#[0-9a-f]{6}$/.test(op.color) || !Number.isInteger(op.w) || op.w < 0 || (op.q ?? 0) > 3 || (op.q ?? 0) < 0)) {
+  if (op.k === 'begin' && (!/^#[0-9a-f]{6}$/.test(op.color) || !Number.isSafeInteger(op.w) || op.w < 0 || !Number.isInteger(op.q ?? 0) || (op.q ?? 0) > 3 || (op.q ?? 0) < 0)) {
     throw new WireError('a record begins a stroke a page would refuse');
   }
   writable.add(rec);
@@ -232,12 +232,13 @@ export class DownDecoder {
     const lastTs = r.int();
     const lastPerson = r.uint() - 1;
     const defined = r.uint();
+    if (lastPerson >= defined) throw new WireError('a context’s last person is not numbered');
     const count = r.uint();
     if (count > MAX_PEOPLE || count > defined) throw new WireError('a context names too many people');
     const people = new Map<number, KnownPerson>();
     for (let i = 0; i < count; i++) {
       const no = r.uint();
-      if (no >= defined) throw new WireError('a context numbers a person out of range');
+      if (no >= defined || people.has(no)) throw new WireError('a context numbers a person out of range, or twice');
       people.set(no, { cid: r.str(), user: r.str(), lastSeq: r.int() });
     }
     const strokes: [number, string, number, number[] | null][] = [];
@@ -248,7 +249,9 @@ export class DownDecoder {
       const id = r.str();
       const stride = r.uint();
       const n = r.uint();
-      if (no < 1 || no > MAX_BOUND || (stride !== 2 && stride !== 3) || (n !== 0 && n !== stride)) throw new WireError('a context binds a stroke badly');
+      if (no < 1 || no > MAX_BOUND || (stride !== 2 && stride !== 3) || (n !== 0 && n !== stride) || strokes.some(([bound]) => bound === no)) {
+        throw new WireError('a context binds a stroke badly');
+      }
       const last: number[] = [];
       for (let k = 0; k < n; k++) last.push(r.int());
       strokes.push([no, id, stride, n > 0 ? last : null]);
@@ -275,6 +278,7 @@ export class DownDecoder {
     const person = this.personAt(no);
     const seq = tag & NEXT_SEQ ? person.lastSeq + 1 : person.lastSeq + 1 + r.int();
     const name = tag & HAS_NAME ? r.str() : undefined;
+    if (!inRange(pos) || !inRange(ts) || !inRange(seq)) throw new WireError('a record has a position, time or sequence number out of range');
     const op = readOp(r, KINDS[tag & KIND_MASK]!, this.strokes);
     this.strokes.commit();
     this.lastPos = pos;

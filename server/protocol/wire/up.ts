@@ -4,7 +4,7 @@
  * operations and cursors as JSON; those move the context too, as the
  * document says, so both ends stay in step however the two are mixed.
  */
-import type { ClientOp, CursorMessage, OpMessage } from '../messages.ts';
+import { LIMITS, type ClientOp, type CursorMessage, type OpMessage } from '../messages.ts';
 import { Reader, WireError, Writer } from './bytes.ts';
 import { KIND_INDEX, KIND_MASK, KINDS, NEXT_SEQ, OP_BIT, readOp, StrokeNumbers, writeOp } from './operations.ts';
 
@@ -63,7 +63,7 @@ export class UpEncoder {
     return this.w.take();
   }
 
-  /** The same message as a JSON text frame, moving the context as the server will. */
+  /** The same message as a JSON text frame, moving the context as the server will (for a message its edge finds valid). */
   json(message: OpMessage | CursorMessage): string {
     if (message.t === 'op') this.context.jsonOp(message.s, message.o);
     else this.context.jsonCursor(message.x, message.y);
@@ -90,6 +90,7 @@ export class UpDecoder {
         s = tag & NEXT_SEQ ? context.lastSeq + 1 : context.lastSeq + 1 + r.int();
         // The page counted it whether or not the rest can be read: so do we.
         context.lastSeq = s;
+        if (s < 0 || s > LIMITS.maxSeq) throw new WireError(`s must be from 0 to ${LIMITS.maxSeq}`);
         const op = readOp(r, KINDS[tag & KIND_MASK]!, context.strokes);
         if (op.k === 'claim' && 'key' in op) throw new WireError('a page’s claim carries no key');
         if (!r.done) throw new WireError('frame has bytes past its message');

@@ -26,6 +26,8 @@ const FPS = 30;
 const MAX_SIDE = 1920;
 /** The finished drawing stays on screen this long at the end of the video. */
 const TAIL_MS = 1_000;
+/** Longest the tail grows by for an encoder running late (below). */
+const MAX_LAG_MS = 5_000;
 /** WebM codecs by preference: VP9 is smaller for the same picture, VP8 is everywhere. */
 const TYPES = ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'];
 
@@ -74,8 +76,10 @@ export class Timelapse {
     const mimeType = TYPES.find((t) => MediaRecorder.isTypeSupported(t));
     const recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
     const chunks: Blob[] = [];
-    /** Whether this recording has begun (its start event). */
+    /** Whether this recording has begun (its start event), and how long after start() it did. */
     let started = false;
+    let lag = 0;
+    const requested = performance.now();
     recorder.ondataavailable = (event) => {
       if (event.data.size > 0) chunks.push(event.data);
     };
@@ -93,6 +97,7 @@ export class Timelapse {
     recorder.onstart = () => {
       if (this.recorder !== recorder) return;
       started = true;
+      lag = Math.min(MAX_LAG_MS, performance.now() - requested);
       this.options.restart();
     };
 
@@ -114,7 +119,9 @@ export class Timelapse {
       shoot();
       if (!started) return;
       if (endedAt === null && this.options.ended()) endedAt = now;
-      if (endedAt !== null && now - endedAt >= TAIL_MS) this.stop();
+      // An encoder that was slow to start runs that far behind, and a stop drops the frames it has not
+      // encoded yet: the tail waits for it, or the video would end before the finished drawing.
+      if (endedAt !== null && now - endedAt >= TAIL_MS + lag) this.stop();
     };
     this.recorder = recorder;
     // Chunks every second, so a long recording is not one buffer handed over at the end.

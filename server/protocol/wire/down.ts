@@ -241,7 +241,7 @@ export class DownDecoder {
       if (no >= defined || people.has(no)) throw new WireError('a context numbers a person out of range, or twice');
       people.set(no, { cid: r.str(), user: r.str(), lastSeq: r.int() });
     }
-    const strokes: [number, string, number, number[] | null][] = [];
+    const strokes = new Map<number, [string, number, number[] | null]>();
     const bound = r.uint();
     if (bound > MAX_BOUND) throw new WireError('a context binds too many strokes');
     for (let i = 0; i < bound; i++) {
@@ -249,17 +249,17 @@ export class DownDecoder {
       const id = r.str();
       const stride = r.uint();
       const n = r.uint();
-      if (no < 1 || no > MAX_BOUND || (stride !== 2 && stride !== 3) || (n !== 0 && n !== stride) || strokes.some(([bound]) => bound === no)) {
+      if (no < 1 || no > MAX_BOUND || (stride !== 2 && stride !== 3) || (n !== 0 && n !== stride) || strokes.has(no)) {
         throw new WireError('a context binds a stroke badly');
       }
       const last: number[] = [];
       for (let k = 0; k < n; k++) last.push(r.int());
-      strokes.push([no, id, stride, n > 0 ? last : null]);
+      strokes.set(no, [id, stride, n > 0 ? last : null]);
     }
     this.people = people;
     this.defined = defined;
     this.strokes.clear();
-    for (const [no, id, stride, last] of strokes) this.strokes.restore(no, id, stride, last);
+    for (const [no, [id, stride, last]] of strokes) this.strokes.restore(no, id, stride, last);
     this.lastPos = lastPos;
     this.lastTs = lastTs;
     this.lastPerson = lastPerson;

@@ -121,7 +121,7 @@ function fromLean(lean: LeanState): BoardState {
   }
   const actions = new Map<number, Action>();
   for (const [pos, a, kind, ...targets] of lean.actions) actions.set(pos, { pos, user: authors[a * 2]!, kind, targets });
-  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, actions, history: new Map(lean.history), seqs: new Map(lean.seqs), sessions: sessionsFromSnapshot(lean.sessions) };
+  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, shapes: new Map(), actions, history: new Map(lean.history), seqs: new Map(lean.seqs), sessions: sessionsFromSnapshot(lean.sessions) };
 }
 
 function timed(runs: number, fn: () => unknown): number {

@@ -4,6 +4,7 @@
  * stacks), so a client folds later records exactly as the server does.
  */
 import type { DrawingSession, OpenSession, SessionLog } from './sessions.ts';
+import type { Shape } from './elements.ts';
 import type { Action, BoardState, History, Stroke } from './state.ts';
 
 /**
@@ -13,12 +14,13 @@ import type { Action, BoardState, History, Stroke } from './state.ts';
  * would make a different state from the same records (a snapshot is a fold
  * that was done by the code of its day).
  */
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 export type BoardSnapshot = {
   pos: number;
   ts: number;
   strokes: Stroke[];
+  shapes: Shape[];
   actions: Action[];
   history: [user: string, history: History][];
   seqs: [cid: string, seq: number][];
@@ -36,6 +38,7 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
     pos: state.pos,
     ts: state.ts,
     strokes: [...state.strokes.values()],
+    shapes: [...state.shapes.values()],
     actions: [...state.actions.values()],
     history: [...state.history.entries()],
     seqs: [...state.seqs.entries()],
@@ -66,6 +69,7 @@ export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
     pos: snapshot.pos,
     ts: snapshot.ts,
     strokes: new Map(snapshot.strokes.map((s) => [s.id, s])),
+    shapes: new Map(snapshot.shapes.map((s) => [s.id, s])),
     actions: new Map(snapshot.actions.map((a) => [a.pos, a])),
     history: new Map(snapshot.history),
     seqs: new Map(snapshot.seqs),

@@ -3,6 +3,7 @@
  * types are used by the server's rooms and by the web app.
  */
 
+import type { Binding, Matrix, Props, Shape } from './elements.ts';
 import { cloneSessions, emptySessions, type SessionLog } from './sessions.ts';
 
 export type Stroke = {
@@ -31,15 +32,28 @@ export type Stroke = {
   /** Position and time of the stroke's first record. */
   pos: number;
   ts: number;
+  /** Where its points are placed once moved, resized or rotated (elements.ts); absent while in place. */
+  m?: Matrix;
+  /** Stacking order once changed; absent means its position. */
+  z?: number;
 };
 
 /** An undoable action, identified by the position of the record that made it. */
 export type Action = {
   pos: number;
   user: string;
-  kind: 'stroke' | 'erase' | 'clear';
-  /** Stroke ids the action created or hid. */
+  kind: 'stroke' | 'erase' | 'clear' | 'add' | 'set' | 'xf';
+  /** Ids of the strokes and elements the action created, hid or changed. */
   targets: string[];
+  /** The page that made it: only that page may continue it (a drag, typing). */
+  cid?: string;
+  /** `set`: each target's values before, of the properties it changed (by target index), and the values set. */
+  before?: Props[];
+  after?: Props;
+  /** `xf`: the transform applied to every target. */
+  m?: Matrix;
+  /** `xf`: ends of lines it unstuck from elements not moved with them, to stick again on undo. */
+  unbound?: { id: string; end: 'sb' | 'eb'; binding: Binding; pt: [number, number] }[];
 };
 
 /** Per-user undo and redo stacks of action positions (last = most recent). */
@@ -52,6 +66,8 @@ export type BoardState = {
   ts: number;
   /** Strokes in log order of their first record (which is drawing order). */
   strokes: Map<string, Stroke>;
+  /** Elements other than ink (elements.ts), in log order; ids are unique across both maps. */
+  shapes: Map<string, Shape>;
   /** Actions that can still be undone or redone. */
   actions: Map<number, Action>;
   history: Map<string, History>;
@@ -73,7 +89,7 @@ export type BoardState = {
 };
 
 export function emptyBoard(): BoardState {
-  return { pos: -1, ts: 0, strokes: new Map(), actions: new Map(), history: new Map(), seqs: new Map(), size: 0, editKey: null, sessions: emptySessions() };
+  return { pos: -1, ts: 0, strokes: new Map(), shapes: new Map(), actions: new Map(), history: new Map(), seqs: new Map(), size: 0, editKey: null, sessions: emptySessions() };
 }
 
 /**
@@ -84,18 +100,44 @@ export function cloneBoard(state: BoardState): BoardState {
   return {
     ...state,
     strokes: new Map([...state.strokes].map(([id, s]) => [id, { ...s, chunks: [...s.chunks], hiddenBy: [...s.hiddenBy] }])),
-    actions: new Map([...state.actions].map(([pos, a]) => [pos, { ...a, targets: [...a.targets] }])),
+    shapes: new Map([...state.shapes].map(([id, s]) => [id, structuredClone(s)])),
+    actions: new Map([...state.actions].map(([pos, a]) => [pos, structuredClone(a)])),
     history: new Map([...state.history].map(([user, h]) => [user, { undo: [...h.undo], redo: [...h.redo] }])),
     seqs: new Map(state.seqs),
     sessions: cloneSessions(state.sessions),
   };
 }
 
-/** A stroke is drawn when its author has not undone it and nothing hides it. */
-export function isVisible(stroke: Stroke): boolean {
-  return !stroke.undone && stroke.hiddenBy.length === 0;
+/** A stroke or element is drawn when its author has not undone it and nothing hides it. */
+export function isVisible(item: { undone: boolean; hiddenBy: number[] }): boolean {
+  return !item.undone && item.hiddenBy.length === 0;
 }
 
 export function visibleStrokes(state: BoardState): Stroke[] {
   return [...state.strokes.values()].filter(isVisible);
+}
+
+export function visibleShapes(state: BoardState): Shape[] {
+  return [...state.shapes.values()].filter(isVisible);
+}
+
+/** A stroke or element by id. */
+export function itemOf(state: BoardState, id: string): Stroke | Shape | undefined {
+  return state.strokes.get(id) ?? state.shapes.get(id);
+}
+
+/** Where an item sits in the stack: its z once changed, else the log position that made it. */
+export const stackOf = (item: { z?: number; pos: number }) => item.z ?? item.pos;
+
+/** Back to front: by stack, ties by log position. */
+export function byStack(a: { z?: number; pos: number }, b: { z?: number; pos: number }): number {
+  return stackOf(a) - stackOf(b) || a.pos - b.pos;
+}
+
+/** Everything visible, strokes and elements, back to front: what every picture of the board draws. */
+export function visibleItems(state: BoardState): (Stroke | Shape)[] {
+  const items: (Stroke | Shape)[] = [];
+  for (const s of state.strokes.values()) if (isVisible(s)) items.push(s);
+  for (const s of state.shapes.values()) if (isVisible(s)) items.push(s);
+  return items.sort(byStack);
 }

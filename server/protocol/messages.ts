@@ -15,7 +15,8 @@
 /** 2: edit keys and roles (view-only links), `ack`, `role`, claims. */
 /** 3: world coordinates with per-stroke precision (`q`), settled strokes as one chunk. */
 /** 4: binary frames for operations, records and cursors (wire.ts). */
-export const PROTOCOL_VERSION = 4;
+/** 5: elements (shapes, lines, arrows, text, notes) and transforms: `add`, `set`, `xf`. */
+export const PROTOCOL_VERSION = 5;
 
 /** Limits enforced at the edge (and, defensively, by the fold). */
 export const LIMITS = {
@@ -31,6 +32,16 @@ export const LIMITS = {
   maxWidth: 64,
   maxNameLength: 32,
   maxEraseIds: 1_000,
+  /** Elements one `add` makes (a paste of more is split). */
+  maxElementsPerOp: 500,
+  /** Elements a `set` or `xf` names (a selection of more is split; `all` names none). */
+  maxIdsPerOp: 1_000,
+  /** Elements other than ink on one board, counting erased ones (they can come back). */
+  maxElements: 20_000,
+  /** Characters of a text element or note. */
+  maxTextLength: 4_000,
+  minFontSize: 4,
+  maxFontSize: 400,
   /** Undo history kept per user; older actions can no longer be undone. */
   maxUndoDepth: 200,
   /** A session that sends this many invalid or refused messages is closed. */

@@ -9,6 +9,7 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { MAX_OFFSET, SHAPE_TYPES } from '../board/elements.ts';
 import { COLOR_PATTERN, ID_PATTERN, LIMITS } from './messages.ts';
 import { MAX_PRECISION } from './points.ts';
 
@@ -19,6 +20,53 @@ const Points = Type.String({ minLength: 1, maxLength: LIMITS.maxFrameBytes });
 const Name = Type.String({ maxLength: 4 * LIMITS.maxNameLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 const Coord = Type.Number({ minimum: -LIMITS.maxCoord, maximum: LIMITS.maxCoord });
 const Seq = Type.Integer({ minimum: 0, maximum: LIMITS.maxSeq });
+const Color = Type.String({ pattern: COLOR_PATTERN.source });
+
+// Elements (board/elements.ts). Nested objects take no other fields: what
+// is logged is exactly what was checked. Rules across fields (a line has
+// ends, a matrix is invertible) are board/element-rules.ts, run by the
+// edge and the fold alike.
+/** An affine matrix [a, b, c, d, e, f]; element-rules.ts checks it places something. */
+const Placement = Type.Array(Type.Number({ minimum: -MAX_OFFSET, maximum: MAX_OFFSET }), { minItems: 6, maxItems: 6 });
+const Size = Type.Number({ minimum: 0, maximum: 2 * LIMITS.maxCoord });
+const Unit = Type.Number({ minimum: 0, maximum: 1 });
+const Binding = Type.Object({ id: Id, u: Unit, v: Unit }, { additionalProperties: false });
+const Ends = Type.Array(Coord, { minItems: 4, maxItems: 4 });
+const PROP_SCHEMAS = {
+  color: Color,
+  fill: Type.Union([Color, Type.Null()]),
+  sw: Type.Number({ minimum: LIMITS.minWidth, maximum: LIMITS.maxWidth }),
+  dash: Type.Union([Type.Literal(0), Type.Literal(1)]),
+  text: Type.String({ maxLength: LIMITS.maxTextLength }),
+  fs: Type.Number({ minimum: LIMITS.minFontSize, maximum: LIMITS.maxFontSize }),
+  w: Size,
+  h: Size,
+  ah: Type.Integer({ minimum: 0, maximum: 3 }),
+  pts: Ends,
+  sb: Type.Union([Binding, Type.Null()]),
+  eb: Type.Union([Binding, Type.Null()]),
+  z: Type.Number({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+};
+const optional = <T extends Record<string, TSchema>>(schemas: T) =>
+  Object.fromEntries(Object.entries(schemas).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: ReturnType<typeof Type.Optional<T[K]>> };
+/** What an `add` makes: a shape with its properties, or ink with its points. */
+const ElementSpec = Type.Object(
+  {
+    id: Id,
+    type: Type.Union([...SHAPE_TYPES, 'ink' as const].map((t) => Type.Literal(t))),
+    m: Placement,
+    ...optional(PROP_SCHEMAS),
+    // Ink: as a begin's, in one chunk, its pen width in `sw`.
+    pr: Type.Optional(Type.Literal(1)),
+    q: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PRECISION })),
+    p: Type.Optional(Points),
+  },
+  { additionalProperties: false },
+);
+const Props = Type.Object(optional(PROP_SCHEMAS), { additionalProperties: false, minProperties: 1 });
+const Ids = Type.Array(Id, { minItems: 1, maxItems: LIMITS.maxIdsPerOp });
+/** Version of the element operations' shape: the fold dispatches on it, so any record ever written stays readable. */
+const V1 = Type.Literal(1);
 
 export const OP_SCHEMAS = {
   begin: Type.Object({
@@ -41,6 +89,21 @@ export const OP_SCHEMAS = {
   clear: Type.Object({ k: Type.Literal('clear') }),
   /** Makes the board's edit key (the sender's) the only one that may draw; see rooms/roles.ts. */
   claim: Type.Object({ k: Type.Literal('claim') }),
+  /** Makes elements (one undoable action however many). */
+  add: Type.Object({ k: Type.Literal('add'), v: V1, els: Type.Array(ElementSpec, { minItems: 1, maxItems: LIMITS.maxElementsPerOp }) }),
+  /**
+   * Sets properties of elements: the same values on each, and only the
+   * properties named, so changes by others to the rest stand. `c`: continues
+   * this page's last `set` (typing), on its elements, as the same undo step.
+   */
+  set: Type.Object({ k: Type.Literal('set'), v: V1, ids: Type.Optional(Ids), c: Type.Optional(Type.Literal(1)), p: Props }),
+  /**
+   * Transforms elements (move, resize, rotate): `m` is applied after each
+   * one's placement. On the elements named, on `all` visible at that point
+   * of the log, or (`c`) on those of this page's last `xf`, as the same
+   * undo step: a drag is one `xf` per frame, all but the first six numbers.
+   */
+  xf: Type.Object({ k: Type.Literal('xf'), v: V1, ids: Type.Optional(Ids), all: Type.Optional(Type.Literal(1)), c: Type.Optional(Type.Literal(1)), m: Placement }),
 };
 
 export const MESSAGE_SCHEMAS = {

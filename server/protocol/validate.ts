@@ -5,6 +5,8 @@
  * it is parsed, its shape is checked by the compiled schemas of schema.ts,
  * and only then are its points decoded.
  */
+import { duplicateId, elementProblem } from '../board/element-rules.ts';
+import { isPlacement } from '../board/elements.ts';
 import { ID_PATTERN, LIMITS, type ClientMessage, type ClientOp } from './messages.ts';
 import { decodePointValues, PointCodecError } from './points.ts';
 import { messageValidators, opValidators } from './schema.ts';
@@ -85,9 +87,28 @@ function parseOp(raw: unknown): Parsed<ClientOp> {
     if (error) return { ok: false, reason: error };
   } else if (op.k === 'erase') {
     op.ids = [...new Set(op.ids)];
+  } else if (op.k === 'add' || op.k === 'set' || op.k === 'xf') {
+    const problem = elementOpProblem(op);
+    if (problem) return { ok: false, reason: problem };
+    if (op.k !== 'add' && op.ids) op.ids = [...new Set(op.ids)];
   }
   // An extension's points are checked by the room, which knows its stroke's stride.
   return parsed;
+}
+
+/** The rules of element operations past their schema (board/element-rules.ts, which the fold runs too). */
+function elementOpProblem(op: Extract<ClientOp, { k: 'add' | 'set' | 'xf' }>): string | null {
+  if (op.k === 'add') {
+    for (const [i, spec] of op.els.entries()) {
+      const problem = elementProblem(spec);
+      if (problem) return `o.els.${i}: ${problem}`;
+    }
+    return duplicateId(op.els) ? 'o.els names an id twice' : null;
+  }
+  const targets = [op.ids !== undefined, op.k === 'xf' && op.all === 1, op.c === 1].filter(Boolean).length;
+  if (targets !== 1) return op.k === 'set' ? 'o must have one of ids or c' : 'o must have one of ids, all or c';
+  if (op.k === 'xf' && !isPlacement(op.m)) return 'o.m must be an invertible matrix within range';
+  return null;
 }
 
 function parseMessage(raw: unknown): Parsed<ClientMessage> {

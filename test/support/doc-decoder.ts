@@ -91,6 +91,41 @@ class Reader {
     }
   }
 
+  /** A json field: a length-prefixed UTF-8 JSON object, at most 262,144 bytes, nesting at most 6 deep. */
+  json(): Record<string, unknown> {
+    const length = this.uint();
+    if (length > 262_144) fail('json longer than 262,144 bytes');
+    if (this.at + length > this.bytes.length) fail('frame ends in the middle of a json');
+    let text: string;
+    try {
+      text = utf8.decode(this.bytes.subarray(this.at, this.at + length));
+    } catch {
+      return fail('json is not UTF-8');
+    }
+    this.at += length;
+    let depth = 0;
+    let deepest = 0;
+    let quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '\\') i++;
+        else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = true;
+      else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+      else if (c === '}' || c === ']') depth--;
+    }
+    if (deepest > 6) fail('json nests deeper than 6');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return fail('json is not JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('json is not an object');
+    return value as Record<string, unknown>;
+  }
+
   /** A points field's integers, as written (not yet made absolute). */
   points(): number[] {
     const count = this.uint();
@@ -226,12 +261,20 @@ function readOp(kind: number, r: Reader, strokes: Strokes, fromPage: boolean): {
     case 6:
       return { op: { k: SIMPLE_KINDS[kind] }, apply: () => {} };
     default: {
-      const key = r.str();
-      if (fromPage && key !== '') fail("a page's claim carries the empty string");
-      return { op: fromPage ? { k: 'claim' } : { k: 'claim', key }, apply: () => {} };
+      const more = r.uint();
+      if (more === 0) {
+        const key = r.str();
+        if (fromPage && key !== '') fail("a page's claim carries the empty string");
+        return { op: fromPage ? { k: 'claim' } : { k: 'claim', key }, apply: () => {} };
+      }
+      const k = MORE_KINDS[more];
+      if (!k) fail('unknown kind past 7');
+      return { op: { ...r.json(), k }, apply: () => {} };
     }
   }
 }
+
+const MORE_KINDS: Record<number, string> = { 1: 'add', 2: 'set', 3: 'xf' };
 
 function checkRange(name: string, value: number): void {
   if (value < 0 || value > MAX_SEQ) fail(`${name} outside 0 to 2^48 - 1`);

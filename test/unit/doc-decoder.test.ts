@@ -46,7 +46,7 @@ describe('DocDownDecoder', () => {
       { t: 'rec', r: { board: 'b1', pos: 11, ts: 999, user: 'userA', cid: 'cidA', seq: 6, op: { k: 'erase', ids: ['s1', 's2'] } } },
     ]);
     // A claim from the server carries the key hash.
-    const [claim] = d.decode(frame(CLAIM | NEXT_POS | NEXT_SEQ | SAME_AUTHOR, int(1), str('hash')));
+    const [claim] = d.decode(frame(CLAIM | NEXT_POS | NEXT_SEQ | SAME_AUTHOR, int(1), int(0), str('hash')));
     expect(claim).toEqual({ t: 'rec', r: { board: 'b1', pos: 12, ts: 1000, user: 'userA', cid: 'cidA', seq: 7, op: { k: 'claim', key: 'hash' } } });
   });
 
@@ -166,7 +166,7 @@ describe('DocUpDecoder', () => {
     const u = new DocUpDecoder();
     expect(u.decode(frame(UNDO | NEXT_SEQ))).toEqual({ t: 'op', s: 1, o: { k: 'undo' } });
     expect(u.decode(frame(UNDO, int(8)))).toEqual({ t: 'op', s: 10, o: { k: 'undo' } });
-    expect(u.decode(frame(CLAIM | NEXT_SEQ, str('')))).toEqual({ t: 'op', s: 11, o: { k: 'claim' } });
+    expect(u.decode(frame(CLAIM | NEXT_SEQ, int(0), str('')))).toEqual({ t: 'op', s: 11, o: { k: 'claim' } });
     const begin = u.decode(frame(BEGIN | NEXT_SEQ, uint(1), str('a'), uint(0x000001), uint(3), 0, pts([7, 7])));
     expect(begin).toEqual({ t: 'op', s: 12, o: { k: 'begin', id: 'a', color: '#000001', w: 3, p: expect.any(String) } });
     const ext = u.decode(frame(EXT | NEXT_SEQ, uint(1), pts([-7, -7])));
@@ -200,7 +200,7 @@ describe('DocUpDecoder', () => {
     expect(() => u.decode(frame(UNDO | 0x10))).toThrow(/unknown/);
     expect(() => u.decode(frame(UNDO | NAME))).toThrow(/unknown/);
     expect(() => u.decode(frame(0x01, int(1), int(1), 0x00))).toThrow(/past the message/);
-    expect(() => u.decode(frame(CLAIM, int(4), str('key')))).toThrow(/empty string/); // s = 5
+    expect(() => u.decode(frame(CLAIM, int(4), int(0), str('key')))).toThrow(/empty string/); // s = 5
     expect(() => u.decode(frame(BEGIN | NEXT_SEQ, uint(1), str('a'), uint(0), uint(1), 0b1000, pts([])))).toThrow(/flags/); // s = 6
     expect(u.decode(frame(UNDO | NEXT_SEQ))).toEqual({ t: 'op', s: 7, o: { k: 'undo' } });
     expect(() => u.decode(new Uint8Array(64 * 1024 + 1))).toThrow(/64 KiB/);

@@ -43,7 +43,7 @@ describe('protocol validation: bad input is refused with a reason', () => {
     ['not JSON', '{"t":', /not valid JSON/],
     ['not an object', '[1,2]', /must be an object/],
     ['unknown type', { t: 'explode' }, /^t must be one of hello, op, cursor, name$/],
-    ['unknown op', { t: 'op', s: 1, o: { k: 'paint' } }, /^o.k must be one of begin, ext, end, erase, undo, redo, clear, claim$/],
+    ['unknown op', { t: 'op', s: 1, o: { k: 'paint' } }, /^o.k must be one of begin, ext, end, erase, undo, redo, clear, claim, add, set, xf$/],
     ['missing seq', { t: 'op', o: { k: 'undo' } }, /required properties s/],
     ['fractional seq', { t: 'op', s: 1.5, o: { k: 'undo' } }, /^s must be integer/],
     ['bad user id', { t: 'hello', v: 1, user: '../etc', cid: 'c', name: 'A' }, /^user must match pattern/],

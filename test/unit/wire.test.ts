@@ -123,7 +123,7 @@ const strokes: fc.Arbitrary<ClientOp[]> = fc
     return ops;
   });
 
-describe('binary frames (protocol 4)', () => {
+describe('binary frames (protocol 5)', () => {
   it('property: strokes with pressure and precision round-trip both ways, extensions relative to their last point', () => {
     fc.assert(
       fc.property(strokes, fc.nat(), (ops, shuffle) => {
@@ -272,9 +272,9 @@ describe('binary frames (protocol 4)', () => {
   });
 
   it('a page’s binary claim with a key is refused; sequence numbers past 2^48 − 1 are refused, and records past it are not sent', () => {
-    const claim = Uint8Array.from([0x08 | 7 | 0x20, 3, 0x61, 0x62, 0x63]);
+    const claim = Uint8Array.from([0x08 | 7 | 0x20, 0, 3, 0x61, 0x62, 0x63]);
     expect(new CheckedUpDecoder().decode(claim)).toEqual({ ok: false, reason: 'a page’s claim carries no key', s: 1 });
-    expect(new CheckedUpDecoder().decode(Uint8Array.from([0x08 | 7 | 0x20, 0]))).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'claim' } } });
+    expect(new CheckedUpDecoder().decode(Uint8Array.from([0x08 | 7 | 0x20, 0, 0]))).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'claim' } } });
     const up = new UpEncoder();
     const big = { t: 'op' as const, s: 2 ** 48, o: { k: 'undo' as const } };
     // Refused by the wire, naming it (it still counts as the last: the page counted it).

@@ -38,6 +38,7 @@ function isSnapshot(value: unknown): value is BoardSnapshot {
     typeof s.size === 'number' &&
     (s.editKey === null || typeof s.editKey === 'string') &&
     Array.isArray(s.strokes) &&
+    Array.isArray(s.shapes) &&
     Array.isArray(s.actions) &&
     Array.isArray(s.history) &&
     Array.isArray(s.seqs) &&

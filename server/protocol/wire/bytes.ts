@@ -12,6 +12,10 @@ export class WireError extends Error {}
 export const MAX_UINT = Number.MAX_SAFE_INTEGER;
 /** Longest string an honest frame carries (ids are 64 characters, names 128, edit-key hashes 64). */
 export const MAX_STRING = 256;
+/** Longest JSON body of an element operation (an `add` of ink can hold 10,000 points). */
+export const MAX_JSON = 256 * 1024;
+/** Nesting of a JSON body's arrays and objects; an honest one nests 4 deep. */
+export const MAX_JSON_DEPTH = 6;
 
 /** Largest slab a writer keeps writing into (a bigger one is made for one big item, then dropped). */
 const SLAB_BYTES = 16 * 1024;
@@ -75,6 +79,11 @@ export class Writer {
     this.at += bytes.length;
   }
 
+  /** An object as JSON: uint byte length, then UTF-8. */
+  json(value: object): void {
+    this.str(JSON.stringify(value));
+  }
+
   get length(): number {
     return this.at - this.start;
   }
@@ -124,9 +133,9 @@ export class Reader {
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
 
-  str(): string {
+  str(max = MAX_STRING): string {
     const n = this.uint();
-    if (n > MAX_STRING) throw new WireError('a string is too long');
+    if (n > max) throw new WireError('a string is too long');
     if (this.at + n > this.buf.length) throw new WireError('frame ends too early');
     const bytes = this.buf.subarray(this.at, this.at + n);
     this.at += n;
@@ -136,4 +145,35 @@ export class Reader {
       throw new WireError('a string is not UTF-8');
     }
   }
+
+  /** A JSON object (Writer.json), its size and nesting bounded before it is parsed. */
+  json(): Record<string, unknown> {
+    const text = this.str(MAX_JSON);
+    if (jsonDepth(text) > MAX_JSON_DEPTH) throw new WireError('a JSON body nests too deep');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new WireError('a JSON body is not JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('a JSON body is not an object');
+    return value as Record<string, unknown>;
+  }
+}
+
+/** How deeply arrays and objects nest in a JSON text, without parsing it (brackets in strings do not count). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }

@@ -6,8 +6,8 @@
  * session.ts).
  */
 import { LIMITS, type LogRecord, type Op, type RemoteCursor } from '../messages.ts';
-import { Reader, tooLong, WireError, Writer } from './bytes.ts';
-import { HAS_NAME, KIND_INDEX, KIND_MASK, KINDS, MAX_BOUND, MAX_ERASE_IDS, NEXT_POS, NEXT_SEQ, OP_BIT, readOp, SAME_PERSON, StrokeNumbers, writeOp } from './operations.ts';
+import { MAX_JSON, Reader, tooLong, WireError, Writer } from './bytes.ts';
+import { HAS_NAME, KIND_MASK, tagKind, MAX_BOUND, MAX_ERASE_IDS, NEXT_POS, NEXT_SEQ, OP_BIT, readOp, SAME_PERSON, StrokeNumbers, writeOp } from './operations.ts';
 import { countValues, MAX_VALUES } from './points.ts';
 
 /** Items other than operations. */
@@ -22,6 +22,12 @@ const writable = new WeakSet<LogRecord>();
 const inRange = (v: number) => Number.isSafeInteger(v) && v >= 0 && v <= LIMITS.maxSeq;
 
 /** Throws a WireError if a page's decoder would refuse the record. */
+/** A JSON body a page would refuse for its size (Reader.json). */
+function jsonTooLong(op: object): boolean {
+  const text = JSON.stringify(op);
+  return text.length * 3 > MAX_JSON && new TextEncoder().encode(text).length > MAX_JSON;
+}
+
 function checkRecord(rec: LogRecord): void {
   if (writable.has(rec)) return;
   const op = rec.op;
@@ -34,9 +40,10 @@ function checkRecord(rec: LogRecord): void {
     strings.push(...op.ids);
   }
   if (strings.some((s) => typeof s !== 'string' || tooLong(s))) throw new WireError('a record holds a string a page would refuse');
-  if ('p' in op) {
+  if (op.k === 'begin' || op.k === 'ext') {
     if (countValues(op.p) > MAX_VALUES) throw new WireError('a record holds too many points');
   }
+  if ((op.k === 'add' || op.k === 'set' || op.k === 'xf') && jsonTooLong(op)) throw new WireError('a record holds more than a page reads');
   if (op.k === 'begin' && (!/^#[0-9a-f]{6}$/.test(op.color) || !Number.isSafeInteger(op.w) || op.w < 0 || !Number.isInteger(op.q ?? 0) || (op.q ?? 0) > 3 || (op.q ?? 0) < 0)) {
     throw new WireError('a record begins a stroke a page would refuse');
   }
@@ -94,7 +101,7 @@ export class DownEncoder {
   record(rec: LogRecord): void {
     checkRecord(rec);
     const person = this.author(rec.cid, rec.user);
-    const kind = KIND_INDEX.get(rec.op.k)!;
+    const kind = tagKind(rec.op.k);
     const nextPos = rec.pos === this.lastPos + 1;
     const nextSeq = rec.seq === person.lastSeq + 1;
     const same = person.no === this.lastPerson;
@@ -279,7 +286,7 @@ export class DownDecoder {
     const seq = tag & NEXT_SEQ ? person.lastSeq + 1 : person.lastSeq + 1 + r.int();
     const name = tag & HAS_NAME ? r.str() : undefined;
     if (!inRange(pos) || !inRange(ts) || !inRange(seq)) throw new WireError('a record has a position, time or sequence number out of range');
-    const op = readOp(r, KINDS[tag & KIND_MASK]!, this.strokes);
+    const op = readOp(r, tag & KIND_MASK, this.strokes);
     this.strokes.commit();
     this.lastPos = pos;
     this.lastTs = ts;

@@ -7,10 +7,20 @@ import { MAX_PRECISION } from '../points.ts';
 import { WireError, type Reader, type Writer } from './bytes.ts';
 import { readPoints, writePoints, type Bound } from './points.ts';
 
-/** Operation kinds, in tag order. */
-export const KINDS = ['begin', 'ext', 'end', 'erase', 'undo', 'redo', 'clear', 'claim'] as const;
-export type Kind = (typeof KINDS)[number];
-export const KIND_INDEX = new Map<string, number>(KINDS.map((k, i) => [k, i]));
+/**
+ * Operation kinds, in tag order: the tag's three bits name the first seven;
+ * 7 says a uint follows with the number of the kind past them (MORE_KINDS).
+ */
+export const KINDS = ['begin', 'ext', 'end', 'erase', 'undo', 'redo', 'clear'] as const;
+export const MORE = 7;
+export const MORE_KINDS = ['claim', 'add', 'set', 'xf'] as const;
+export type Kind = (typeof KINDS)[number] | (typeof MORE_KINDS)[number];
+const TAG_KIND = new Map<string, number>(KINDS.map((k, i) => [k, i]));
+const MORE_INDEX = new Map<string, number>(MORE_KINDS.map((k, i) => [k, i]));
+/** The kind bits of an operation's tag. */
+export const tagKind = (k: string): number => TAG_KIND.get(k) ?? MORE;
+/** Element operations travel as JSON bodies: rare next to ink, and checked at the edge exactly as JSON ones. */
+const JSON_BODIES: ReadonlySet<string> = new Set(['add', 'set', 'xf']);
 
 /** Tag byte of an operation or record: bit 3 set; bits 0-2 the kind; bits 4-7 flags. */
 export const OP_BIT = 0x08;
@@ -180,6 +190,13 @@ type Staged =
 const strideOf = (op: { pr?: 1 }) => (op.pr === 1 ? 3 : 2);
 
 export function writeOp(w: Writer, op: Op | ClientOp, strokes: StrokeNumbers): void {
+  const more = MORE_INDEX.get(op.k);
+  if (more !== undefined) w.uint(more);
+  if (JSON_BODIES.has(op.k)) {
+    const { k: _, ...body } = op;
+    w.json(body);
+    return;
+  }
   switch (op.k) {
     case 'begin': {
       const no = strokes.bind(op.id, strideOf(op));
@@ -211,6 +228,9 @@ export function writeOp(w: Writer, op: Op | ClientOp, strokes: StrokeNumbers): v
     case 'undo':
     case 'redo':
     case 'clear':
+    case 'add':
+    case 'set':
+    case 'xf':
       return;
   }
 }
@@ -221,8 +241,11 @@ export function writeOp(w: Writer, op: Op | ClientOp, strokes: StrokeNumbers): v
  * once the whole frame has been read, so that a frame that cannot be read
  * changes no binding.
  */
-export function readOp(r: Reader, kind: Kind, strokes: StrokeNumbers): Record<string, unknown> {
+export function readOp(r: Reader, tag: number, strokes: StrokeNumbers): Record<string, unknown> {
   strokes.stage(null);
+  const kind: Kind | undefined = tag === MORE ? MORE_KINDS[r.uint()] : KINDS[tag];
+  if (kind === undefined) throw new WireError('unknown operation kind');
+  if (JSON_BODIES.has(kind)) return { ...r.json(), k: kind };
   switch (kind) {
     case 'begin': {
       const no = r.uint();

@@ -6,7 +6,7 @@
  */
 import { LIMITS, type ClientOp, type CursorMessage, type OpMessage } from '../messages.ts';
 import { Reader, WireError, Writer } from './bytes.ts';
-import { KIND_INDEX, KIND_MASK, KINDS, NEXT_SEQ, OP_BIT, readOp, StrokeNumbers, writeOp } from './operations.ts';
+import { KIND_MASK, NEXT_SEQ, tagKind, OP_BIT, readOp, StrokeNumbers, writeOp } from './operations.ts';
 
 const UP_CURSOR = 1;
 const UP_CURSOR_GONE = 2;
@@ -39,7 +39,7 @@ export class UpEncoder {
   private readonly context = new UpContext(true);
 
   op(message: OpMessage): Uint8Array<ArrayBuffer> {
-    const kind = KIND_INDEX.get(message.o.k)!;
+    const kind = tagKind(message.o.k);
     const next = message.s === this.context.lastSeq + 1;
     this.w.byte(OP_BIT | kind | (next ? NEXT_SEQ : 0));
     if (!next) this.w.int(message.s - this.context.lastSeq - 1);
@@ -91,7 +91,7 @@ export class UpDecoder {
         // The page counted it whether or not the rest can be read: so do we.
         context.lastSeq = s;
         if (s < 0 || s > LIMITS.maxSeq) throw new WireError(`s must be from 0 to ${LIMITS.maxSeq}`);
-        const op = readOp(r, KINDS[tag & KIND_MASK]!, context.strokes);
+        const op = readOp(r, tag & KIND_MASK, context.strokes);
         if (op.k === 'claim' && 'key' in op) throw new WireError('a page’s claim carries no key');
         if (!r.done) throw new WireError('frame has bytes past its message');
         // Only a frame read whole moves the rest of the context.

@@ -1,6 +1,8 @@
 // Bundles the web app (web/src, plus the protocol and fold it shares with
-// the server) into web/dist, next to a copy of the page and its styles.
+// the server) into web/dist, next to a copy of the page, its styles and its font.
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const web = new URL('../web/', import.meta.url);
@@ -21,4 +23,11 @@ await build({
   logLevel: 'warning',
 });
 for (const file of ['index.html', 'replay.html', 'styles.css']) copyFileSync(new URL(file, web), new URL(file, dist));
+// The board font, served from this origin (the CSP allows no other). The same
+// package and file as BOARD_FONT in server/text/layout.ts, which this plain
+// script cannot import; the text-layout unit test checks they agree.
+const fontFile = 'atkinson-hyperlegible-latin-400-normal.woff2';
+const fontPackage = dirname(createRequire(import.meta.url).resolve('@fontsource/atkinson-hyperlegible'));
+mkdirSync(new URL('fonts/', dist), { recursive: true });
+copyFileSync(join(fontPackage, 'files', fontFile), new URL(`fonts/${fontFile}`, dist));
 console.log('web app built into web/dist');

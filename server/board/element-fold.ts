@@ -60,10 +60,12 @@ function add(state: BoardState, rec: OpRecord, op: AddOp, push: (action: Action)
   for (const spec of op.els) {
     for (const b of [spec.sb, spec.eb]) if (b && !canBindTo(state, b.id, made)) return refuse(`${b.id} is not an element a line can stick to`);
   }
-  for (const spec of op.els) {
-    if (spec.type === 'ink') state.strokes.set(spec.id, inkOf(spec, rec));
-    else state.shapes.set(spec.id, shapeOf(spec, rec));
-  }
+  op.els.forEach((spec, i) => {
+    const item = spec.type === 'ink' ? inkOf(spec, rec) : shapeOf(spec, rec);
+    if (i > 0) item.i = i;
+    if (spec.type === 'ink') state.strokes.set(spec.id, item as Stroke);
+    else state.shapes.set(spec.id, item as Shape);
+  });
   push({ pos: rec.pos, user: rec.user, kind: 'add', targets: op.els.map((s) => s.id) });
   return null;
 }

@@ -77,6 +77,8 @@ export type Shape = {
   eb: Binding | null;
   /** Stacking order once changed; absent means its position. */
   z?: number;
+  /** Its place among the items of the `add` that made it, past the first. */
+  i?: number;
   undone: boolean;
   hiddenBy: number[];
   /** Position and time of the record that made it. */

@@ -36,6 +36,8 @@ export type Stroke = {
   m?: Matrix;
   /** Stacking order once changed; absent means its position. */
   z?: number;
+  /** Its place among the items of the `add` that made it, past the first. */
+  i?: number;
 };
 
 /** An undoable action, identified by the position of the record that made it. */
@@ -129,9 +131,10 @@ export function itemOf(state: BoardState, id: string): Stroke | Shape | undefine
 /** Where an item sits in the stack: its z once changed, else the log position that made it. */
 export const stackOf = (item: { z?: number; pos: number }) => item.z ?? item.pos;
 
-/** Back to front: by stack, ties by log position. */
-export function byStack(a: { z?: number; pos: number }, b: { z?: number; pos: number }): number {
-  return stackOf(a) - stackOf(b) || a.pos - b.pos;
+type Stacked = { z?: number; pos: number; i?: number };
+/** Back to front: by stack, ties by log position, then by place in the `add` that made them. */
+export function byStack(a: Stacked, b: Stacked): number {
+  return stackOf(a) - stackOf(b) || a.pos - b.pos || (a.i ?? 0) - (b.i ?? 0);
 }
 
 /** Everything visible, strokes and elements, back to front: what every picture of the board draws. */

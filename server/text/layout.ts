@@ -129,7 +129,7 @@ function clusters(word: string): string[] {
   let joinNext = false;
   for (const ch of word) {
     const cp = ch.codePointAt(0)!;
-    if (out.length > 0 && (joinNext || (cp !== SPACE && inRanges(ZERO_WIDTH, cp)))) out[out.length - 1] += ch;
+    if (out.length > 0 && (joinNext || inRanges(ZERO_WIDTH, cp))) out[out.length - 1] += ch;
     else out.push(ch);
     joinNext = cp === ZWJ;
   }

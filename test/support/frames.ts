@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { ClientOp, OpMessage } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { UpEncoder } from '../../server/protocol/wire.ts';
+import { validElementOp } from './element-ops.ts';
 
 /** The shapes that once took the whole server down (issue 9), kept as fixed cases. */
 export const REGRESSION_FRAMES: readonly string[] = [
@@ -48,6 +49,7 @@ export function validOp(ids: readonly string[] = []): fc.Arbitrary<ClientOp> {
     id.map((i): ClientOp => ({ k: 'end', id: i })),
     fc.uniqueArray(id, { minLength: 1, maxLength: 4 }).map((list): ClientOp => ({ k: 'erase', ids: list })),
     fc.constantFrom<ClientOp>({ k: 'undo' }, { k: 'redo' }, { k: 'clear' }, { k: 'claim' }),
+    validElementOp(ids),
   );
 }
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { elementProblem, propsProblem } from '../../server/board/element-rules.ts';
 import { describe, expect, it } from 'vitest';
 import { COLOR_PATTERN, ID_PATTERN, LIMITS, type ClientMessage } from '../../server/protocol/messages.ts';
 import { decodePointValues, encodePoints } from '../../server/protocol/points.ts';
@@ -101,7 +102,7 @@ function expectWellFormed(m: ClientMessage): void {
     case 'op': {
       expect(Number.isSafeInteger(m.s) && m.s >= 0).toBe(true);
       const o = m.o;
-      expect(Object.keys(o).every((k) => ['k', 'id', 'color', 'w', 'pr', 'q', 'p', 'ids'].includes(k))).toBe(true);
+      expect(Object.keys(o).every((k) => ['k', 'id', 'color', 'w', 'pr', 'q', 'p', 'ids', 'v', 'els', 'c', 'all', 'm'].includes(k))).toBe(true);
       if ('id' in o) expect(o.id).toMatch(ID_PATTERN);
       if (o.k === 'begin') {
         expect(o.color).toMatch(COLOR_PATTERN);
@@ -110,6 +111,14 @@ function expectWellFormed(m: ClientMessage): void {
         expect(() => decodePointValues(o.p, o.pr === 1, { maxPoints: LIMITS.maxPointsPerOp, maxCoord: LIMITS.maxCoord * 2 ** (o.q ?? 0) })).not.toThrow();
       }
       if (o.k === 'erase') expect(new Set(o.ids).size).toBe(o.ids.length);
+      if (o.k === 'add') {
+        // Each element as its kind takes it: an invertible placement, its own properties only, ink points that decode.
+        for (const el of o.els) expect(elementProblem(el)).toBeNull();
+        expect(new Set(o.els.map((e) => e.id)).size).toBe(o.els.length);
+      }
+      if (o.k === 'set') expect(propsProblem(o.p)).toBeNull();
+      if (o.k === 'xf') expect(o.m.every(Number.isFinite) && Math.abs(o.m[0]! * o.m[3]! - o.m[1]! * o.m[2]!) > 0).toBe(true);
+      if (o.k === 'set' || o.k === 'xf') expect([o.ids !== undefined, 'all' in o && o.all === 1, o.c === 1].filter(Boolean)).toHaveLength(1);
       return;
     }
   }

@@ -53,7 +53,7 @@ export function addToSessions(log: SessionLog, rec: LogRecord, gapMs = SESSION_G
   session.end = rec.ts;
   session.toPos = rec.pos;
   session.records++;
-  if (rec.op.k === 'begin') session.strokes++;
+  if (rec.op.k === 'begin' || rec.op.k === 'add') session.strokes++;
   session.users.add(rec.user);
 }
 

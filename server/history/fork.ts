@@ -1,12 +1,15 @@
 /**
  * "Start a new board from here": a new board whose log begins with a claim
  * (its edit key, made here and handed to whoever forked) and the strokes
- * visible at a moment of another board. The strokes are written as
+ * and elements visible at a moment of another board. They are written as
  * ordinary operations under their original authors, so the new board needs
- * no special record type and its authors can still undo their own strokes.
+ * no special record type and its authors can still undo their own work.
  */
+import { apply, invert, isLineType, lineEnds, type Props, type Shape } from '../board/elements.ts';
 import { foldRecords } from '../board/fold.ts';
-import { visibleStrokes } from '../board/state.ts';
+import { visibleItems, type Stroke } from '../board/state.ts';
+import type { Op } from '../protocol/messages.ts';
+import { joinChunks } from '../protocol/points.ts';
 import type { BoardLog, NewRecord } from '../log/board-log.ts';
 import type { Logger } from '../logger.ts';
 import { boardAt } from './replay.ts';
@@ -17,20 +20,52 @@ export async function planFork(log: BoardLog, source: string, at: number, target
   const cid = `fork-${target}`.slice(0, 64);
   let seq = 0;
   const records: NewRecord[] = [{ board: target, user: cid, cid, seq: ++seq, op: { k: 'claim', key: editKeyHash } }];
-  for (const stroke of visibleStrokes(state)) {
-    const [first, ...rest] = stroke.chunks;
-    if (!first) continue;
-    const author = { board: target, user: stroke.user, cid };
-    records.push({
-      ...author,
-      seq: ++seq,
-      name: stroke.name,
-      op: { k: 'begin', id: stroke.id, color: stroke.color, w: stroke.w, p: first, ...(stroke.pr ? { pr: 1 as const } : {}), ...(stroke.q ? { q: stroke.q } : {}) },
-    });
-    for (const p of rest) records.push({ ...author, seq: ++seq, op: { k: 'ext', id: stroke.id, p } });
-    records.push({ ...author, seq: ++seq, op: { k: 'end', id: stroke.id } });
+  const push = (user: string, name: string | undefined, op: Op) => records.push({ board: target, user, cid, seq: ++seq, ...(name !== undefined ? { name } : {}), op });
+  // Back to front: each lands above the one before, so the fork stacks as the source did without carrying z.
+  const items = visibleItems(state);
+  const drawn = new Set(items.map((i) => i.id));
+  const sticking: { line: Shape; p: Props }[] = [];
+  for (const item of items) {
+    if ('chunks' in item) {
+      forkInk(item, push);
+      continue;
+    }
+    // Ends stuck to an element come later than it may: the line is made where it is drawn, then stuck again.
+    const [start, end] = isLineType(item.type) ? lineEnds(item, (id) => state.shapes.get(id)) : [null, null];
+    const { id, type, m, w, h, color, fill, sw, dash, text, fs, ah } = item;
+    const spec: Record<string, unknown> = { id, type, m, color };
+    if (isLineType(type)) {
+      const back = invert(m);
+      spec.pts = [...apply(back, ...start!), ...apply(back, ...end!)];
+      Object.assign(spec, { sw, dash, ah });
+      const p: Props = {};
+      if (item.sb && drawn.has(item.sb.id)) p.sb = item.sb;
+      if (item.eb && drawn.has(item.eb.id)) p.eb = item.eb;
+      if (p.sb || p.eb) sticking.push({ line: item, p });
+    } else if (type === 'text' || type === 'note') {
+      Object.assign(spec, { w, h, fill, text, fs });
+    } else {
+      Object.assign(spec, { w, h, fill, sw, dash });
+    }
+    push(item.user, item.name, { k: 'add', v: 1, els: [spec] } as Op);
   }
+  for (const { line, p } of sticking) push(line.user, undefined, { k: 'set', v: 1, ids: [line.id], p } as Op);
   return records;
+}
+
+/** Ink in place is written as it was drawn; ink moved, resized or rotated as an element with its matrix. */
+function forkInk(stroke: Stroke, push: (user: string, name: string | undefined, op: Op) => void): void {
+  const [first, ...rest] = stroke.chunks;
+  if (!first) return;
+  const style = { ...(stroke.pr ? { pr: 1 as const } : {}), ...(stroke.q ? { q: stroke.q } : {}) };
+  if (stroke.m) {
+    const p = joinChunks(stroke.chunks, stroke.pr);
+    push(stroke.user, stroke.name, { k: 'add', v: 1, els: [{ id: stroke.id, type: 'ink', m: stroke.m, color: stroke.color, sw: stroke.w, p, ...style }] } as Op);
+    return;
+  }
+  push(stroke.user, stroke.name, { k: 'begin', id: stroke.id, color: stroke.color, w: stroke.w, p: first, ...style });
+  for (const p of rest) push(stroke.user, undefined, { k: 'ext', id: stroke.id, p });
+  push(stroke.user, undefined, { k: 'end', id: stroke.id });
 }
 
 /**

@@ -7,7 +7,7 @@
  * Rules that JSON Schema cannot say (points decode within range, names are
  * trimmed) are checked after the schema, in validate.ts.
  */
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static, type TLiteral, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { MAX_OFFSET, SHAPE_TYPES } from '../board/elements.ts';
 import { COLOR_PATTERN, ID_PATTERN, LIMITS } from './messages.ts';
@@ -49,11 +49,13 @@ const PROP_SCHEMAS = {
 };
 const optional = <T extends Record<string, TSchema>>(schemas: T) =>
   Object.fromEntries(Object.entries(schemas).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: ReturnType<typeof Type.Optional<T[K]>> };
+const ELEMENT_TYPES = [...SHAPE_TYPES, 'ink' as const];
+type ElementType = (typeof ELEMENT_TYPES)[number];
 /** What an `add` makes: a shape with its properties, or ink with its points. */
 const ElementSpec = Type.Object(
   {
     id: Id,
-    type: Type.Union([...SHAPE_TYPES, 'ink' as const].map((t) => Type.Literal(t))),
+    type: Type.Union(ELEMENT_TYPES.map((t) => Type.Literal(t)) as [TLiteral<ElementType>]),
     m: Placement,
     ...optional(PROP_SCHEMAS),
     // Ink: as a begin's, in one chunk, its pen width in `sw`.

@@ -236,7 +236,7 @@ export class Room {
       return { code: ERROR.boardFull, reason: 'this board is full: it is read-only now; start a new board to go on drawing', counts: false };
     }
     const record: NewRecord = { board: this.board, user: session.user, cid: session.cid, seq: msg.s, op };
-    if (op.k === 'begin') record.name = session.name;
+    if (op.k === 'begin' || op.k === 'add') record.name = session.name;
     const verdict = admission.admit(record);
     if (verdict?.duplicate) {
       // In the log already: acknowledged now. Still on its way: its echo will be.

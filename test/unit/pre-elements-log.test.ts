@@ -1,0 +1,25 @@
+/**
+ * A log written by the code of before elements (test/fixtures/pre-elements:
+ * a seeded board of four people drawing, erasing, undoing and redoing, then
+ * a claim, a clear and its undo, and a stroke left open), with the board
+ * that code folded from it. Today's fold must make the same board of it:
+ * any record ever written stays readable, and means what it meant.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { foldRecords } from '../../server/board/fold.ts';
+import { toSnapshot } from '../../server/board/snapshot.ts';
+import type { LogRecord } from '../../server/protocol/messages.ts';
+
+const dir = new URL('../fixtures/pre-elements/', import.meta.url);
+const records = readFileSync(new URL('log.ndjson', dir), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LogRecord);
+const before = JSON.parse(readFileSync(new URL('board.json', dir), 'utf8')) as Record<string, unknown>;
+
+describe('a log written before elements', () => {
+  it('folds to the board it folded to then', () => {
+    expect(records.length).toBeGreaterThan(2_000);
+    const { shapes, ...now } = toSnapshot(foldRecords(records));
+    expect(shapes).toEqual([]);
+    expect(JSON.parse(JSON.stringify(now))).toEqual(before);
+  });
+});

@@ -76,7 +76,7 @@ async function hostile(board: string, key: string | undefined, frames: (string |
   return users;
 }
 
-/** Honest drawing: strokes in several pieces, an undo and a redo, an erase of one's own stroke. */
+/** Honest drawing: strokes in several pieces, a note typed in and dragged, an undo and a redo, an erase of one's own stroke. */
 async function draw(client: TestClient, ids: string[]): Promise<void> {
   for (const [i, id] of ids.entries()) {
     client.send({ k: 'ext', id, p: points(i, 3) });
@@ -86,6 +86,12 @@ async function draw(client: TestClient, ids: string[]): Promise<void> {
   const extra = `${ids[0]}-more`;
   client.send({ k: 'begin', id: extra, color: '#1971c2', w: 3, p: points(9, 2) });
   client.send({ k: 'end', id: extra });
+  const note = `${ids[0]}-note`;
+  client.send({ k: 'add', v: 1, els: [{ id: note, type: 'note', m: [1, 0, 0, 1, 0, 0], w: 200, h: 200, color: '#1e1e1e', fill: '#ffec99', fs: 20 }] });
+  client.send({ k: 'set', v: 1, ids: [note], p: { text: 'H' } });
+  client.send({ k: 'set', v: 1, c: 1, p: { text: 'Hi' } });
+  client.send({ k: 'xf', v: 1, ids: [note, ids[0]!], m: [1, 0, 0, 1, 5, 5] });
+  client.send({ k: 'xf', v: 1, c: 1, m: [1, 0, 0, 1, 5, 5] });
   client.send({ k: 'undo' });
   client.send({ k: 'redo' });
   client.send({ k: 'erase', ids: [extra] });
@@ -94,9 +100,10 @@ async function draw(client: TestClient, ids: string[]): Promise<void> {
 describe('fuzzing a running server', () => {
   it('hostile and valid frames mixed: the server stays up, honest clients converge, the log holds only what the fold applies', { timeout: 120_000 }, async () => {
     let run = 0;
-    // Text frames, then binary ones (protocol 4) in the same connection.
+    let insiderElementOps = 0;
+    // Text frames, then binary ones in the same connection; element operations among them.
     const scenario = fc.record({
-      insider: fc.tuple(clientFrames(['h0', 'h1', 'h2', 'h3', 'f1'], 150), binaryClientFrames(['h0', 'h1', 'h2', 'h3', 'f3'], 100)).map(([text, binary]) => [...text, ...binary]),
+      insider: fc.tuple(clientFrames(['h0', 'h1', 'h2', 'h3', 'h0-note', 'f1'], 150), binaryClientFrames(['h0', 'h1', 'h2', 'h3', 'h2-note', 'f3'], 100)).map(([text, binary]) => [...text, ...binary]),
       outsider: fc.tuple(clientFrames(['h0', 'h2', 'f2'], 60), binaryClientFrames(['h0', 'h2', 'f4'], 40)).map(([text, binary]) => [...text, ...binary]),
     });
     await fc.assert(
@@ -141,6 +148,8 @@ describe('fuzzing a running server', () => {
           const outsiderCids = new Set(outsiders.map(publicId));
           expect(records.filter((r) => outsiderCids.has(r.cid))).toEqual([]);
           expect(insiders.length).toBeGreaterThan(0);
+          const insiderCids = new Set(insiders.map(publicId));
+          insiderElementOps += records.filter((r) => insiderCids.has(r.cid) && (r.op.k === 'add' || r.op.k === 'set' || r.op.k === 'xf')).length;
         } finally {
           ann.close();
           bob.close();
@@ -148,5 +157,7 @@ describe('fuzzing a running server', () => {
       }),
       { seed: 20_261_122, numRuns: 12, endOnFailure: true },
     );
+    // The fuzzing reached elements: some of the insider's element operations were ones the fold applies.
+    expect(insiderElementOps).toBeGreaterThan(0);
   });
 });

@@ -32,6 +32,9 @@ Options:
   --width <n>       width of the canvas region, world units (default 4000)
   --start <time>    session start, ISO time or epoch ms (default: ending now)
   --in-flight <n>   appends in flight at once (default 20000)
+  --elements <n>    element operations among the ink: shapes, arrows stuck to
+                    them, lines, sticky notes and text, some moved or
+                    recoloured (default 0)
 
 Timestamps: the embedded log stamps each record with its simulated time in
 the session. Kafka stamps records itself when it appends them (the topic
@@ -49,6 +52,7 @@ const { values: args } = parseArgs({
     width: { type: 'string', default: '4000' },
     start: { type: 'string' },
     'in-flight': { type: 'string', default: '20000' },
+    elements: { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -75,6 +79,7 @@ const seedNumber = positive('seed', args.seed, 0);
 const minutes = positive('minutes', args.minutes);
 const users = args.users === undefined ? undefined : positive('users', args.users);
 const width = positive('width', args.width, 100);
+const elements = positive('elements', args.elements, 0);
 const inFlight = positive('in-flight', args['in-flight']);
 const start = args.start === undefined ? undefined : /^\d+$/.test(args.start) ? Number(args.start) : Date.parse(args.start);
 if (start !== undefined && !Number.isFinite(start)) fail(`--start must be an ISO time or epoch milliseconds, got ${args.start}`);
@@ -104,6 +109,7 @@ async function seed(): Promise<void> {
     minutes,
     width,
     inFlight,
+    elements,
     ...(users === undefined ? {} : { users }),
     ...(start === undefined ? {} : { start }),
     stamp: (ts) => (simulated = ts),
@@ -120,6 +126,7 @@ async function seed(): Promise<void> {
   points    ${summary.points.toLocaleString('en')}
   strokes   ${summary.strokes.toLocaleString('en')} (${summary.pressureStrokes.toLocaleString('en')} with pressure, ${summary.precisionStrokes.toLocaleString('en')} drawn zoomed in)
   actions   ${summary.undos} undo, ${summary.redos} redo, ${summary.erases} erase
+  elements  ${summary.elements.toLocaleString('en')} operations (shapes, arrows, notes, text, moves)
   authors   ${summary.authors.length}: ${summary.authors.map((a) => `${a.name} (${a.strokes})`).join(', ')}
   time span ${iso(summary.firstTs)} to ${iso(summary.lastTs)} (${span.toFixed(1)} min)
   written in ${seconds.toFixed(1)} s (${Math.round(summary.records / seconds).toLocaleString('en')} records/s), seed ${seedNumber}

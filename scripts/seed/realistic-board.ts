@@ -16,6 +16,7 @@ import { countPoints, encodePoints } from '../../server/protocol/points.ts';
 import { FRAME_MS, rawGap, recordParts } from './drawing-pace.ts';
 import { Hand } from './handwriting.ts';
 import { seededRandom, type Random } from './prng.ts';
+import { seededElements } from './seeded-elements.ts';
 
 export type SeedOptions = {
   /** Points to draw, in total (the last stroke is sized to hit it exactly). */
@@ -39,6 +40,8 @@ export type SeedOptions = {
   stamp?: (ts: number) => void;
   /** Called after each batch of appends. */
   progress?: (records: number) => void;
+  /** Element operations (shapes, arrows, notes, text, some moves) among the ink. Default 0. */
+  elements?: number;
 };
 
 export type SeedSummary = {
@@ -51,6 +54,8 @@ export type SeedSummary = {
   undos: number;
   redos: number;
   erases: number;
+  /** Element operations written (adds, moves, recolours). */
+  elements: number;
   /** Timestamps the log gave the first and last record. */
   firstTs: number;
   lastTs: number;
@@ -224,7 +229,7 @@ export async function seedBoard(log: BoardLog, board: string, options: SeedOptio
   const authors = makeAuthors(random, options.users ?? random.int(6, 30), canvas);
   const weights = authors.map((a) => a.weight);
 
-  const summary: SeedSummary = { records: 0, strokes: 0, points: options.points, authors: [], pressureStrokes: 0, precisionStrokes: 0, undos: 0, redos: 0, erases: 0, firstTs: 0, lastTs: 0 };
+  const summary: SeedSummary = { records: 0, strokes: 0, points: options.points, authors: [], pressureStrokes: 0, precisionStrokes: 0, undos: 0, redos: 0, erases: 0, elements: 0, firstTs: 0, lastTs: 0 };
   for (const { n, drawing } of strokeSizes(random, options.points)) {
     const author = authors[random.weighted(weights)]!;
     const r = random.next();
@@ -249,7 +254,16 @@ export async function seedBoard(log: BoardLog, board: string, options: SeedOptio
   const inFlight = options.inFlight ?? 20_000;
   let pending: Promise<unknown>[] = [];
   summary.firstTs = Infinity;
-  for (const { ts, author, op, name } of merged(authors.map((a) => authorRecords(a, start)))) {
+  // Forked last, so that a board seeded without elements is the same as before there were any.
+  let elements: Timed[] = [];
+  if (options.elements) {
+    const own = random.fork();
+    const people = makeAuthors(own, Math.min(4, authors.length), canvas);
+    elements = seededElements(own, people, options.elements, start, sessionMs, canvas);
+  }
+  const streams = authors.map((a) => authorRecords(a, start));
+  if (elements.length > 0) streams.push(elements.values() as Generator<Timed>);
+  for (const { ts, author, op, name } of merged(streams)) {
     const record: NewRecord = { board, user: author.user, cid: author.cid, seq: ++author.seq, op };
     if (name !== undefined) record.name = name;
     options.stamp?.(ts);
@@ -267,6 +281,7 @@ export async function seedBoard(log: BoardLog, board: string, options: SeedOptio
     } else if (op.k === 'undo') summary.undos++;
     else if (op.k === 'redo') summary.redos++;
     else if (op.k === 'erase') summary.erases++;
+    else if (op.k === 'add' || op.k === 'set' || op.k === 'xf') summary.elements++;
     if (pending.length >= inFlight) {
       await Promise.all(pending);
       pending = [];

@@ -47,6 +47,7 @@ beforeAll(async () => {
   dir = await tempDir('seed-');
   printed = (await seed(['--board', 'seeded', ...ARGS])).stdout;
   await seed(['--board', 'twin', ...ARGS]);
+  await seed(['--board', 'with-elements', ...ARGS, '--elements', '400']);
   server = new ServerProcess(await freePort(), dir.path, { KAFKA_BROKERS: '' });
   await server.start();
 }, 120_000);
@@ -119,6 +120,20 @@ describe('npm run seed', () => {
     expect(new Set(records.map((r) => r.ts)).size).toBeGreaterThan(records.length / 3);
     const sessions = (await (await fetch(`${server.http}/api/boards/seeded/sessions`)).json()) as { sessions: unknown[] };
     expect(sessions.sessions.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('--elements mixes shapes, arrows stuck to them, notes and text into the same ink, every record applying', async () => {
+    const [plain, mixed] = await Promise.all([replayRecords('seeded'), replayRecords('with-elements')]);
+    const state = emptyBoard();
+    for (const rec of mixed) expect(applyRecord(state, rec)).toBeNull();
+    const kinds = new Set([...state.shapes.values()].map((s) => s.type));
+    expect([...kinds].sort()).toEqual(['arrow', 'diamond', 'ellipse', 'line', 'note', 'rect', 'text']);
+    expect([...state.shapes.values()].some((s) => s.sb && s.eb)).toBe(true);
+    expect(mixed.filter((r) => r.op.k === 'xf').length).toBeGreaterThan(0);
+    expect(mixed.filter((r) => r.op.k === 'add' || r.op.k === 'set' || r.op.k === 'xf')).toHaveLength(400);
+    // The ink is the board seeded without elements, record for record.
+    const ink = (rs: LogRecord[]) => rs.filter((r) => r.op.k !== 'add' && r.op.k !== 'set' && r.op.k !== 'xf').map(({ board: _b, pos: _p, ...rest }) => rest);
+    expect(ink(mixed)).toEqual(ink(plain));
   });
 
   it('the same seed writes the same board', async () => {

@@ -18,7 +18,7 @@
  * record), and in a leaner shape (an array per stroke); and fromSnapshot
  * with the structured clone it used to make.
  *
- *   npx tsx scripts/bench/late-join.ts [--points 1000000] [--rounds 5] [--warm 5] [--json file]
+ *   npx tsx scripts/bench/late-join.ts [--points 1000000] [--elements 10000] [--rounds 5] [--warm 5] [--json file]
  */
 import { deepStrictEqual } from 'node:assert';
 import { writeFileSync } from 'node:fs';
@@ -39,8 +39,9 @@ import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
 import { startTarget } from './targets.ts';
 
-export type LateJoinSettings = { points: number; rounds: number; warm: number; tail: number };
-export const LATE_JOIN_DEFAULTS: LateJoinSettings = { points: 1_000_000, rounds: 5, warm: 5, tail: 20_000 };
+export type LateJoinSettings = { points: number; rounds: number; warm: number; tail: number; elements: number };
+/** A million points of ink and 10,000 elements (shapes, arrows, notes, text): the board the element goals name. */
+export const LATE_JOIN_DEFAULTS: LateJoinSettings = { points: 1_000_000, rounds: 5, warm: 5, tail: 20_000, elements: 10_000 };
 
 const SCENARIOS = ['cold, full read', 'cold, stored state', 'cold, stored state before the tail', 'warm'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -48,7 +49,7 @@ type Encoding = { name: string; bytes: number; stringifyMs: number; parseMs: num
 
 export type LateJoinReport = {
   settings: LateJoinSettings;
-  board: { records: number; strokes: number; points: number; authors: number; tailRecords: number };
+  board: { records: number; strokes: number; points: number; authors: number; tailRecords: number; elements: number };
   joins: Record<Scenario, { ms: number[]; medianMs: number; bytes: number }>;
   encodings: Encoding[];
   /** fromSnapshot of the welcome's state, with the structured clone it used to make and without. */
@@ -94,10 +95,16 @@ async function storeState(dataDir: string, stored: { pos: number; bytes: Buffer 
   await root.close();
 }
 
-type LeanStroke = [id: string, author: number, color: string, w: number, flags: number, q: number, n: number, pos: number, ts: number, hiddenBy: number[], ...chunks: string[]];
+/** Placement, stack and place in its add, for ink moved or restacked (0 for none). */
+type InkExtra = Pick<Stroke, 'm' | 'z' | 'i'> | 0;
+type LeanStroke = [id: string, author: number, color: string, w: number, flags: number, q: number, n: number, pos: number, ts: number, hiddenBy: number[], extra: InkExtra, ...chunks: string[]];
 type LeanAction = [pos: number, author: number, kind: Action['kind'], ...targets: string[]];
-/** A leaner welcome state: one array per stroke and per action, authors named once (user, name, user, name, …). */
-type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs' | 'sessions'> & { authors: string[]; strokes: LeanStroke[]; actions: LeanAction[] };
+/**
+ * A leaner welcome state: one array per stroke and per ink action, authors
+ * named once (user, name, user, name, …); elements and their actions as sent.
+ */
+type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs' | 'sessions' | 'shapes'> & { authors: string[]; strokes: LeanStroke[]; actions: LeanAction[]; elementActions: Action[] };
+const LEAN_KINDS: ReadonlySet<Action['kind']> = new Set(['stroke', 'erase', 'clear']);
 
 function toLean(state: BoardState): LeanState {
   const authors: string[] = [];
@@ -108,20 +115,24 @@ function toLean(state: BoardState): LeanState {
     if (i === undefined) index.set(key, (i = authors.push(user, name) / 2 - 1));
     return i;
   };
-  const strokes = [...state.strokes.values()].map((s): LeanStroke => [s.id, author(s.user, s.name), s.color, s.w, (s.pr ? 1 : 0) | (s.ended ? 2 : 0) | (s.undone ? 4 : 0), s.q ?? 0, s.n, s.pos, s.ts, s.hiddenBy, ...s.chunks]);
-  const actions = [...state.actions.values()].map((a): LeanAction => [a.pos, author(a.user, ''), a.kind, ...a.targets]);
-  return { pos: state.pos, ts: state.ts, size: state.size, editKey: state.editKey, authors, strokes, actions, history: [...state.history], seqs: [...state.seqs], sessions: sessionsToSnapshot(state.sessions) };
+  const extra = (s: Stroke): InkExtra => (s.m || s.z !== undefined || s.i ? { ...(s.m ? { m: s.m } : {}), ...(s.z !== undefined ? { z: s.z } : {}), ...(s.i ? { i: s.i } : {}) } : 0);
+  const strokes = [...state.strokes.values()].map((s): LeanStroke => [s.id, author(s.user, s.name), s.color, s.w, (s.pr ? 1 : 0) | (s.ended ? 2 : 0) | (s.undone ? 4 : 0), s.q ?? 0, s.n, s.pos, s.ts, s.hiddenBy, extra(s), ...s.chunks]);
+  const all = [...state.actions.values()];
+  const actions = all.filter((a) => LEAN_KINDS.has(a.kind)).map((a): LeanAction => [a.pos, author(a.user, ''), a.kind, ...a.targets]);
+  const elementActions = all.filter((a) => !LEAN_KINDS.has(a.kind));
+  return { pos: state.pos, ts: state.ts, size: state.size, editKey: state.editKey, authors, strokes, shapes: [...state.shapes.values()], actions, elementActions, history: [...state.history], seqs: [...state.seqs], sessions: sessionsToSnapshot(state.sessions) };
 }
 
 function fromLean(lean: LeanState): BoardState {
   const { authors } = lean;
   const strokes = new Map<string, Stroke>();
-  for (const [id, a, color, w, flags, q, n, pos, ts, hiddenBy, ...chunks] of lean.strokes) {
-    strokes.set(id, { id, user: authors[a * 2]!, name: authors[a * 2 + 1]!, color, w, pr: (flags & 1) === 1, ...(q ? { q } : {}), chunks, n, ended: (flags & 2) === 2, undone: (flags & 4) === 4, hiddenBy, pos, ts });
+  for (const [id, a, color, w, flags, q, n, pos, ts, hiddenBy, extra, ...chunks] of lean.strokes) {
+    strokes.set(id, { id, user: authors[a * 2]!, name: authors[a * 2 + 1]!, color, w, pr: (flags & 1) === 1, ...(q ? { q } : {}), chunks, n, ended: (flags & 2) === 2, undone: (flags & 4) === 4, hiddenBy, pos, ts, ...(extra || {}) });
   }
-  const actions = new Map<number, Action>();
-  for (const [pos, a, kind, ...targets] of lean.actions) actions.set(pos, { pos, user: authors[a * 2]!, kind, targets });
-  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, shapes: new Map(), actions, history: new Map(lean.history), seqs: new Map(lean.seqs), sessions: sessionsFromSnapshot(lean.sessions) };
+  // Actions are kept in the order they were made, which is their positions' order.
+  const inkActions = lean.actions.map(([pos, a, kind, ...targets]): Action => ({ pos, user: authors[a * 2]!, kind, targets }));
+  const actions = new Map([...inkActions, ...lean.elementActions].sort((x, y) => x.pos - y.pos).map((x) => [x.pos, x]));
+  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, shapes: new Map(lean.shapes.map((x) => [x.id, x])), actions, history: new Map(lean.history), seqs: new Map(lean.seqs), sessions: sessionsFromSnapshot(lean.sessions) };
 }
 
 function timed(runs: number, fn: () => unknown): number {
@@ -181,7 +192,7 @@ export async function lateJoinBench(settings: LateJoinSettings, progress: (line:
     progress(`seeding ${settings.points.toLocaleString('en')} points`);
     // A seeded board has about 2.2 points a record; the tail is part of the board's points.
     const tailPoints = Math.min(Math.round(settings.tail * 2.2), Math.floor(settings.points / 2));
-    const main = await seedBoard(log, BOARD, { points: settings.points - tailPoints, seed: 1, start, stamp });
+    const main = await seedBoard(log, BOARD, { points: settings.points - tailPoints, seed: 1, start, stamp, elements: settings.elements });
     const tail = await seedBoard(log, BOARD, { points: tailPoints, seed: 2, minutes: 10, start: main.lastTs + 60_000, stamp });
 
     // The stored states the server would have written: at the last record, and before the tail.
@@ -234,7 +245,7 @@ export async function lateJoinBench(settings: LateJoinSettings, progress: (line:
     for (const s of SCENARIOS) joins[s].medianMs = median(joins[s].ms);
     return {
       settings,
-      board: { records: main.records + tail.records, strokes: main.strokes + tail.strokes, points: main.points + tail.points, authors: main.authors.length + tail.authors.length, tailRecords: tail.records },
+      board: { records: main.records + tail.records, strokes: main.strokes + tail.strokes, points: main.points + tail.points, authors: main.authors.length + tail.authors.length, tailRecords: tail.records, elements: main.elements },
       joins,
       ...inProcess,
     };
@@ -248,7 +259,7 @@ export function printLateJoin(report: LateJoinReport): void {
   const f = (x: number, digits = 1) => x.toFixed(digits);
   const full = report.joins['cold, full read'].medianMs;
   console.log(
-    `\nLate join of a seeded board (npm run seed): ${b.points.toLocaleString('en')} points, ${b.records.toLocaleString('en')} records, ${b.strokes.toLocaleString('en')} strokes, ${b.authors} authors; ` +
+    `\nLate join of a seeded board (npm run seed): ${b.points.toLocaleString('en')} points, ${b.records.toLocaleString('en')} records, ${b.strokes.toLocaleString('en')} strokes, ${(b.elements ?? 0).toLocaleString('en')} element operations, ${b.authors} authors; ` +
       `the last ${b.tailRecords.toLocaleString('en')} records (the tail) drawn after the rest. Embedded log; hello to parsed welcome over a WebSocket, ms; ` +
       `each cold join in a fresh server, medians of ${report.settings.rounds} round(s) (warm: ${report.settings.warm} joins a round)\n`,
   );
@@ -270,6 +281,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       points: { type: 'string', default: String(LATE_JOIN_DEFAULTS.points) },
       rounds: { type: 'string', default: String(LATE_JOIN_DEFAULTS.rounds) },
       warm: { type: 'string', default: String(LATE_JOIN_DEFAULTS.warm) },
+      elements: { type: 'string', default: String(LATE_JOIN_DEFAULTS.elements) },
       json: { type: 'string' },
     },
   });
@@ -278,7 +290,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${raw}`);
     return n;
   };
-  const settings = { ...LATE_JOIN_DEFAULTS, points: int(args.points, 'points'), rounds: int(args.rounds, 'rounds'), warm: int(args.warm, 'warm') };
+  const settings = { ...LATE_JOIN_DEFAULTS, points: int(args.points, 'points'), rounds: int(args.rounds, 'rounds'), warm: int(args.warm, 'warm'), elements: Number(args.elements) };
   const report = await lateJoinBench(settings, (line) => process.stderr.write(`  ${line}\n`));
   printLateJoin(report);
   if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2));

@@ -64,7 +64,7 @@ function positiveInt(value: string, name: string): number {
 if (args.boards !== undefined) settings.boards = positiveInt(args.boards, 'boards');
 if (args.rounds !== undefined) settings.rounds = positiveInt(args.rounds, 'rounds');
 const kinds = args.targets.split(',') as TargetKind[];
-const lateJoinSettings = smoke ? { points: 20_000, rounds: 1, warm: 1, tail: 2_000 } : LATE_JOIN_DEFAULTS;
+const lateJoinSettings = smoke ? { points: 20_000, rounds: 1, warm: 1, tail: 2_000, elements: 200 } : LATE_JOIN_DEFAULTS;
 const browserSettings = smoke ? { points: 20_000, rounds: 1, seconds: 1 } : { points: 1_000_000, rounds: 3, seconds: 4 };
 let browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] } | null = null;
 

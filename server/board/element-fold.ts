@@ -248,7 +248,9 @@ function unstick(state: BoardState, action: Action, items: Item[], m: Matrix): v
     for (const end of ['sb', 'eb'] as const) {
       const binding = item[end];
       if (!binding || moved.has(binding.id)) continue;
-      const target = state.shapes.get(binding.id);
+      const found = state.shapes.get(binding.id);
+      // As every picture draws it: an end stuck to an element not drawn is at the line's own end.
+      const target = found && isVisible(found) ? found : undefined;
       const pts = item.pts ?? [0, 0, 0, 0];
       const at = end === 'sb' ? 0 : 2;
       const pt: [number, number] = [pts[at]!, pts[at + 1]!];

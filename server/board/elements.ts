@@ -155,7 +155,12 @@ export function meanScale(m: Matrix): number {
 
 export type Point2 = [number, number];
 
-/** The two ends of a line or arrow on the board, bound ends following their elements. */
+/**
+ * The two ends of a line or arrow on the board, bound ends following their
+ * elements. `find` gives the elements that are drawn: an end stuck to one
+ * that is not (erased, undone) is where the line's own ends put it, in every
+ * picture of the board alike.
+ */
 export function lineEnds(shape: Shape, find: (id: string) => { m: Matrix; w: number; h: number } | undefined): [Point2, Point2] {
   const pts = shape.pts ?? [0, 0, 0, 0];
   return [endOf(shape, shape.sb, pts[0]!, pts[1]!, find), endOf(shape, shape.eb, pts[2]!, pts[3]!, find)];

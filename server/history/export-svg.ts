@@ -1,17 +1,43 @@
 /**
- * A board as a standalone SVG document: a white background and one filled
- * outline per visible stroke, in drawing order, sized to the drawing. Pure
- * (board state in, text out), so the route streams it and tests read it.
+ * A board as a standalone SVG document: a white background and every
+ * visible item back to front, as the board stacks them (state.ts's
+ * visibleItems), sized to the drawing. Ink is its filled outline, placed by
+ * its matrix; an element is its outline in board units (so its stroke is
+ * as wide as on the canvas whatever its matrix), filled, dashed, with
+ * arrowheads, and text as one `<tspan>` per line from wrapText, in the
+ * board font carried inside the document. Pure (board state in, text out),
+ * so the route streams it and tests read it.
  *
- * The document is produced in pieces, one per stroke. The viewBox must come
+ * The document is produced in pieces, one per item. The viewBox must come
  * first, so the bounds are found beforehand from the strokes' points (cheap:
  * no outlines), widened by how far an outline can reach past its points;
  * each outline is then computed once, when its piece is asked for. Served
  * through a stream, a board of a million points is never held as one string
  * and the work is spread over the event loop as the reader drains it.
  */
-import { outlineReach, strokeOutline, strokePoints, svgPath } from '../board/outline.ts';
-import { visibleStrokes, type BoardState, type Stroke } from '../board/state.ts';
+import type { Matrix, Shape } from '../board/elements.ts';
+import {
+  arrowHeads,
+  baselineOf,
+  boundsOfPoints,
+  dashPattern,
+  fillOf,
+  isStroked,
+  lookOf,
+  outlineReach,
+  placedBounds,
+  shapeBounds,
+  strokeOutline,
+  strokePoints,
+  svgPath,
+  svgPathOf,
+  textLayoutOf,
+  traceShape,
+  type Bounds,
+  type ShapeLook,
+} from '../board/outline.ts';
+import { isVisible, visibleItems, type BoardState, type Stroke } from '../board/state.ts';
+import { BOARD_FONT } from '../text/layout.ts';
 
 /** Room around the drawing, in world units (CSS pixels at 100% zoom). */
 export const MARGIN = 16;
@@ -23,33 +49,36 @@ export type ViewBox = { x: number; y: number; width: number; height: number };
 /** How far an outline reaches past its points (board/outline.ts); the unit tests hold random outlines to it. */
 export { outlineReach } from '../board/outline.ts';
 
-/** The bounds of some points; empty (min above max) for none. */
-function boundsOf(points: readonly { x: number; y: number }[]): { minX: number; minY: number; maxX: number; maxY: number } {
-  const b = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
-  for (const { x, y } of points) {
-    if (x < b.minX) b.minX = x;
-    if (y < b.minY) b.minY = y;
-    if (x > b.maxX) b.maxX = x;
-    if (y > b.maxY) b.maxY = y;
-  }
-  return b;
+type Item = Stroke | Shape;
+type Find = (id: string) => Shape | undefined;
+const isInk = (item: Item): item is Stroke => 'chunks' in item;
+
+/** Ink's bounds on the board: its points widened by its pen's reach, placed by its matrix. */
+function inkBounds(stroke: Stroke, points = strokePoints(stroke)): Bounds {
+  return placedBounds(boundsOfPoints(points.map((p) => [p.x, p.y]), outlineReach(stroke.w)), stroke.m);
+}
+
+/** Shapes by id, as lines find the elements their ends stick to: only those drawn (as on the canvas). */
+function finder(items: readonly Item[]): Find {
+  const shapes = new Map<string, Shape>();
+  for (const item of items) if (!isInk(item) && isVisible(item)) shapes.set(item.id, item);
+  return (id) => shapes.get(id);
 }
 
 /** The drawing's bounds plus the margin, in whole units; a small page at the origin for an empty board. */
-export function viewBoxOf(strokes: readonly Stroke[]): ViewBox {
+export function viewBoxOf(items: readonly Item[], find: Find = finder(items)): ViewBox {
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
   let maxY = -Infinity;
-  for (const stroke of strokes) {
-    const reach = outlineReach(stroke.w);
-    const b = boundsOf(strokePoints(stroke));
-    minX = Math.min(minX, b.minX - reach);
-    minY = Math.min(minY, b.minY - reach);
-    maxX = Math.max(maxX, b.maxX + reach);
-    maxY = Math.max(maxY, b.maxY + reach);
+  for (const item of items) {
+    const b = isInk(item) ? inkBounds(item) : shapeBounds(lookOf(item, find));
+    minX = Math.min(minX, b.minX);
+    minY = Math.min(minY, b.minY);
+    maxX = Math.max(maxX, b.maxX);
+    maxY = Math.max(maxY, b.maxY);
   }
-  if (minX > maxX) return { x: 0, y: 0, width: EMPTY_SIZE, height: EMPTY_SIZE };
+  if (!(minX <= maxX) || !(minY <= maxY)) return { x: 0, y: 0, width: EMPTY_SIZE, height: EMPTY_SIZE };
   const x = Math.floor(minX - MARGIN);
   const y = Math.floor(minY - MARGIN);
   return { x, y, width: Math.ceil(maxX + MARGIN) - x, height: Math.ceil(maxY + MARGIN) - y };
@@ -74,14 +103,16 @@ export type SvgExportMeta = {
    * written. Without it, the whole drawing with a margin.
    */
   box?: ViewBox;
+  /**
+   * The content of a `<style>` declaring the board font (svgFontFace() in
+   * server/text/font-file.ts; fontFaceCss with a data: URL on a page), put
+   * in documents with text so they show the same glyphs wherever opened.
+   * Without it, text asks for the board font by name and falls back.
+   */
+  fontFace?: string;
 };
 
-/** Whether a stroke's outline may meet `box`: its points, widened by the outline's reach, overlap it. */
-function mayMeet(points: readonly { x: number; y: number }[], w: number, box: ViewBox): boolean {
-  const reach = outlineReach(w);
-  const b = boundsOf(points);
-  return b.minX - reach <= box.x + box.width && b.maxX + reach >= box.x && b.minY - reach <= box.y + box.height && b.maxY + reach >= box.y;
-}
+const meets = (b: Bounds, box: ViewBox) => b.minX <= box.x + box.width && b.maxX >= box.x && b.minY <= box.y + box.height && b.maxY >= box.y;
 
 /** A box's numbers to a thousandth of a unit: a view's corner is any fraction, the document need not carry them all. */
 function roundBox({ x, y, width, height }: ViewBox): ViewBox {
@@ -89,28 +120,76 @@ function roundBox({ x, y, width, height }: ViewBox): ViewBox {
   return { x: r(x), y: r(y), width: r(width), height: r(height) };
 }
 
+/** A number for an attribute: a millionth is finer than any screen shows a matrix entry. */
+const num = (v: number) => String(Math.round(v * 1e6) / 1e6);
+const matrixOf = (m: Matrix) => `matrix(${m.map(num).join(' ')})`;
+const authorOf = (item: Item) => (item.name ? ` data-author="${escapeXml(item.name)}"` : '');
+const hasText = (item: Item) => !isInk(item) && (item.type === 'text' || item.type === 'note') && item.text !== '';
+
+/** A stroke's filled outline, placed by its matrix; null for a stroke without points. */
+function inkSvg(stroke: Stroke, points = strokePoints(stroke)): string | null {
+  const d = svgPath(strokeOutline(points, stroke));
+  if (!d) return null;
+  const transform = stroke.m ? ` transform="${matrixOf(stroke.m)}"` : '';
+  return `<path data-id="${escapeXml(stroke.id)}"${authorOf(stroke)} fill="${escapeXml(stroke.color)}"${transform} d="${d}"/>\n`;
+}
+
+/** An element: its fill and outline as one path in board units, its text under its matrix, its arrowheads. */
+function shapeSvg(shape: Shape, look: ShapeLook): string {
+  const parts: string[] = [];
+  const fill = fillOf(look);
+  const stroked = isStroked(look);
+  const strokeAttrs = `stroke="${escapeXml(look.color)}" stroke-width="${num(look.sw)}" stroke-linecap="round" stroke-linejoin="round"`;
+  if (fill || stroked) {
+    const dash = stroked && look.dash ? ` stroke-dasharray="${dashPattern(look.sw).map(num).join(' ')}"` : '';
+    parts.push(`<path d="${svgPathOf((to) => traceShape(look, to))}" fill="${fill ? escapeXml(fill) : 'none'}"${stroked ? ` ${strokeAttrs}${dash}` : ''}/>`);
+  }
+  const layout = textLayoutOf(look);
+  if (layout && look.text !== '') {
+    const lines = layout.lines.map((line, i) => `<tspan x="${num(layout.left)}" y="${num(baselineOf(layout, look.fs, i))}">${escapeXml(line)}</tspan>`);
+    parts.push(
+      `<text transform="${matrixOf(look.m)}" font-family="${BOARD_FONT.family}, ${BOARD_FONT.fallback}" font-size="${num(look.fs)}" fill="${escapeXml(look.color)}" ` +
+        `xml:space="preserve" style="white-space:pre;font-kerning:none;font-variant-ligatures:none">${lines.join('')}</text>`,
+    );
+  }
+  const heads = arrowHeads(look);
+  if (heads.length > 0) {
+    const d = svgPathOf((to) => heads.forEach(([a, tip, b]) => (to.moveTo(...a), to.lineTo(...tip), to.lineTo(...b))));
+    parts.push(`<path d="${d}" fill="none" ${strokeAttrs}/>`);
+  }
+  return `<g data-id="${escapeXml(shape.id)}"${authorOf(shape)} data-type="${shape.type}">${parts.join('')}</g>\n`;
+}
+
 /**
- * The SVG document of the board's visible strokes, in pieces: the head,
- * one `<path>` per stroke (`data-id`, `data-author`), the tail. A unit is a
- * CSS pixel, so the page opens at 100% zoom. With `meta.box`, only that
- * part of the board.
+ * The SVG document of the board's visible items, in pieces: the head, one
+ * piece per item back to front (a `<path>` per stroke, a `<g>` per element,
+ * each with `data-id` and `data-author`), the tail. A unit is a CSS pixel,
+ * so the page opens at 100% zoom. With `meta.box`, only that part of the
+ * board.
  */
 export function* svgDocument(state: BoardState, meta: SvgExportMeta): Generator<string, void, undefined> {
-  const strokes = visibleStrokes(state);
-  const box = meta.box ? roundBox(meta.box) : viewBoxOf(strokes);
+  const items = visibleItems(state);
+  const find = finder(items);
+  const box = meta.box ? roundBox(meta.box) : viewBoxOf(items, find);
   const { x, y, width, height } = box;
+  const style = meta.fontFace && items.some(hasText) ? `<style>${meta.fontFace}</style>\n` : '';
   yield '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${x} ${y} ${width} ${height}" width="${width}" height="${height}">\n` +
     `<title>${escapeXml(`Board ${meta.board} at ${new Date(meta.at).toISOString()}`)}</title>\n` +
+    style +
     `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="#ffffff"/>\n`;
-  for (const stroke of strokes) {
-    const points = strokePoints(stroke);
-    if (meta.box && !mayMeet(points, stroke.w, box)) continue;
-    const d = svgPath(strokeOutline(points, stroke));
-    // A stroke without points has no outline: nothing to draw.
-    if (!d) continue;
-    const author = stroke.name ? ` data-author="${escapeXml(stroke.name)}"` : '';
-    yield `<path data-id="${escapeXml(stroke.id)}"${author} fill="${escapeXml(stroke.color)}" d="${d}"/>\n`;
+  for (const item of items) {
+    if (isInk(item)) {
+      const points = strokePoints(item);
+      if (meta.box && !meets(inkBounds(item, points), box)) continue;
+      // A stroke without points has no outline: nothing to draw.
+      const piece = inkSvg(item, points);
+      if (piece) yield piece;
+    } else {
+      const look = lookOf(item, find);
+      if (meta.box && !meets(shapeBounds(look), box)) continue;
+      yield shapeSvg(item, look);
+    }
   }
   yield '</svg>\n';
 }

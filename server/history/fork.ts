@@ -7,7 +7,7 @@
  */
 import { apply, invert, isLineType, lineEnds, type Props, type Shape } from '../board/elements.ts';
 import { foldRecords } from '../board/fold.ts';
-import { visibleItems, type Stroke } from '../board/state.ts';
+import { isVisible, visibleItems, type BoardState, type Stroke } from '../board/state.ts';
 import type { Op } from '../protocol/messages.ts';
 import { joinChunks } from '../protocol/points.ts';
 import type { BoardLog, NewRecord } from '../log/board-log.ts';
@@ -31,7 +31,7 @@ export async function planFork(log: BoardLog, source: string, at: number, target
       continue;
     }
     // Ends stuck to an element come later than it may: the line is made where it is drawn, then stuck again.
-    const [start, end] = isLineType(item.type) ? lineEnds(item, (id) => state.shapes.get(id)) : [null, null];
+    const [start, end] = isLineType(item.type) ? lineEnds(item, (id) => drawnShape(state, id)) : [null, null];
     const { id, type, m, w, h, color, fill, sw, dash, text, fs, ah } = item;
     const spec: Record<string, unknown> = { id, type, m, color };
     if (isLineType(type)) {
@@ -51,6 +51,11 @@ export async function planFork(log: BoardLog, source: string, at: number, target
   }
   for (const { line, p } of sticking) push(line.user, undefined, { k: 'set', v: 1, ids: [line.id], p } as Op);
   return records;
+}
+
+function drawnShape(state: BoardState, id: string): Shape | undefined {
+  const shape = state.shapes.get(id);
+  return shape && isVisible(shape) ? shape : undefined;
 }
 
 /** Ink in place is written as it was drawn; ink moved, resized or rotated as an element with its matrix. */

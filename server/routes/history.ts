@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { recordWeight } from '../board/weight.ts';
 import { exportFileName, svgDocument } from '../history/export-svg.ts';
+import { svgFontFace } from '../text/font-file.ts';
 import { appendFork, planFork } from '../history/fork.ts';
 import { boardAt, replayLines } from '../history/replay.ts';
 import { addToSessions, emptySessions, listSessions, SESSION_GAP_MS } from '../board/sessions.ts';
@@ -93,7 +94,7 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
       const at = req.query.at ?? Date.now();
       const state = await boardAt(log, board, at);
       // Pulled stroke by stroke as the response drains (history/export-svg.ts).
-      const stream = Readable.from(svgDocument(state, { board, at }), { objectMode: false });
+      const stream = Readable.from(svgDocument(state, { board, at, fontFace: svgFontFace() }), { objectMode: false });
       return reply
         .type('image/svg+xml; charset=utf-8')
         .header('content-disposition', `attachment; filename="${exportFileName(board, at)}"`)

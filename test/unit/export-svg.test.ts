@@ -2,11 +2,14 @@ import fc from 'fast-check';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { foldRecords } from '../../server/board/fold.ts';
-import { strokeOutline } from '../../server/board/outline.ts';
+import { apply, boxCorners, type Matrix } from '../../server/board/elements.ts';
+import { NOTE_PADDING, strokeOutline } from '../../server/board/outline.ts';
 import { emptyBoard, type BoardState, type Stroke } from '../../server/board/state.ts';
 import { escapeXml, exportFileName, MARGIN, outlineReach, svgDocument, viewBoxOf } from '../../server/history/export-svg.ts';
-import type { LogRecord } from '../../server/protocol/messages.ts';
+import type { LogRecord, Op } from '../../server/protocol/messages.ts';
 import { encodePoints, type Point } from '../../server/protocol/points.ts';
+import { svgFontFace } from '../../server/text/font-file.ts';
+import { wrapText } from '../../server/text/layout.ts';
 import { RecordMaker } from '../support/records.ts';
 
 type Element = { name: string; uri: string; attrs: Record<string, string>; text: string };
@@ -185,6 +188,116 @@ describe('SVG export', () => {
     expect(paths.map((p) => p.attrs['data-id'])).toEqual(['inside', 'across', 'near']);
     // Without one, every stroke, as before.
     expect(parseSvg(render(state)).filter((e) => e.name === 'path')).toHaveLength(5);
+  });
+
+  describe('with elements', () => {
+    const at = (x: number, y: number): Matrix => [1, 0, 0, 1, x, y];
+    const turned = (angle: number, x: number, y: number): Matrix => [Math.cos(angle), Math.sin(angle), -Math.sin(angle), Math.cos(angle), x, y];
+    const TEXT = 'A label long enough that it wraps onto a few lines';
+    const NOTE = 'Homework: page 12, exercises 3 to 7\nDue Friday';
+    const ELEMENTS = [
+      { id: 'r', type: 'rect', m: at(0, 0), w: 120, h: 80, color: '#1e1e1e', sw: 2, fill: '#ffec99' },
+      { id: 'e', type: 'ellipse', m: at(300, 0), w: 100, h: 60, color: '#e03131', sw: 4, dash: 1 },
+      { id: 'd', type: 'diamond', m: turned(Math.PI / 4, 600, 0), w: 80, h: 80, color: '#1971c2', sw: 2 },
+      { id: 'l', type: 'line', m: at(0, 200), pts: [0, 0, 200, 0], color: '#1e1e1e', sw: 2 },
+      { id: 'a', type: 'arrow', m: at(0, 0), pts: [0, 0, 50, 50], color: '#1e1e1e', sw: 2, sb: { id: 'r', u: 1, v: 0.5 }, eb: { id: 'e', u: 0, v: 0.5 } },
+      { id: 't', type: 'text', m: at(0, 400), w: 160, h: 25, color: '#1e1e1e', text: TEXT, fs: 20 },
+      { id: 'n', type: 'note', m: at(300, 400), w: 200, h: 200, color: '#1e1e1e', fill: '#a5d8ff', text: NOTE, fs: 20 },
+    ];
+    const op = (o: object) => o as Op;
+
+    function board(): BoardState {
+      const m = new RecordMaker();
+      return foldRecords([
+        begin(m, 'ann', 'under', [{ x: 10, y: 10 }, { x: 100, y: 60 }]),
+        m.rec('ann', { k: 'end', id: 'under' }),
+        { ...m.rec('ann', op({ k: 'add', v: 1, els: ELEMENTS })), name: 'ann' },
+        begin(m, 'bob', 'over', [{ x: 320, y: 420 }, { x: 480, y: 580 }]),
+        m.rec('bob', { k: 'end', id: 'over' }),
+        // The rectangle brought to the front, over the ink drawn after it.
+        m.rec('ann', op({ k: 'set', v: 1, ids: ['r'], p: { z: 1_000_000 } })),
+      ]);
+    }
+    const renderWithFont = (state: BoardState) => [...svgDocument(state, { board: 'b1', at: 0, fontFace: svgFontFace() })].join('');
+
+    it('draws each kind back to front among the ink, as the board stacks them', () => {
+      const elements = parseSvg(renderWithFont(board()));
+      const drawn = elements.filter((e) => e.attrs['data-id']);
+      expect(drawn.map((e) => [e.attrs['data-id'], e.name, e.attrs['data-type']])).toEqual([
+        ['under', 'path', undefined],
+        ['e', 'g', 'ellipse'],
+        ['d', 'g', 'diamond'],
+        ['l', 'g', 'line'],
+        ['a', 'g', 'arrow'],
+        ['t', 'g', 'text'],
+        ['n', 'g', 'note'],
+        ['over', 'path', undefined],
+        ['r', 'g', 'rect'],
+      ]);
+      const inside = (id: string) => {
+        const at = elements.findIndex((e) => e.attrs['data-id'] === id);
+        const end = elements.findIndex((e, i) => i > at && e.attrs['data-id']);
+        return elements.slice(at + 1, end < 0 ? undefined : end);
+      };
+      // Fill and outline, in board units, stroked as wide as on the canvas.
+      expect(inside('r')[0]!.attrs).toMatchObject({ fill: '#ffec99', stroke: '#1e1e1e', 'stroke-width': '2', d: 'M0 0L120 0L120 80L0 80Z' });
+      expect(inside('e')[0]!.attrs).toMatchObject({ fill: 'none', stroke: '#e03131', 'stroke-dasharray': expect.stringMatching(/^\d+ \d+$/) });
+      expect(inside('e')[0]!.attrs.d).toMatch(/^M400 30C/);
+      expect(inside('l')[0]!.attrs).toMatchObject({ fill: 'none', d: 'M0 200L200 200' });
+      // The arrow runs from the rectangle's right middle to the ellipse's left middle, and has a head.
+      expect(inside('a').map((e) => e.attrs.d)).toEqual(['M120 40L300 30', expect.stringMatching(/^M[-\d. ]+L300 30L[-\d. ]+$/)]);
+      // Text: one tspan per line of wrapText, under the element's matrix; a note's inside its padding, on its colour.
+      const lines = (id: string) => inside(id).filter((e) => e.name === 'tspan').map((e) => e.text);
+      expect(lines('t')).toEqual(wrapText(TEXT, 20, 160));
+      expect(lines('t').length).toBeGreaterThan(1);
+      expect(lines('n')).toEqual(wrapText(NOTE, 20, 200 - 2 * NOTE_PADDING));
+      const text = inside('n').find((e) => e.name === 'text')!;
+      expect(text.attrs).toMatchObject({ transform: 'matrix(1 0 0 1 300 400)', 'font-size': '20', fill: '#1e1e1e' });
+      expect(text.attrs['font-family']).toMatch(/^BoardFont, /);
+      expect(inside('n').find((e) => e.name === 'tspan')!.attrs.x).toBe(String(NOTE_PADDING));
+      expect(inside('n')[0]!.attrs.fill).toBe('#a5d8ff');
+      // The font travels inside the document.
+      const style = elements.find((e) => e.name === 'style')!;
+      expect(style.text).toContain("font-family:'BoardFont'");
+      expect(style.text).toContain('data:font/woff2;base64,');
+    });
+
+    it('carries the font only when there is text', () => {
+      const m = new RecordMaker();
+      const state = foldRecords([m.rec('ann', op({ k: 'add', v: 1, els: [ELEMENTS[0]] }))]);
+      expect(parseSvg(renderWithFont(state)).map((e) => e.name)).toEqual(['svg', 'title', 'rect', 'g', 'path']);
+    });
+
+    it('the viewBox covers moved ink and a rotated shape', () => {
+      const m = new RecordMaker();
+      const ink = [{ x: 0, y: 0 }, { x: 40, y: 10 }];
+      const moved: Matrix = [2, 0, 0, 2, 5_000, -3_000];
+      const state = foldRecords([
+        begin(m, 'ann', 's', ink, { w: 4 }),
+        m.rec('ann', { k: 'end', id: 's' }),
+        m.rec('ann', op({ k: 'xf', v: 1, ids: ['s'], m: moved })),
+        m.rec('ann', op({ k: 'add', v: 1, els: [{ id: 'box', type: 'rect', m: turned(0.5, -2_000, 1_000), w: 400, h: 100, color: '#1e1e1e', sw: 6 }] })),
+      ]);
+      const [svg, , , ...rest] = parseSvg(render(state));
+      const [x, y, width, height] = viewBox(svg!);
+      const holds = ([px, py]: readonly number[]) => px! >= x + MARGIN && px! <= x + width - MARGIN && py! >= y + MARGIN && py! <= y + height - MARGIN;
+      // Every point of the moved stroke's outline, mapped by its matrix, and every corner of the turned box with its stroke.
+      const path = rest.find((e) => e.attrs['data-id'] === 's')!;
+      expect(path.attrs.transform).toBe('matrix(2 0 0 2 5000 -3000)');
+      for (const [px, py] of coordinates(path.attrs.d!)) expect(holds(apply(moved, px, py))).toBe(true);
+      for (const corner of boxCorners(turned(0.5, -2_000, 1_000), 400, 100)) expect(holds(corner)).toBe(true);
+      // And not much more: the turned box's left corner and the stroke's right end bound it.
+      expect(x).toBeGreaterThan(-2_000 - Math.sin(0.5) * 100 - MARGIN - 10);
+      expect(x + width).toBeLessThan(5_000 + 80 + 2 * outlineReach(4) + MARGIN + 2);
+    });
+
+    it('with a box, only the elements that meet it', () => {
+      const box = { x: 250, y: 350, width: 300, height: 300 };
+      const ids = parseSvg([...svgDocument(board(), { board: 'b1', at: 0, box })].join(''))
+        .map((e) => e.attrs['data-id'])
+        .filter(Boolean);
+      expect(ids).toEqual(['n', 'over']);
+    });
   });
 
   it('names the download after the board and the moment, without colons', () => {

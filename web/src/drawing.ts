@@ -8,6 +8,7 @@
 import { LIMITS } from '../../server/protocol/messages.ts';
 import { encodePoints, type Point } from '../../server/protocol/points.ts';
 import type { BoardClient } from './board-client.ts';
+import { newId } from './ids.ts';
 import { precisionFor } from './view.ts';
 import type { Drawable } from './stroke-geometry.ts';
 
@@ -33,11 +34,6 @@ export type DrawingHost = {
   zoom(): number;
   redraw(): void;
 };
-
-function newStrokeId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(9));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
-}
 
 export class Drawing {
   tool: Tool = 'pen';
@@ -66,7 +62,7 @@ export class Drawing {
       return;
     }
     this.current = {
-      id: newStrokeId(),
+      id: newId(),
       color: this.color,
       w: this.width,
       pr: hasPressure,

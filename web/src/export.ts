@@ -6,9 +6,13 @@
  * PNGs are painted by the renderer (Renderer.paintInto, the screen's own
  * painting); SVGs come from the board state through the server's builder
  * (server/history/export-svg.ts), so they match the SVG the server serves.
+ * Both show text in the board font: the PNG waits for it to load, the SVG
+ * carries it as a data: URL.
  */
 import type { BoardState } from '../../server/board/state.ts';
 import { exportFileName, svgDocument, type ViewBox } from '../../server/history/export-svg.ts';
+import { fontFaceCss } from '../../server/text/layout.ts';
+import { boardFontDataUrl, loadBoardFont } from './fonts.ts';
 import type { Renderer } from './renderer.ts';
 import type { Rect, View } from './view.ts';
 
@@ -76,24 +80,30 @@ export async function pngBlob(renderer: Renderer, view: View, extent: ExportExte
   // zoom the tiles are painted at (100% on most screens), the image is then
   // the canvas to the pixel, wherever the view's corner falls.
   ctx.setTransform(scale, 0, 0, scale, Math.round(-rect.minX * scale), Math.round(-rect.minY * scale));
+  // Text in a stand-in font would be a different picture from the screen's.
+  await loadBoardFont();
   renderer.paintInto(ctx, rect, scale);
   return canvas.convertToBlob({ type: 'image/png' });
 }
 
-/** The SVG document of the board as shown: the whole drawing, or only the view's rectangle. */
-export function svgBlob(source: ExportSource, { whole }: ExportExtent): Blob {
+/** The SVG document of the board as shown: the whole drawing, or only the view's rectangle; the board font inside it. */
+export async function svgBlob(source: ExportSource, { whole }: ExportExtent): Promise<Blob> {
   const visible = source.view.visible();
   const box: ViewBox | undefined = whole ? undefined : { x: visible.minX, y: visible.minY, width: visible.maxX - visible.minX, height: visible.maxY - visible.minY };
+  const state = source.state();
+  // Only a board with text needs the font (about 30 KB as base64).
+  const withText = [...state.shapes.values()].some((s) => (s.type === 'text' || s.type === 'note') && s.text !== '');
+  const fontFace = withText ? fontFaceCss(await boardFontDataUrl()) : undefined;
   // The pieces go into the Blob as they are: a big board is never one string.
-  return new Blob([...svgDocument(source.state(), { board: source.board, at: source.time(), box })], { type: 'image/svg+xml' });
+  return new Blob([...svgDocument(state, { board: source.board, at: source.time(), box, fontFace })], { type: 'image/svg+xml' });
 }
 
 export async function exportPng(source: ExportSource, extent: ExportExtent): Promise<void> {
   download(await pngBlob(source.renderer, source.view, extent), fileName(source, 'png'));
 }
 
-export function exportSvg(source: ExportSource, extent: ExportExtent): void {
-  download(svgBlob(source, extent), fileName(source, 'svg'));
+export async function exportSvg(source: ExportSource, extent: ExportExtent): Promise<void> {
+  download(await svgBlob(source, extent), fileName(source, 'svg'));
 }
 
 /** `<board>-<time>.<ext>`, the time as the server's SVG export names it. */
@@ -130,7 +140,7 @@ export function exportMenu(menu: HTMLDetailsElement, source: ExportSource, onErr
       menu.open = false;
       const [format, extent] = button.dataset.export!.split('-');
       const whole = extent === 'whole';
-      const done = format === 'png' ? exportPng(source, { whole }) : Promise.resolve().then(() => exportSvg(source, { whole }));
+      const done = format === 'png' ? exportPng(source, { whole }) : exportSvg(source, { whole });
       done.catch((err: unknown) => onError(`Could not export: ${(err as Error).message}`));
     });
   }

@@ -1,23 +1,39 @@
 /**
- * The board page: wires the toolbar, the canvas and the connection.
+ * The board page: wires the toolbar, the canvas, the editing tools and the
+ * connection. Each tool lives in its own module; this file only routes
+ * pointer and keyboard input to the tool chosen.
  */
-import { isVisible } from '../../server/board/state.ts';
-import { ERROR, type LogRecord, type Participant, type Role } from '../../server/protocol/messages.ts';
-import { decodePoints, type Point } from '../../server/protocol/points.ts';
-import { BoardClient, type Status } from './board-client.ts';
+import { textLayoutOf } from '../../server/board/outline.ts';
+import { ERROR, type Role } from '../../server/protocol/messages.ts';
+import { BoardClient } from './board-client.ts';
+import { BoardScene } from './board-scene.ts';
+import { wireClipboard } from './clipboard.ts';
 import { Cursors } from './cursors.ts';
-import { Drawing, type Tool } from './drawing.ts';
+import { Drawing } from './drawing.ts';
+import type { EditorContext } from './editor-context.ts';
 import { exportMenu } from './export.ts';
-import { cleanNickname, colorFor, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
-import { Navigation, zoomControls } from './navigation.ts';
-import { Renderer, type Drawable } from './renderer.ts';
+import { cleanNickname, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
+import { zoomControls } from './navigation.ts';
+import { showPeople, showStatus, toast } from './page-chrome.ts';
+import { isShapeTool, PointerInput } from './pointer-input.ts';
+import { Renderer } from './renderer.ts';
+import { SelectTool } from './select-tool.ts';
+import { Selection } from './selection.ts';
+import { deleteSelection, duplicateSelection, nudge, restack, selectAll, selectedIds } from './selection-actions.ts';
+import { SelectionOverlay } from './selection-overlay.ts';
+import { ShapeTool } from './shape-tool.ts';
 import { Sharing } from './share.ts';
-import { precisionFor, View } from './view.ts';
+import { fillShortcutLists, handleShortcut, isTyping, type Command, type ToolName } from './shortcuts.ts';
+import { defaultStyle } from './style.ts';
+import { showStyleOf, wireStylePanel } from './style-panel.ts';
+import { TextEditor } from './text-editor.ts';
+import { View } from './view.ts';
 
-const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
 
 const board = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const canvas = $<HTMLCanvasElement>('#board');
+const stage = $<HTMLElement>('.stage');
 const view = new View();
 const cursors = new Cursors($('#cursors'), view);
 
@@ -38,29 +54,42 @@ const client = new BoardClient({
   key,
 });
 
-/** Confirmed strokes, with this page's own unacknowledged strokes drawn from local points. */
-function* onScreen(): Iterable<Drawable> {
-  for (const stroke of client.state.strokes.values()) {
-    if (!isVisible(stroke) || drawing.erasing.has(stroke.id)) continue;
-    yield drawing.local.get(stroke.id) ?? stroke;
-  }
-  for (const stroke of drawing.local.values()) {
-    if (!client.state.strokes.has(stroke.id)) yield stroke;
-  }
-}
-
-const renderer = new Renderer(canvas, view, onScreen);
-const redraw = () => renderer.invalidate();
-
+const canDraw = () => client.role === 'editor' && !client.full;
 const drawing = new Drawing({
   client,
-  strokesTouching: (a, b, radius) => renderer.strokesTouching(a, b, radius),
+  strokesTouching: (a, b, radius) => renderer.itemsTouching(a, b, radius),
   zoom: () => view.zoom,
-  redraw,
+  redraw: () => redraw(),
 });
-const sharing = new Sharing(client, board, key, toast);
+const scene = new BoardScene(client, drawing);
+const renderer = new Renderer(canvas, view, scene);
+const selection = new Selection();
+const style = defaultStyle();
+const ctx: EditorContext = { client, scene, hit: renderer, view, selection, style, canEdit: canDraw, redraw: () => redraw(), toast };
+const selectTool = new SelectTool(ctx);
+const shapeTool = new ShapeTool(ctx, {
+  made(id, edit) {
+    setTool('select');
+    selection.set([id]);
+    redraw();
+    if (edit) textEditor.open(id);
+  },
+});
+const textEditor = new TextEditor(ctx, stage);
+const overlay = new SelectionOverlay(ctx, $<SVGSVGElement>('#selection'), () => selectTool.marquee);
 
-client.on('change', redraw);
+function redraw(): void {
+  scene.invalidate();
+  renderer.invalidate();
+  overlay.request();
+}
+
+const sharing = new Sharing(client, board, key, toast);
+client.on('change', () => {
+  redraw();
+  selection.keepOnly((id) => scene.itemOf(id) !== undefined);
+  textEditor.check();
+});
 client.on('resync', () => {
   showFirstView();
   // A snapshot acknowledges without records: settle local drafts against it.
@@ -70,7 +99,7 @@ client.on('resync', () => {
 });
 client.on('record', (record) => {
   sharing.onRecord(record);
-  if (record.cid !== client.cid) return followTip(record);
+  if (record.cid !== client.cid) return PointerInput.followTip(record, ctx, cursors);
   const op = record.op;
   if (op.k === 'end') drawing.local.delete(op.id);
   if (op.k === 'erase') for (const id of op.ids) drawing.erasing.delete(id);
@@ -78,94 +107,26 @@ client.on('record', (record) => {
 client.on('refused', (reason, op, code) => {
   if (op && (op.k === 'begin' || op.k === 'ext' || op.k === 'end')) drawing.abandon(op.id);
   if (op?.k === 'erase') for (const id of op.ids) drawing.erasing.delete(id);
+  // A drag or typing whose first operation failed must not continue an older change.
+  if (op && (op.k === 'xf' || op.k === 'set') && selectTool.busy) selectTool.cancel(true);
   // Someone else got there first (erased it, cleared, claimed): nothing to report.
   if (code !== ERROR.noEffect) toast(op ? `Not saved: ${reason}` : reason);
   redraw();
 });
 client.on('access', showAccess);
-client.on('status', showStatus);
-client.on('people', showPeople);
+client.on('status', (status, detail) => showStatus(client, sharing, status, detail));
+client.on('people', (people) => showPeople(client, cursors, view, people));
 client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
 
-/** Someone drawing sends no cursor frames: their pen's tip is where their pointer is. */
-function followTip(record: LogRecord): void {
-  const op = record.op;
-  if (op.k !== 'begin' && op.k !== 'ext') return;
-  const stroke = client.state.strokes.get(op.id);
-  if (!stroke || stroke.user !== record.user) return;
-  const tip = decodePoints(op.p, stroke.pr, stroke.q ?? 0).at(-1);
-  if (tip) cursors.move(record.cid, tip.x, tip.y);
-}
-
 // ---------------------------------------------------------------------------
-// Pointer input (mouse, touch and pen alike).
+// Pointer input, routed to the tool chosen (pointer-input.ts).
 
-/** The pointer's place on the board in world units, as precise as the zoom needs (see view.ts). */
-function pointOf(event: PointerEvent): Point {
-  const rect = canvas.getBoundingClientRect();
-  const world = view.toWorld(event.clientX - rect.left, event.clientY - rect.top);
-  const unit = 2 ** precisionFor(view.zoom);
-  const point: Point = { x: Math.round(world.x * unit) / unit, y: Math.round(world.y * unit) / unit };
-  // Pens report real pressure; mice report a constant 0.5 or 0.
-  if (event.pointerType === 'pen') point.p = Math.round(event.pressure * 100) / 100;
-  return point;
+let tool: ToolName = 'pen';
+function editText(id: string): void {
+  selection.set([id]);
+  textEditor.open(id);
 }
-
-const canDraw = () => client.role === 'editor' && !client.full;
-
-let activePointer: number | null = null;
-const navigation = new Navigation(canvas, view, {
-  drawsOnDrag: () => canDraw() && tool !== 'hand',
-  onGestureStart: () => {
-    // A second finger: a stroke only just begun was the start of a pinch, not a line.
-    if (activePointer === null) return;
-    activePointer = null;
-    drawing.cancel();
-  },
-});
-canvas.addEventListener('pointerdown', (event) => {
-  event.preventDefault(); // no text selection or native drag while drawing
-  if (navigation.takes(event)) return;
-  if (activePointer !== null || event.button !== 0) return;
-  activePointer = event.pointerId;
-  canvas.setPointerCapture(event.pointerId);
-  drawing.down(pointOf(event), event.pointerType === 'pen', event.pointerType === 'touch');
-});
-// Cursor positions go out at most once per frame.
-let cursorAt: Point | null = null;
-let cursorFrame = 0;
-function shareCursor(point: Point): void {
-  cursorAt = point;
-  cursorFrame ||= requestAnimationFrame(() => {
-    cursorFrame = 0;
-    if (cursorAt) client.cursor(Math.round(cursorAt.x * 10) / 10, Math.round(cursorAt.y * 10) / 10);
-  });
-}
-
-canvas.addEventListener('pointermove', (event) => {
-  if (navigation.move(event)) return;
-  const point = pointOf(event);
-  // While the pen draws, the stroke's tip shows the others where the pointer is (followTip).
-  const drawingNow = event.pointerId === activePointer && tool === 'pen';
-  if (event.pointerType !== 'touch' && !drawingNow) shareCursor(point);
-  if (event.pointerId !== activePointer) return;
-  const events = event.getCoalescedEvents?.() ?? [];
-  drawing.move(events.length > 0 ? events.map(pointOf) : [point]);
-});
-const release = (event: PointerEvent) => {
-  navigation.release(event);
-  if (event.pointerId !== activePointer) return;
-  activePointer = null;
-  drawing.up();
-};
-canvas.addEventListener('pointerup', release);
-canvas.addEventListener('pointercancel', release);
-canvas.addEventListener('lostpointercapture', release);
-canvas.addEventListener('pointerleave', (event) => {
-  if (event.pointerType === 'touch') return;
-  cursorAt = null;
-  client.cursor(null, null);
-});
+const pointer = new PointerInput(canvas, ctx, { drawing, selectTool, shapeTool, textEditor, tool: () => tool, editText });
 
 // ---------------------------------------------------------------------------
 // The view: remembered per board, fit to the drawing on a first visit.
@@ -185,45 +146,94 @@ view.onChange(() => {
 zoomControls($('#zoom'), view, () => view.fit(renderer.contentBounds()));
 
 // ---------------------------------------------------------------------------
-// Toolbar.
+// Toolbar, style panel, keyboard, clipboard.
 
-let tool: Tool | 'hand' = 'pen';
-function selectTool(next: Tool | 'hand'): void {
+/** A tool the user picked: viewers only move around. */
+function chooseTool(next: ToolName): void {
+  if (canDraw() || next === 'hand') setTool(next);
+}
+function setTool(next: ToolName): void {
+  if (textEditor.editing) textEditor.close();
+  pointer.cancel();
   tool = next;
-  if (next !== 'hand') drawing.tool = next;
-  navigation.hand = next === 'hand';
-  for (const button of document.querySelectorAll<HTMLElement>('[data-tool]')) {
-    button.classList.toggle('active', button.dataset.tool === next);
-  }
+  if (next === 'pen' || next === 'eraser') drawing.tool = next;
+  if (isShapeTool(next)) shapeTool.kind = next;
+  if (next !== 'select') selection.clear();
+  pointer.navigation.hand = next === 'hand';
+  for (const button of document.querySelectorAll<HTMLElement>('[data-tool]')) button.classList.toggle('active', button.dataset.tool === next);
   canvas.dataset.tool = next;
+  canvas.style.cursor = '';
+  showStylePanel();
+  showStyleOf(ctx);
 }
+/** The style panel shows while something can take a style: a selection, or a tool that makes elements. */
+function showStylePanel(): void {
+  const panel = $<HTMLElement>('#style-panel');
+  panel.hidden = !canDraw() || (tool === 'select' ? selection.size === 0 : !isShapeTool(tool) && tool !== 'text' && tool !== 'note');
+  panel.dataset.for = tool === 'select' ? 'selection' : tool;
+}
+selection.onChange(showStylePanel);
 for (const button of document.querySelectorAll<HTMLElement>('[data-tool]')) {
-  button.addEventListener('click', () => selectTool(button.dataset.tool as Tool | 'hand'));
+  button.addEventListener('click', () => chooseTool(button.dataset.tool as ToolName));
 }
-for (const swatch of document.querySelectorAll<HTMLElement>('[data-color]')) {
-  swatch.style.background = swatch.dataset.color!;
-  swatch.addEventListener('click', () => {
-    drawing.color = swatch.dataset.color!;
-    document.querySelectorAll('[data-color]').forEach((s) => s.classList.toggle('active', s === swatch));
-    selectTool('pen');
-  });
-}
-for (const button of document.querySelectorAll<HTMLElement>('[data-width]')) {
-  button.addEventListener('click', () => {
-    drawing.width = Number(button.dataset.width);
-    document.querySelectorAll('[data-width]').forEach((b) => b.classList.toggle('active', b === button));
-    selectTool('pen');
-  });
-}
-/** History ops go after whatever of the stroke in progress is drawn so far. */
-function command(k: 'undo' | 'redo' | 'clear'): void {
+wireStylePanel(ctx, {
+  chosen() {
+    drawing.color = style.color;
+    drawing.width = style.sw;
+    if (tool === 'eraser' || tool === 'hand') setTool('pen');
+  },
+});
+
+/** History ops go after whatever of the stroke or text in progress is drawn so far. */
+function history(k: 'undo' | 'redo' | 'clear'): void {
   if (!canDraw()) return;
   drawing.flushCurrent();
+  if (textEditor.editing) textEditor.close();
   client.send({ k });
 }
-$('#undo').addEventListener('click', () => command('undo'));
-$('#redo').addEventListener('click', () => command('redo'));
-$('#clear').addEventListener('click', () => command('clear'));
+$('#undo').addEventListener('click', () => history('undo'));
+$('#redo').addEventListener('click', () => history('redo'));
+$('#clear').addEventListener('click', () => history('clear'));
+const help = $<HTMLDialogElement>('#shortcuts-dialog');
+fillShortcutLists($('#shortcut-tools'), $('#shortcut-list'));
+$('#shortcuts').addEventListener('click', () => help.showModal());
+
+function command(name: Command, detail?: { dx: number; dy: number }): void {
+  if (name === 'help') return help.showModal();
+  if (name === 'undo' || name === 'redo') return history(name);
+  if (name === 'escape') {
+    // A shape or marquee being drawn is dropped; else the selection is cleared.
+    pointer.cancel();
+    selection.clear();
+    if (tool !== 'select' && canDraw()) setTool('select');
+    return;
+  }
+  if (!canDraw()) return;
+  if (name === 'selectAll') {
+    setTool('select');
+    return selectAll(ctx);
+  }
+  if (name === 'delete') return deleteSelection(ctx);
+  if (name === 'duplicate') return duplicateSelection(ctx);
+  if (name === 'front' || name === 'back') return restack(ctx, name);
+  if (name === 'nudge' && detail) return nudge(ctx, detail.dx, detail.dy);
+  if (name === 'edit') {
+    const ids = selectedIds(ctx);
+    const shape = ids.length === 1 ? scene.shapeOf(ids[0]!) : undefined;
+    if (shape && (shape.type === 'text' || shape.type === 'note')) editText(shape.id);
+  }
+}
+document.addEventListener('keydown', (event) => {
+  if (textEditor.editing) return;
+  handleShortcut(event, { tool: chooseTool, command });
+});
+wireClipboard(ctx, {
+  // What is pasted is selected, to move it at once.
+  pasted: () => setTool('select'),
+  pasteAt: () => pointer.pointerAt ?? [view.x + view.width / 2 / view.zoom, view.y + view.height / 2 / view.zoom],
+  active: () => !textEditor.editing && !isTyping(document.activeElement),
+});
+
 $('#toolbar-toggle').addEventListener('click', () => {
   const open = $('#toolbar').classList.toggle('open');
   $('#toolbar-toggle').setAttribute('aria-expanded', String(open));
@@ -236,83 +246,18 @@ $('#rename').addEventListener('click', () => {
 });
 exportMenu($('#export'), { board, renderer, view, state: () => client.state, time: () => Date.now() }, toast);
 $<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
-document.addEventListener('keydown', (event) => {
-  // Undo in the share dialog's link fields is the browser's, not the board's.
-  if ((event.target as HTMLElement | null)?.closest('input, textarea, select, dialog, [contenteditable]')) return;
-  // Physical keys, so the shortcuts work on every keyboard layout.
-  const mod = event.ctrlKey || event.metaKey;
-  if (mod && event.code === 'KeyZ') {
-    event.preventDefault();
-    command(event.shiftKey ? 'redo' : 'undo');
-  } else if (mod && event.code === 'KeyY') {
-    event.preventDefault();
-    command('redo');
-  }
-});
 
-// ---------------------------------------------------------------------------
-// Status, people, toasts.
-
-function showStatus(status: Status, detail: string): void {
-  const banner = $('#status');
-  document.body.dataset.status = status;
-  if (status === 'live') sharing.claimIfNew();
-  const full = client.full && status === 'live';
-  banner.textContent = full
-    ? 'This board is full: it is read-only now. Start a new board to go on drawing.'
-    : status === 'live'
-      ? ''
-      : status === 'failed'
-        ? `Cannot open this board: ${detail}`
-        : status === 'reconnecting'
-          ? 'Reconnecting… your drawing is kept and will be saved'
-          : 'Connecting…';
-  banner.hidden = status === 'live' && !full;
-}
-
-function showPeople(people: Participant[]): void {
-  const list = $('#people');
-  list.replaceChildren(
-    ...people.map((person) => {
-      const chip = document.createElement('li');
-      const you = person.cid === client.cid ? ' (you)' : '';
-      chip.textContent = `${person.name}${you}${person.role === 'viewer' ? ' · watching' : ''}`;
-      chip.title = person.role === 'viewer' ? 'watching (view-only link)' : 'drawing';
-      chip.classList.toggle('viewer', person.role === 'viewer');
-      chip.style.setProperty('--who', colorFor(person.cid));
-      if (person.cid !== client.cid) {
-        chip.tabIndex = 0;
-        chip.title += ' · click to go where they are';
-        chip.addEventListener('click', () => jumpTo(person));
-      }
-      return chip;
-    }),
-  );
-  cursors.setPeople(people);
-}
-
-/** Takes the view to where a person's pointer is (or was last). */
-function jumpTo(person: Participant): void {
-  const at = cursors.positionOf(person.cid);
-  if (at) view.centerOn(at.x, at.y);
-  else toast(`${person.name} has not pointed at the board yet`);
-}
-
-/** Viewers and full boards lose the drawing tools; see share.ts for the links. */
+/** Viewers and full boards lose the editing tools and select nothing; see share.ts for the links. */
 function showAccess(role: Role, full: boolean): void {
   document.body.dataset.access = full ? 'full' : role;
-  showStatus(client.status, '');
-  if (role !== 'editor' && tool !== 'hand') selectTool('pen');
+  showStatus(client, sharing, client.status, '');
+  if (!canDraw()) {
+    textEditor.close();
+    selection.clear();
+    if (tool !== 'hand') tool = 'pen';
+  }
   sharing.update();
-}
-
-let toastTimer = 0;
-function toast(text: string): void {
-  const el = $('#toast');
-  el.textContent = text;
-  el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => (el.hidden = true), 4_000);
+  redraw();
 }
 
 window.addEventListener('resize', () => {
@@ -320,9 +265,14 @@ window.addEventListener('resize', () => {
   redraw();
 });
 renderer.resize();
-selectTool('pen');
-showStatus('connecting', '');
+setTool('pen');
+showStatus(client, sharing, 'connecting', '');
 client.connect();
 
 // Lets tests and the curious inspect the live board from the console.
-Object.assign(window, { whiteboard: { client, drawing, view, renderer } });
+// textLines: the lines a text or note is drawn in here (tests compare pages).
+const textLines = (id: string) => {
+  const shape = scene.shapeOf(id);
+  return shape ? (textLayoutOf(shape)?.lines ?? []) : [];
+};
+Object.assign(window, { whiteboard: { client, drawing, view, renderer, scene, selection, style, textEditor, textLines, tool: () => tool } });

@@ -1,58 +1,53 @@
 /**
- * Puts the board on a canvas through a View. Settled strokes (confirmed and
- * ended) are painted into raster tiles by workers (tile-worker.ts); a frame
- * copies the visible tiles and paints on top only the strokes still growing
- * and those settled since their tiles were painted. So a frame costs about
- * the same on a board of ten strokes as on one of a million points. The
- * page keeps its own spatial index of the strokes too, for the eraser, the
- * drawing's bounds and exports.
+ * Puts the board on a canvas through a View. Settled items (ink that has
+ * ended, elements at rest: see scene-index.ts) are painted into raster
+ * tiles by workers (tile-worker.ts), back to front, ink and elements
+ * interleaved as stacked; a frame copies the visible tiles and paints on
+ * top only the live items (ink still growing, elements being moved) and
+ * those settled since their tiles were painted. So a frame costs about the
+ * same on a board of ten strokes as on one of a million points. The page
+ * keeps its own spatial index of the items too, for the select tool, the
+ * eraser, the drawing's bounds and exports.
  */
-import RBush from 'rbush';
+import type { Matrix } from '../../server/board/elements.ts';
+import { byStack } from '../../server/board/state.ts';
 import type { Point } from '../../server/protocol/points.ts';
-import { StrokeGeometry, type Drawable } from './stroke-geometry.ts';
-import { intersects, levelFor, Tile, TILE, tileKey, type FromWorker, type SettledStroke, type ToWorker } from './tiles.ts';
+import { loadBoardFont } from './fonts.ts';
+import { SceneIndex, type Geometry } from './scene-index.ts';
+import type { Scene } from './scene.ts';
+import { intersects, levelFor, Tile, TILE, tileKey, type FromWorker } from './tiles.ts';
+import { TileWorkers } from './tile-workers.ts';
 import type { Rect, View } from './view.ts';
 
 export type { Drawable } from './stroke-geometry.ts';
+export type { Scene, SceneItem } from './scene.ts';
 
-/** Paint requests on their way to each worker at once: enough to keep it busy, few enough that panning away wastes little. */
-const IN_FLIGHT = 2;
 /**
- * Tile workers. Two paint a board that just loaded in about half the time
- * of one (BENCHMARKS.md), even on two cores: the page's own thread is idle
- * meanwhile. Each holds its own copy of the strokes.
- */
-const WORKERS = 2;
-
-/** A frame's own time (ms) and how many visible tiles with ink it showed not yet painted at this zoom (a scaled stand-in instead). */
-/**
- * A tile that only gained strokes waits this long before it is painted
- * again: the new strokes are painted over it meanwhile, and while people
+ * A tile that only gained items waits this long before it is painted
+ * again: the new items are painted over it meanwhile, and while people
  * draw, one repaint then covers many strokes instead of one each. A tile
- * that lost a stroke (undo, eraser) is repainted at once.
+ * that lost an item (undo, eraser, an element starting to move) is
+ * repainted at once.
  */
 const REPAINT_AFTER_ADD_MS = 500;
 
+/** A frame's own time (ms) and how many visible tiles with ink it showed not yet painted at this zoom (a scaled stand-in instead). */
 export type FrameListener = (ms: number, behind: number) => void;
 
 export class Renderer {
   private readonly ctx: CanvasRenderingContext2D;
-  private readonly index = new RBush<StrokeGeometry>();
-  private readonly settled = new Map<string, StrokeGeometry>();
-  private readonly seen = new Map<string, number>();
-  private live: StrokeGeometry[] = [];
-  private readonly liveCache = new Map<string, StrokeGeometry>();
+  private readonly items: SceneIndex;
   private readonly tiles = new Map<string, Tile>();
-  /** Strokes settled since some tiles under them were painted, with the version that added them. */
-  private overlay: { g: StrokeGeometry; version: number }[] = [];
-  private readonly workers: { worker: Worker; inFlight: number }[] = [];
-  /** Counts changes to the settled strokes; tiles record the version they show. */
+  /** Items settled since some tiles under them were painted, with the version that added them. */
+  private overlay: { g: Geometry; version: number }[] = [];
+  private readonly workers: TileWorkers;
+  /** Counts changes to the settled items; tiles record the version they show. */
   private version = 0;
-  private generation = 0;
   private contentChanged = true;
   private frame = 0;
   private frames = 0;
-  /** Version at which the board first had settled strokes. */
+  private settleTimer = 0;
+  /** Version at which the board first had settled items. */
   private firstContent = -1;
   /** Called after each frame with the time it took (tests and the benchmark read it). */
   onFrame: FrameListener | null = null;
@@ -62,28 +57,30 @@ export class Renderer {
    */
   readonly inked = { first: 0, complete: 0 };
 
+  /**
+   * `scene` is everything drawn, ink and elements (scene.ts); the renderer
+   * reads it again on the frame after each invalidate().
+   */
   constructor(
     private readonly canvas: HTMLCanvasElement,
     readonly view: View,
-    private readonly source: () => Iterable<Drawable>,
+    scene: Scene,
   ) {
     this.ctx = canvas.getContext('2d')!;
+    this.items = new SceneIndex(scene);
     view.onChange(() => this.requestFrame());
-    for (let i = 0; i < WORKERS; i++) {
-      const entry = { worker: new Worker('/tile-worker.js', { type: 'module', name: `tiles-${i}` }), inFlight: 0 };
-      entry.worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
-        entry.inFlight--;
-        this.painted(data);
-      };
-      // A failed paint must not hold its tiles back for good: ask again.
-      entry.worker.onerror = (event) => {
-        console.error('tile painting failed', event.message);
-        entry.inFlight = 0;
+    // Live text is painted by this page: again once the board font is in (the workers load it for themselves).
+    loadBoardFont().then(
+      () => this.requestFrame(),
+      (error: unknown) => console.error('the board font did not load', error),
+    );
+    this.workers = new TileWorkers(
+      (message) => this.painted(message),
+      () => {
         for (const tile of this.tiles.values()) if (!tile.current) tile.requested = -1;
         this.requestFrame();
-      };
-      this.workers.push(entry);
-    }
+      },
+    );
   }
 
   /** Matches the canvas backing store to its CSS size and the screen's density. */
@@ -95,7 +92,7 @@ export class Renderer {
     this.view.resize(width, height);
   }
 
-  /** The board changed: the next frame looks at the strokes again. */
+  /** The board changed: the next frame reads the scene again. */
   invalidate(): void {
     this.contentChanged = true;
     this.requestFrame();
@@ -108,40 +105,74 @@ export class Renderer {
     });
   }
 
-  /** Bounds of everything drawn, or null for an empty board. */
+  // ------------------------------------------------------------------------
+  // What is where: for the select tool, the eraser, the marquee and exports.
+  // All in board units; each reads the scene first if it changed.
+
+  /** Bounds of everything drawn (ink with its pen's reach, elements with their strokes), or null for an empty board. */
   contentBounds(): Rect | null {
     // Asked right as the board changes (a welcome), possibly before the change is announced.
     this.contentChanged = true;
     this.sync();
-    const all = [...this.index.all(), ...this.live];
-    if (all.length === 0) return null;
-    return all.reduce<Rect>(
-      (b, g) => ({ minX: Math.min(b.minX, g.minX), minY: Math.min(b.minY, g.minY), maxX: Math.max(b.maxX, g.maxX), maxY: Math.max(b.maxY, g.maxY) }),
-      { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity },
-    );
-  }
-
-  /** Ids of the strokes on screen within `radius` of the segment a-b (world units). */
-  strokesTouching(a: Point, b: Point, radius: number): string[] {
-    const reach = radius + 40;
-    const near = this.index.search({ minX: Math.min(a.x, b.x) - reach, minY: Math.min(a.y, b.y) - reach, maxX: Math.max(a.x, b.x) + reach, maxY: Math.max(a.y, b.y) + reach });
-    return [...near, ...this.live].filter((g) => g.touches(a, b, radius)).map((g) => g.id);
+    return this.items.contentBounds();
   }
 
   /**
-   * Paints every stroke meeting `rect` onto `ctx`, whose transform maps world
-   * units at `scale` device pixels each: what exports use, with the same
-   * painting as the screen.
+   * Ids of the items under a point, topmost first: elements when the point
+   * is inside a filled shape, a note or a text box, or within `radius` of
+   * an outline or a line (half its stroke counted); ink within `radius` of
+   * the stroke as drawn, under its matrix.
+   */
+  itemsAt(point: { x: number; y: number }, radius: number): string[] {
+    this.sync();
+    return this.items.itemsAt(point, radius);
+  }
+
+  /** Ids of the items entirely inside a rectangle (ink: its points; elements: all they draw), back to front. */
+  itemsIn(rect: Rect): string[] {
+    this.sync();
+    return this.items.itemsIn(rect);
+  }
+
+  /** Ids of the items within `radius` of the segment a-b (the eraser's path), ink and elements, topmost first. */
+  itemsTouching(a: Point, b: Point, radius: number): string[] {
+    this.sync();
+    return this.items.itemsTouching(a, b, radius);
+  }
+
+  /**
+   * An item's box in its own units and the matrix placing it, as drawn
+   * now: a box element's (0, 0)-(w, h) (text and notes as tall as their
+   * text), a line's ends' bounds in its own units, ink's points' bounds.
+   * The frame of a selection is the box's corners mapped by m. Null for an
+   * id not drawn.
+   */
+  placementOf(id: string): { m: Matrix; w: number; h: number } | null {
+    this.sync();
+    return this.items.placementOf(id);
+  }
+
+  /** An item's bounds on the board, all it paints included, or null for an id not drawn. */
+  boundsOf(id: string): Rect | null {
+    this.sync();
+    return this.items.boundsOf(id);
+  }
+
+  /**
+   * Paints every item meeting `rect` onto `ctx`, whose transform maps world
+   * units at `scale` device pixels each, back to front: what exports use,
+   * with the same painting as the screen. Text is drawn in the board font
+   * once loaded: await loadBoardFont() first.
    */
   paintInto(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, rect: Rect, scale: number): void {
     this.sync();
-    const settled = this.index.search(rect).sort((a, b) => a.order - b.order);
-    for (const g of settled) {
+    // Live items take their place in the stack here: a picture has no "on top for now".
+    const all = [...this.items.index.search(rect), ...this.items.live.filter((g) => intersects(g, rect))].sort(byStack);
+    for (const g of all) {
       g.paint(ctx, scale);
       // An export of the whole board would otherwise keep every stroke's outline.
-      g.outline = null;
+      if (this.items.settled.get(g.id) === g && 'outline' in g) g.outline = null;
     }
-    for (const g of this.live) if (intersects(g, rect)) g.paint(ctx, scale);
   }
 
   // ------------------------------------------------------------------------
@@ -150,66 +181,30 @@ export class Renderer {
   private sync(): void {
     if (!this.contentChanged) return;
     this.contentChanged = false;
-    const generation = ++this.generation;
-    const added: StrokeGeometry[] = [];
-    const addedStrokes: SettledStroke[] = [];
-    const removed: StrokeGeometry[] = [];
-    const live: StrokeGeometry[] = [];
-    for (const stroke of this.source()) {
-      if (stroke.ended && stroke.chunks) {
-        let g = this.settled.get(stroke.id);
-        if (!g || g.n !== stroke.n) {
-          if (g) removed.push(this.unindex(g));
-          g = new StrokeGeometry(stroke);
-          this.settled.set(stroke.id, g);
-          added.push(g);
-          const { id, color, w, pr, q, n, chunks } = stroke;
-          addedStrokes.push({ id, color, w, pr, q, n, chunks, pos: g.order });
-        }
-        this.seen.set(stroke.id, generation);
-      } else {
-        const cached = this.liveCache.get(stroke.id);
-        const g = cached && cached.n === stroke.n && cached.ended === stroke.ended ? cached : new StrokeGeometry(stroke, cached);
-        this.liveCache.set(stroke.id, g);
-        live.push(g);
-      }
+    const { added, removed, settleIn } = this.items.update(performance.now());
+    // Items live since a change settle once left alone: look again then.
+    if (settleIn !== null) {
+      clearTimeout(this.settleTimer);
+      this.settleTimer = window.setTimeout(() => this.invalidate(), settleIn + 10);
     }
-    for (const g of this.settled.values()) if (this.seen.get(g.id) !== generation) removed.push(this.unindex(g));
-    const liveIds = new Set(live.map((g) => g.id));
-    for (const id of this.liveCache.keys()) if (!liveIds.has(id)) this.liveCache.delete(id);
-    this.live = live;
     if (added.length === 0 && removed.length === 0) return;
 
-    if (added.length > 64) this.index.load(added);
-    else for (const g of added) this.index.insert(g);
     const version = ++this.version;
-    if (this.firstContent < 0 && this.settled.size > 0) this.firstContent = version;
-    this.postAll({ t: 'strokes', version, add: addedStrokes, remove: removed.map((g) => g.id) });
+    if (this.firstContent < 0 && this.items.settled.size > 0) this.firstContent = version;
+    this.workers.postAll({ t: 'items', version, add: added.map(({ item }) => item), remove: removed.map((g) => g.id) });
     const now = performance.now();
     for (const tile of this.tiles.values()) {
       if (removed.some((g) => intersects(g, tile.rect))) {
         tile.dirty = version;
         tile.holdUntil = 0;
-      } else if (added.some((g) => intersects(g, tile.rect))) {
+      } else if (added.some(({ g }) => intersects(g, tile.rect))) {
         if (tile.current) tile.holdUntil = now + REPAINT_AFTER_ADD_MS;
         tile.dirty = version;
       }
     }
     if (added.length > 0) setTimeout(() => this.requestFrame(), REPAINT_AFTER_ADD_MS + 10);
-    // Until their tiles are painted again, new strokes are painted over the old pictures.
-    if (added.length <= 256) for (const g of added) this.overlay.push({ g, version });
-  }
-
-  private unindex(g: StrokeGeometry): StrokeGeometry {
-    this.index.remove(g);
-    this.settled.delete(g.id);
-    this.seen.delete(g.id);
-    return g;
-  }
-
-  /** Every worker sees every change, in the same order. */
-  private postAll(message: ToWorker): void {
-    for (const { worker } of this.workers) worker.postMessage(message);
+    // Until their tiles are painted again, new items are painted over the old pictures.
+    if (added.length <= 256) for (const { g } of added) this.overlay.push({ g, version });
   }
 
   private painted({ tile: address, version, bitmap }: FromWorker): void {
@@ -258,10 +253,10 @@ export class Renderer {
     for (const tile of onScreen) if (tile.bitmap) this.drawTile(tile, scale);
     ctx.setTransform(scale, 0, 0, scale, -view.x * scale, -view.y * scale);
     // A tile lacks a stroke when it was painted (with ink or found empty) before the stroke settled.
-    const lacks = (t: Tile, g: StrokeGeometry, version: number) => t.painted >= 0 && t.painted < version && intersects(g, t.rect);
+    const lacks = (t: Tile, g: Geometry, version: number) => t.painted >= 0 && t.painted < version && intersects(g, t.rect);
     this.overlay = this.overlay.filter(({ g, version }) => {
-      const keep = this.settled.get(g.id) === g && onScreen.some((t) => lacks(t, g, version));
-      if (!keep) g.outline = null;
+      const keep = this.items.settled.get(g.id) === g && onScreen.some((t) => lacks(t, g, version));
+      if (!keep && 'outline' in g) g.outline = null;
       return keep;
     });
     for (const { g, version } of this.overlay) {
@@ -276,7 +271,7 @@ export class Renderer {
         ctx.restore();
       }
     }
-    for (const g of this.live) if (intersects(g, visible)) g.paint(ctx, scale);
+    for (const g of this.items.live) if (intersects(g, visible)) g.paint(ctx, scale);
 
     this.evictTiles(onScreen.length);
     this.frames++;
@@ -287,9 +282,9 @@ export class Renderer {
     this.onFrame?.(performance.now() - started, onScreen.filter((t) => !t.bitmap && !this.isEmpty(t)).length);
   }
 
-  /** Tiles with no stroke on them need no painting. */
+  /** Tiles with nothing settled on them need no painting. */
   private isEmpty(tile: Tile): boolean {
-    return !this.index.collides(tile.rect);
+    return !this.items.index.collides(tile.rect);
   }
 
   /** Asks the least busy worker for each visible tile that is out of date, a few at a time. */
@@ -297,16 +292,14 @@ export class Renderer {
     const now = performance.now();
     for (const tile of onScreen) {
       if (!tile.wanted(now)) continue;
-      const idle = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-      if (idle.inFlight >= IN_FLIGHT) return;
+      if (!this.workers.idle) return;
       if (this.isEmpty(tile)) {
         tile.dispose();
         tile.painted = this.version;
         continue;
       }
       tile.requested = this.version;
-      idle.inFlight++;
-      idle.worker.postMessage({ t: 'paint', tile: { level: tile.level, tx: tile.tx, ty: tile.ty }, version: this.version } satisfies ToWorker);
+      this.workers.paint(tile, this.version);
     }
   }
 

@@ -4,7 +4,7 @@
  * its people list are not disturbed.
  */
 import { fromSnapshot } from '../../server/board/snapshot.ts';
-import { emptyBoard, isVisible } from '../../server/board/state.ts';
+import { emptyBoard, visibleItems } from '../../server/board/state.ts';
 import type { DrawingSession } from '../../server/board/sessions.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import { decodePoints } from '../../server/protocol/points.ts';
@@ -23,7 +23,8 @@ const api = `/api/boards/${encodeURIComponent(board)}`;
 const params = new URLSearchParams(location.search);
 const canvas = $<HTMLCanvasElement>('#board');
 const view = new View();
-const renderer = new Renderer(canvas, view, () => (player ? [...player.state.strokes.values()].filter(isVisible) : []));
+// Everything drawn at the moment shown, ink and elements; nothing is live (elements moved by the replay are, for a moment: scene-index.ts).
+const renderer = new Renderer(canvas, view, { items: () => (player ? visibleItems(player.state) : []), isLive: () => false });
 new Navigation(canvas, view, { drawsOnDrag: () => false, spacePans: false });
 const timeline = $<HTMLInputElement>('#timeline');
 const playButton = $<HTMLButtonElement>('#play');

@@ -4,9 +4,11 @@
  * given scale. Far out, where a stroke is a few pixels wide, it is painted
  * as a plain line (cheap: one lineTo per point); closer in, as the filled
  * perfect-freehand outline everyone else draws (server/board/outline.ts),
- * computed once and kept while memory allows.
+ * computed once and kept while memory allows. Ink moved, resized or
+ * rotated keeps its points and is painted under its matrix (elements.ts).
  */
-import { outlineReach, strokeOutline, tracePolygon } from '../../server/board/outline.ts';
+import { IDENTITY, isIdentity, meanScale, multiply, type Matrix } from '../../server/board/elements.ts';
+import { outlineReach, placedBounds, strokeOutline, tracePolygon, type Bounds } from '../../server/board/outline.ts';
 import { decodeFlat, type Point } from '../../server/protocol/points.ts';
 import type { Rect } from './view.ts';
 
@@ -20,6 +22,10 @@ export type Drawable = {
   ended: boolean;
   /** Log position of the stroke's first record: drawing order. Absent while local. */
   pos?: number;
+  /** Where its points are placed once moved (absent: where drawn), its place in the stack once changed, and in the `add` that made it. */
+  m?: Matrix;
+  z?: number;
+  i?: number;
   /** Encoded chunks (confirmed strokes) … */
   chunks?: string[];
   /** … or decoded points (the stroke being drawn here). */
@@ -39,7 +45,14 @@ export class StrokeGeometry implements Rect {
   readonly color: string;
   readonly w: number;
   readonly pr: boolean;
-  readonly order: number;
+  /** Stacking (state.ts's byStack): log position (local strokes last), z once changed, place in its `add`. */
+  readonly pos: number;
+  readonly z: number | undefined;
+  readonly i: number | undefined;
+  /** Placement of the points, null where drawn. */
+  readonly m: Matrix | null;
+  /** The points' own bounds, before the matrix and without the pen's reach. */
+  readonly local: Bounds = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
   /** x, y (and p with pressure) per point, in world units. */
   readonly flat: Float32Array;
   readonly stride: number;
@@ -60,27 +73,74 @@ export class StrokeGeometry implements Rect {
     this.color = stroke.color;
     this.w = stroke.w;
     this.pr = stroke.pr;
-    this.order = stroke.pos ?? Number.MAX_SAFE_INTEGER;
+    this.pos = stroke.pos ?? Number.MAX_SAFE_INTEGER;
+    this.z = stroke.z;
+    this.i = stroke.i;
+    this.m = stroke.m && !isIdentity(stroke.m) ? [...stroke.m] : null;
     this.stride = stroke.pr ? 3 : 2;
-    this.flat = stroke.points ? flatten(stroke.points, stroke.pr) : decodeFlat(stroke.chunks ?? [], stroke.pr, stroke.q);
+    // Same points, new placement or colour (a move, a drag): no decoding, and the outline, in the points' own units, still fits.
+    const samePoints = previous !== undefined && previous.pos === this.pos && previous.n === stroke.n && previous.ended === stroke.ended && previous.pr === stroke.pr;
+    this.flat = samePoints ? previous.flat : stroke.points ? flatten(stroke.points, stroke.pr) : decodeFlat(stroke.chunks ?? [], stroke.pr, stroke.q);
+    if (samePoints && previous.w === stroke.w) {
+      this.outline = previous.outline;
+      this.outlineSize = previous.outlineSize;
+    }
     const f = this.flat;
+    const b = this.local;
     for (let i = 0; i < f.length; i += this.stride) {
-      if (f[i]! < this.minX) this.minX = f[i]!;
-      if (f[i]! > this.maxX) this.maxX = f[i]!;
-      if (f[i + 1]! < this.minY) this.minY = f[i + 1]!;
-      if (f[i + 1]! > this.maxY) this.maxY = f[i + 1]!;
+      if (f[i]! < b.minX) b.minX = f[i]!;
+      if (f[i]! > b.maxX) b.maxX = f[i]!;
+      if (f[i + 1]! < b.minY) b.minY = f[i + 1]!;
+      if (f[i + 1]! > b.maxY) b.maxY = f[i + 1]!;
     }
     const r = outlineReach(this.w);
-    this.minX -= r;
-    this.minY -= r;
-    this.maxX += r;
-    this.maxY += r;
+    const reach = placedBounds({ minX: b.minX - r, minY: b.minY - r, maxX: b.maxX + r, maxY: b.maxY + r }, this.m ?? undefined);
+    this.minX = reach.minX;
+    this.minY = reach.minY;
+    this.maxX = reach.maxX;
+    this.maxY = reach.maxY;
     // A stroke still growing keeps the outline blocks it already has.
     if (previous && !stroke.ended && previous.blocks.length > 0) this.blocks = previous.blocks.filter((_, i) => (i + 1) * BLOCK < this.n);
   }
 
+  /** Whether `stroke` looks as this geometry was made from: same points, colour, width, placement and place in the stack. */
+  same(stroke: Drawable): boolean {
+    const m = stroke.m && !isIdentity(stroke.m) ? stroke.m : null;
+    return (
+      stroke.n === this.n &&
+      stroke.ended === this.ended &&
+      stroke.color === this.color &&
+      stroke.w === this.w &&
+      (stroke.pos ?? Number.MAX_SAFE_INTEGER) === this.pos &&
+      stroke.z === this.z &&
+      stroke.i === this.i &&
+      (m === this.m || (m !== null && this.m !== null && m.every((v, k) => v === this.m![k])))
+    );
+  }
+
+  /** The points' box in their own units and the matrix placing it (selection frames). */
+  placement(): { m: Matrix; w: number; h: number } {
+    const { minX, minY, maxX, maxY } = this.local;
+    if (this.n === 0) return { m: this.m ?? IDENTITY, w: 0, h: 0 };
+    return { m: multiply(this.m ?? IDENTITY, [1, 0, 0, 1, minX, minY]), w: maxX - minX, h: maxY - minY };
+  }
+
+  /** Bounds of the points on the board, without the pen's reach: what a marquee must hold. */
+  pointBounds(): Bounds {
+    return placedBounds(this.local, this.m ?? undefined);
+  }
+
   /** Paints the stroke; `scale` is device pixels per world unit of the context's transform. */
   paint(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, scale: number): void {
+    if (!this.m) return this.paintPoints(ctx, scale);
+    ctx.save();
+    ctx.transform(...this.m);
+    this.paintPoints(ctx, scale * meanScale(this.m));
+    ctx.restore();
+  }
+
+  /** Paints the points in their own units; `scale` is device pixels per one of them. */
+  private paintPoints(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, scale: number): void {
     if (this.w * scale < LINE_BELOW_PX) return this.paintLine(ctx);
     ctx.fillStyle = this.color;
     if (this.ended || this.n <= BLOCK) {
@@ -130,14 +190,33 @@ export class StrokeGeometry implements Rect {
    * fast hand leaves tens of units apart; and as wide as its outline can be.
    */
   touches(a: Point, b: Point, radius: number): boolean {
-    const reach = radius + 0.8 * this.w;
+    return this.near(a, b, radius);
+  }
+
+  /** Whether a point picks the stroke (the select tool's click): within `radius` of its ink. */
+  hits(point: Point, radius: number): boolean {
+    return this.near(point, point, radius);
+  }
+
+  private near(a: Point, b: Point, radius: number): boolean {
     if (this.maxX + radius < Math.min(a.x, b.x) || this.minX - radius > Math.max(a.x, b.x)) return false;
     if (this.maxY + radius < Math.min(a.y, b.y) || this.minY - radius > Math.max(a.y, b.y)) return false;
     const f = this.flat;
     const s = this.stride;
-    if (f.length <= s) return distanceToSegment(f[0]!, f[1]!, a, b) <= reach;
+    if (f.length === 0) return false;
+    const m = this.m;
+    // Points on the board: under a matrix, mapped one by one (a segment maps to a segment), the pen scaled with them.
+    const at = m ? (k: number): Point => ({ x: m[0] * f[k]! + m[2] * f[k + 1]! + m[4], y: m[1] * f[k]! + m[3] * f[k + 1]! + m[5] }) : (k: number): Point => ({ x: f[k]!, y: f[k + 1]! });
+    const reach = radius + 0.8 * this.w * (m ? meanScale(m) : 1);
+    if (f.length <= s) {
+      const p = at(0);
+      return distanceToSegment(p.x, p.y, a, b) <= reach;
+    }
+    let previous = at(0);
     for (let i = s; i < f.length; i += s) {
-      if (segmentsDistance({ x: f[i - s]!, y: f[i - s + 1]! }, { x: f[i]!, y: f[i + 1]! }, a, b) <= reach) return true;
+      const p = at(i);
+      if (segmentsDistance(previous, p, a, b) <= reach) return true;
+      previous = p;
     }
     return false;
   }

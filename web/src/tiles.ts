@@ -1,10 +1,13 @@
 /**
- * Raster tiles of the settled strokes. A tile is 512 device pixels square
+ * Raster tiles of the settled items (ink and elements). A tile is 512 device pixels square
  * at a zoom level (a power of two of device pixels per world unit); the
  * screen copies the tiles of the level nearest its zoom, scaled a little.
  * Tiles are painted off the main thread (tile-worker.ts), so however big
  * the board, a frame on the main thread only copies bitmaps.
  */
+import type { Matrix } from '../../server/board/elements.ts';
+import type { ShapeLook } from '../../server/board/outline.ts';
+import type { Stacking } from './shape-geometry.ts';
 import type { Rect } from './view.ts';
 
 export const TILE = 512;
@@ -79,11 +82,15 @@ export function intersects(a: Rect, b: Rect): boolean {
 // ---------------------------------------------------------------------------
 // Messages between the page and the tile worker.
 
-/** A settled stroke as the worker needs it (its points still encoded: the worker decodes them). */
-export type SettledStroke = { id: string; color: string; w: number; pr: boolean; q?: number; pos: number; n: number; chunks: string[] };
+/** Settled ink as the worker needs it (its points still encoded: the worker decodes them). */
+export type SettledInk = { kind: 'ink'; id: string; color: string; w: number; pr: boolean; q?: number; n: number; chunks: string[]; m?: Matrix } & Stacking;
+/** A settled element: its look with line ends already resolved, so the worker needs no other element to draw it. */
+export type SettledShape = { kind: 'shape'; id: string; look: ShapeLook } & Stacking;
+export type SettledItem = SettledInk | SettledShape;
 
 export type ToWorker =
-  | { t: 'strokes'; version: number; add: SettledStroke[]; remove: string[] }
+  /** Items settled or changed (`add`, replacing any of the same id) and gone (`remove`), as of `version`. */
+  | { t: 'items'; version: number; add: SettledItem[]; remove: string[] }
   | { t: 'paint'; tile: TileAddress; version: number };
 
 export type FromWorker = { t: 'painted'; tile: TileAddress; version: number; bitmap: ImageBitmap };

@@ -1,0 +1,102 @@
+/**
+ * Elements on the board page's canvas, in Chromium: another person's
+ * elements, sent over a WebSocket, are painted where they are, stacked
+ * with ink as the log orders them (a filled rectangle hides the ink drawn
+ * before it; ink drawn after it shows over it), and follow a move.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { ClientOp } from '../../server/protocol/messages.ts';
+import { useBrowserAndServer } from '../support/browser.ts';
+import { converged, webClient } from '../support/board-client.ts';
+
+const env = useBrowserAndServer();
+
+type Rgba = [number, number, number, number];
+
+/** The canvas's pixels at board points (the view is at 100% with the origin at the canvas's top-left). */
+function pixels(page: Page, points: [number, number][]): Promise<Rgba[]> {
+  return page.evaluate((points) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#board')!;
+    const ratio = canvas.width / canvas.getBoundingClientRect().width;
+    const ctx = canvas.getContext('2d')!;
+    return points.map(([x, y]) => [...ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data] as Rgba);
+  }, points);
+}
+
+const RED: Rgba = [0xe0, 0x31, 0x31, 255];
+const BLUE: Rgba = [0x19, 0x71, 0xc2, 255];
+const NONE: Rgba = [0, 0, 0, 0];
+
+/** Waits until every point shows its colour (tiles are painted by workers, a moment later). */
+async function expectColours(page: Page, expected: [[number, number], Rgba][], what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let seen: Rgba[] = [];
+  while (Date.now() < deadline) {
+    seen = await pixels(page, expected.map(([p]) => p));
+    if (seen.every((c, i) => c.every((v, k) => Math.abs(v - expected[i]![1][k]!) <= 2))) return;
+    await page.waitForTimeout(50);
+  }
+  expect(seen, what).toEqual(expected.map(([, c]) => c));
+}
+
+describe('elements on the board canvas', () => {
+  it('a filled rectangle covers the ink drawn before it, ink drawn after it shows above, and it follows a move', { timeout: 60_000 }, async () => {
+    const page = await env.open('/b/e2e-element-render', 'Ann');
+    await page.waitForFunction(() => document.body.dataset.status === 'live' && location.hash.startsWith('#edit='));
+    const key = decodeURIComponent(new URL(page.url()).hash.slice('#edit='.length));
+    const bob = webClient(env.server.ws, 'e2e-element-render', 'bob', 'Bob', key);
+    await bob.live();
+
+    // Ink, then a rectangle over its middle, then ink across the rectangle.
+    bob.stroke([{ x: 100, y: 150 }, { x: 200, y: 150 }, { x: 300, y: 150 }]);
+    bob.send({ k: 'add', v: 1, els: [{ id: 'box', type: 'rect', m: [1, 0, 0, 1, 150, 100], w: 100, h: 100, color: '#1e1e1e', sw: 2, fill: '#1971c2' }] } as ClientOp);
+    bob.stroke([{ x: 200, y: 120 }, { x: 200, y: 180 }]);
+    await converged([bob]);
+
+    await expectColours(
+      page,
+      [
+        [[120, 150], RED], // the first stroke, left of the box
+        [[180, 150], BLUE], // under the box
+        [[200, 140], RED], // the later stroke, over the box
+        [[230, 180], BLUE], // the box alone
+        [[400, 400], NONE], // nothing
+      ],
+      'the box over the first stroke, under the second',
+    );
+
+    // Moved 300 units right: the first stroke shows where it was, the box where it went.
+    bob.send({ k: 'xf', v: 1, ids: ['box'], m: [1, 0, 0, 1, 300, 0] } as ClientOp);
+    await converged([bob]);
+    await expectColours(page, [[[180, 150], RED], [[480, 150], BLUE], [[530, 180], BLUE]], 'the box moved');
+    // Once it has settled into the tiles (a second after the move), it still shows there.
+    await page.waitForTimeout(1_500);
+    await expectColours(page, [[[180, 150], RED], [[480, 150], BLUE], [[200, 140], RED]], 'the box settled');
+    bob.close();
+  });
+
+  it('a note shows its text, painted in the tile workers once they have the board font; the renderer finds what is where', { timeout: 60_000 }, async () => {
+    const page = await env.open('/b/e2e-element-text', 'Ann');
+    await page.waitForFunction(() => document.body.dataset.status === 'live' && location.hash.startsWith('#edit='));
+    const key = decodeURIComponent(new URL(page.url()).hash.slice('#edit='.length));
+    const bob = webClient(env.server.ws, 'e2e-element-text', 'bob', 'Bob', key);
+    await bob.live();
+    bob.send({ k: 'add', v: 1, els: [{ id: 'note', type: 'note', m: [1, 0, 0, 1, 100, 100], w: 200, h: 150, color: '#1e1e1e', fill: '#ffec99', text: 'WWWW WWWW WWWW', fs: 40 }] } as ClientOp);
+    await converged([bob]);
+    // The note's colour where there is no text, and dark glyphs on its first line (40 units tall, 12 in from its corner).
+    await expectColours(page, [[[290, 240], [0xff, 0xec, 0x99, 255]]], 'the note');
+    const dark = async () =>
+      (await pixels(page, Array.from({ length: 60 }, (_, i): [number, number] => [115 + i * 2, 135]))).filter(([r, g, b]) => r + g + b < 200).length;
+    await expect.poll(dark, { timeout: 10_000 }).toBeGreaterThan(10);
+    const found = await page.evaluate(() => {
+      const { renderer } = (window as unknown as { whiteboard: { renderer: { itemsAt(p: { x: number; y: number }, r: number): string[]; placementOf(id: string): unknown } } }).whiteboard;
+      return { at: renderer.itemsAt({ x: 150, y: 150 }, 2), none: renderer.itemsAt({ x: 400, y: 400 }, 2), placement: renderer.placementOf('note') };
+    });
+    expect(found.at).toEqual(['note']);
+    expect(found.none).toEqual([]);
+    // Three lines of 40 × 1.25 and the padding above and below: the note grows past its 150 to hold them.
+    expect(found.placement).toEqual({ m: [1, 0, 0, 1, 100, 100], w: 200, h: 3 * 50 + 24 });
+    bob.close();
+  });
+});

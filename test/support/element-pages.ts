@@ -1,0 +1,88 @@
+/**
+ * Driving the board page's editing tools in Chromium as a user does (real
+ * pointer and keyboard events), and reading what the page's client holds
+ * through `window.whiteboard` to check the outcome.
+ */
+import type { Page } from 'playwright-core';
+import type { Shape } from '../../server/board/elements.ts';
+
+/** What a test reads of the page (main.ts puts it on window.whiteboard). */
+export type PageBoard = {
+  client: {
+    state: { shapes: Map<string, Shape>; strokes: Map<string, { id: string; undone: boolean; hiddenBy: number[]; m?: number[] }>; pos: number };
+    unacknowledged: number;
+    role: string;
+  };
+  selection: { list(): string[] };
+  view: { zoom: number; x: number; y: number; toScreen(x: number, y: number): { x: number; y: number }; set(x: number, y: number, zoom: number): void };
+  textEditor: { editing: string | null };
+};
+export const boardOf = () => (window as unknown as { whiteboard: PageBoard }).whiteboard;
+
+type XY = [number, number];
+
+/** Top-left of the canvas on the page: board drags are given in canvas pixels, the toolbar's height aside. */
+async function canvasOrigin(page: Page): Promise<XY> {
+  return page.evaluate(() => {
+    const r = document.querySelector('#board')!.getBoundingClientRect();
+    return [r.left, r.top] as [number, number];
+  });
+}
+
+/** A drag between two canvas points, in steps (shift held if asked). */
+export async function drag(page: Page, from: XY, to: XY, options: { shift?: boolean; steps?: number } = {}): Promise<void> {
+  const [ox, oy] = await canvasOrigin(page);
+  if (options.shift) await page.keyboard.down('Shift');
+  await page.mouse.move(from[0] + ox, from[1] + oy);
+  await page.mouse.down();
+  await page.mouse.move(to[0] + ox, to[1] + oy, { steps: options.steps ?? 12 });
+  await page.mouse.up();
+  if (options.shift) await page.keyboard.up('Shift');
+}
+
+export async function click(page: Page, at: XY, options: { shift?: boolean; double?: boolean } = {}): Promise<void> {
+  const [ox, oy] = await canvasOrigin(page);
+  if (options.shift) await page.keyboard.down('Shift');
+  if (options.double) await page.mouse.dblclick(at[0] + ox, at[1] + oy);
+  else await page.mouse.click(at[0] + ox, at[1] + oy);
+  if (options.shift) await page.keyboard.up('Shift');
+}
+
+/** The visible shapes the page's client holds, in log order. */
+export function shapesOf(page: Page): Promise<Shape[]> {
+  return page.evaluate(() => {
+    const { client } = (window as unknown as { whiteboard: PageBoard }).whiteboard;
+    return [...client.state.shapes.values()].filter((s) => !s.undone && s.hiddenBy.length === 0);
+  });
+}
+
+/** Until everything the page sent is in the log. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { whiteboard: PageBoard }).whiteboard.client.unacknowledged === 0);
+}
+
+/** Where a board point is on the canvas (canvas pixels). */
+export function canvasPointOf(page: Page, x: number, y: number): Promise<XY> {
+  return page.evaluate(([wx, wy]) => {
+    const p = (window as unknown as { whiteboard: PageBoard }).whiteboard.view.toScreen(wx!, wy!);
+    return [p.x, p.y] as [number, number];
+  }, [x, y]);
+}
+
+/** Canvas pixels (in a box given in canvas pixels) that are not white or transparent and close to `rgb`. */
+export function pixelsLike(page: Page, box: { x: number; y: number; w: number; h: number }, rgb: [number, number, number], tolerance = 60): Promise<number> {
+  return page.evaluate(
+    ({ b, c, t }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#board')!;
+      const ratio = canvas.width / canvas.getBoundingClientRect().width;
+      const data = canvas.getContext('2d')!.getImageData(b.x * ratio, b.y * ratio, b.w * ratio, b.h * ratio).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! < 128) continue;
+        if (Math.abs(data[i]! - c[0]) + Math.abs(data[i + 1]! - c[1]) + Math.abs(data[i + 2]! - c[2]) <= t) n++;
+      }
+      return n;
+    },
+    { b: box, c: rgb, t: tolerance },
+  );
+}

@@ -1,0 +1,124 @@
+/**
+ * This page's own element changes shown before the log confirms them: the
+ * pending `add`, `set`, `xf` and `erase` operations folded onto copies of
+ * the items they touch, by the fold itself (element-fold.ts), so what is
+ * shown at once is exactly what the log will make of them, refusals
+ * included.
+ *
+ * The board is never copied: the fold runs on a state whose item maps copy
+ * an item the first time the fold reads it, and whose history holds only
+ * this page's author. A drag of a few elements on a board of a million
+ * points costs a few copies per frame. Pure: no DOM, no client.
+ */
+import { applyElementOp, type ElementOp } from '../../server/board/element-fold.ts';
+import { isLineType, type Shape } from '../../server/board/elements.ts';
+import type { OpRecord } from '../../server/board/fold.ts';
+import { isVisible, type Action, type BoardState, type History, type Stroke } from '../../server/board/state.ts';
+import type { ClientOp } from '../../server/protocol/messages.ts';
+
+export type Item = Stroke | Shape;
+
+/** The pending changes folded: copies of what they touched (hidden ones included), and what they erased. */
+export type Overlay = {
+  /** Copies of the items the pending operations touched or made, by id. */
+  readonly items: ReadonlyMap<string, Item>;
+  /** Ids of items a pending erase hides. */
+  readonly erased: ReadonlySet<string>;
+};
+
+export const EMPTY_OVERLAY: Overlay = { items: new Map(), erased: new Set() };
+
+/** Who sends the pending operations: the public ids records carry (so a `c: 1` continues a confirmed drag). */
+export type Author = { user: string; cid: string; name: string };
+
+/**
+ * A map that reads through to a base map and copies a value the first time
+ * it is read, so the fold may change what it gets without touching the
+ * base. Only the members the fold uses are needed.
+ */
+class CopyOnRead<K, V extends object> {
+  readonly own = new Map<K, V>();
+  constructor(
+    private readonly base: ReadonlyMap<K, V>,
+    private readonly copy: (value: V) => V,
+  ) {}
+
+  get(key: K): V | undefined {
+    let value = this.own.get(key);
+    if (value === undefined) {
+      const original = this.base.get(key);
+      if (original === undefined) return undefined;
+      value = this.copy(original);
+      this.own.set(key, value);
+    }
+    return value;
+  }
+  has(key: K): boolean {
+    return this.own.has(key) || this.base.has(key);
+  }
+  set(key: K, value: V): this {
+    this.own.set(key, value);
+    return this;
+  }
+  get size(): number {
+    let added = 0;
+    for (const key of this.own.keys()) if (!this.base.has(key)) added++;
+    return this.base.size + added;
+  }
+  *values(): IterableIterator<V> {
+    for (const key of this.base.keys()) yield this.get(key)!;
+    for (const [key, value] of this.own) if (!this.base.has(key)) yield value;
+  }
+}
+
+const copyStroke = (s: Stroke): Stroke => ({ ...s, chunks: [...s.chunks], hiddenBy: [...s.hiddenBy], ...(s.m ? { m: [...s.m] as Stroke['m'] } : {}) });
+const copyShape = (s: Shape): Shape => structuredClone(s);
+const isElementOp = (op: ClientOp): op is ElementOp => op.k === 'add' || op.k === 'set' || op.k === 'xf';
+
+/**
+ * Folds `pending` (oldest first) onto copies of what they touch in `state`.
+ * Stops at the first undo, redo or clear: what those take back depends on
+ * the log, so they and what follows them show once confirmed.
+ */
+export function foldPending(state: BoardState, pending: readonly ClientOp[], me: Author): Overlay {
+  if (!pending.some((op) => isElementOp(op) || op.k === 'erase')) return EMPTY_OVERLAY;
+  const strokes = new CopyOnRead(state.strokes, copyStroke);
+  const shapes = new CopyOnRead(state.shapes, copyShape);
+  const actions = new CopyOnRead(state.actions, (a: Action) => structuredClone(a));
+  const mine: History = structuredClone(state.history.get(me.user) ?? { undo: [], redo: [] });
+  const history = new Map([[me.user, mine]]);
+  const draft = { ...state, strokes, shapes, actions, history } as unknown as BoardState;
+  const erased = new Set<string>();
+  let pos = state.pos;
+  for (const op of pending) {
+    if (op.k === 'undo' || op.k === 'redo' || op.k === 'clear') break;
+    if (op.k === 'erase') {
+      for (const id of op.ids) erased.add(id);
+      continue;
+    }
+    if (!isElementOp(op)) continue;
+    pos++;
+    const rec: OpRecord = { pos, ts: Date.now(), user: me.user, cid: me.cid, seq: 0, name: me.name, op };
+    applyElementOp(draft, rec, op, (action) => {
+      mine.undo.push(action.pos);
+      mine.redo = [];
+      actions.set(action.pos, action);
+    });
+  }
+  const items = new Map<string, Item>([...strokes.own, ...shapes.own]);
+  return { items, erased };
+}
+
+/**
+ * Ids of the visible lines stuck to one of `moved`: they follow those
+ * elements, so they are in motion too, though no operation names them.
+ */
+export function linesStuckTo(shapes: Iterable<Shape>, moved: ReadonlySet<string>): string[] {
+  if (moved.size === 0) return [];
+  const ids: string[] = [];
+  for (const s of shapes) {
+    if (!isLineType(s.type) || !isVisible(s)) continue;
+    if ((s.sb && moved.has(s.sb.id)) || (s.eb && moved.has(s.eb.id))) ids.push(s.id);
+  }
+  return ids;
+}

@@ -1,0 +1,64 @@
+/**
+ * The board page around the board: the connection banner, the people on
+ * the board, and toasts.
+ */
+import type { Participant } from '../../server/protocol/messages.ts';
+import type { BoardClient, Status } from './board-client.ts';
+import type { Cursors } from './cursors.ts';
+import { colorFor } from './identity.ts';
+import type { Sharing } from './share.ts';
+import type { View } from './view.ts';
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+
+let toastTimer = 0;
+export function toast(text: string): void {
+  const el = $('#toast');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => (el.hidden = true), 4_000);
+}
+
+export function showStatus(client: BoardClient, sharing: Sharing, status: Status, detail: string): void {
+  const banner = $('#status');
+  document.body.dataset.status = status;
+  if (status === 'live') sharing.claimIfNew();
+  const full = client.full && status === 'live';
+  banner.textContent = full
+    ? 'This board is full: it is read-only now. Start a new board to go on drawing.'
+    : status === 'live'
+      ? ''
+      : status === 'failed'
+        ? `Cannot open this board: ${detail}`
+        : status === 'reconnecting'
+          ? 'Reconnecting… your drawing is kept and will be saved'
+          : 'Connecting…';
+  banner.hidden = status === 'live' && !full;
+}
+
+export function showPeople(client: BoardClient, cursors: Cursors, view: View, people: Participant[]): void {
+  const list = $('#people');
+  list.replaceChildren(
+    ...people.map((person) => {
+      const chip = document.createElement('li');
+      const you = person.cid === client.cid ? ' (you)' : '';
+      chip.textContent = `${person.name}${you}${person.role === 'viewer' ? ' · watching' : ''}`;
+      chip.title = person.role === 'viewer' ? 'watching (view-only link)' : 'drawing';
+      chip.classList.toggle('viewer', person.role === 'viewer');
+      chip.style.setProperty('--who', colorFor(person.cid));
+      if (person.cid !== client.cid) {
+        chip.tabIndex = 0;
+        chip.title += ' · click to go where they are';
+        chip.addEventListener('click', () => {
+          // Takes the view to where their pointer is (or was last).
+          const at = cursors.positionOf(person.cid);
+          if (at) view.centerOn(at.x, at.y);
+          else toast(`${person.name} has not pointed at the board yet`);
+        });
+      }
+      return chip;
+    }),
+  );
+  cursors.setPeople(people);
+}

@@ -1,0 +1,65 @@
+/**
+ * What a renderer keeps per element, as StrokeGeometry does per stroke: its
+ * look, its bounds on the board (for the spatial index and culling), its
+ * place in the stack, and how to paint and pick it.
+ */
+import type { Matrix } from '../../server/board/elements.ts';
+import { shapeBounds, type Bounds, type ShapeLook } from '../../server/board/outline.ts';
+import type { Point } from '../../server/protocol/points.ts';
+import { hitShape, sameLook, shapePlacement, shapeTouches } from './element-geometry.ts';
+import { paintShape } from './element-paint.ts';
+import type { Rect } from './view.ts';
+
+/** Where an item sits in the stack (state.ts's byStack). */
+export type Stacking = { pos: number; z?: number; i?: number };
+
+export class ShapeGeometry implements Rect {
+  readonly minX: number;
+  readonly minY: number;
+  readonly maxX: number;
+  readonly maxY: number;
+  readonly pos: number;
+  readonly z: number | undefined;
+  readonly i: number | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly look: ShapeLook,
+    stacking: Stacking,
+  ) {
+    ({ minX: this.minX, minY: this.minY, maxX: this.maxX, maxY: this.maxY } = shapeBounds(look));
+    this.pos = stacking.pos;
+    this.z = stacking.z;
+    this.i = stacking.i;
+  }
+
+  get hasText(): boolean {
+    return (this.look.type === 'text' || this.look.type === 'note') && this.look.text.length > 0;
+  }
+
+  /** Whether this geometry draws `look` at `stacking`. */
+  same(look: ShapeLook, stacking: Stacking): boolean {
+    return stacking.pos === this.pos && stacking.z === this.z && stacking.i === this.i && sameLook(look, this.look);
+  }
+
+  paint(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, scale: number): void {
+    paintShape(ctx, this.look, scale);
+  }
+
+  touches(a: Point, b: Point, radius: number): boolean {
+    return shapeTouches(this.look, a, b, radius);
+  }
+
+  hits(point: Point, radius: number): boolean {
+    return hitShape(this.look, point, radius);
+  }
+
+  placement(): { m: Matrix; w: number; h: number } {
+    return shapePlacement(this.look);
+  }
+
+  /** What a marquee must hold: everything it draws. */
+  pointBounds(): Bounds {
+    return this;
+  }
+}

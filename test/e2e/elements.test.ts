@@ -6,31 +6,16 @@
  * paste work between boards; a view-only page selects nothing; select all
  * then move is one record.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { wrapText } from '../../server/text/layout.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 import { useBrowserAndServer } from '../support/browser.ts';
-import { click, drag, pixelsLike, settled, shapesOf } from '../support/element-pages.ts';
+import { canvasPointOf, click, drag, endsOf, linesOnPage, openLive, pixelsLike, selectionOf, setView, settled, shapesOf, strokesOf, toolOf, twoEditorsOn } from '../support/element-pages.ts';
 
 const env = useBrowserAndServer({ width: 1000, height: 760 });
 
-async function openBoard(path: string, nickname: string): Promise<Page> {
-  const page = await env.open(path, nickname);
-  await page.waitForFunction(() => document.body.dataset.status === 'live');
-  return page;
-}
-
-/** A first page on a new board (its editor) and a second with the edit link. */
-async function twoEditors(board: string): Promise<[Page, Page]> {
-  const ann = await openBoard(`/b/${board}`, 'Ann');
-  await ann.waitForFunction(() => location.hash.startsWith('#edit='));
-  const url = new URL(ann.url());
-  const bob = await openBoard(url.pathname + url.hash, 'Bob');
-  // The same view on both, so canvas points name the same board points.
-  for (const page of [ann, bob]) await page.evaluate(() => (window as unknown as { whiteboard: { view: { set(x: number, y: number, z: number): void } } }).whiteboard.view.set(0, 0, 1));
-  return [ann, bob];
-}
+const openBoard = (path: string, nickname: string) => openLive(env, path, nickname);
+const twoEditors = (board: string) => twoEditorsOn(env, board);
 
 describe('editing elements in Chromium', () => {
   it('each kind drawn on one page appears on the other', { timeout: 120_000 }, async () => {
@@ -92,7 +77,7 @@ describe('editing elements in Chromium', () => {
     // Bob drags the rectangle by its outline while Ann recolours it.
     await ann.keyboard.press('v');
     await click(ann, [160, 100]);
-    expect(await ann.evaluate(() => (window as unknown as { whiteboard: { selection: { list(): string[] } } }).whiteboard.selection.list())).toEqual([rect!.id]);
+    expect(await selectionOf(ann)).toEqual([rect!.id]);
     await bob.keyboard.press('v');
     const top = await bob.evaluate(() => document.querySelector('#board')!.getBoundingClientRect().top);
     await bob.mouse.move(100, 140 + top);
@@ -123,7 +108,7 @@ describe('editing elements in Chromium', () => {
 
   it('text typed on one page wraps to the same lines on another at another zoom', { timeout: 120_000 }, async () => {
     const [ann, bob] = await twoEditors('e2e-el-text');
-    await bob.evaluate(() => (window as unknown as { whiteboard: { view: { set(x: number, y: number, z: number): void } } }).whiteboard.view.set(-100, -100, 0.5));
+    await setView(bob, -100, -100, 0.5);
     await ann.keyboard.press('t');
     await click(ann, [60, 200]);
     const words = 'The quick brown fox jumps over the lazy dog and keeps running far beyond the edge of this text box';
@@ -141,17 +126,6 @@ describe('editing elements in Chromium', () => {
     expect(onBob!.h).toBeCloseTo(lines.length * onBob!.fs * 1.25, 5);
     expect(await linesOnPage(ann, onAnn!.id)).toEqual(lines);
     expect(await linesOnPage(bob, onBob!.id)).toEqual(lines);
-    if (process.env.SCREENSHOT_PATH) {
-      await bob.keyboard.press('v');
-      const at = await bob.evaluate((m) => (window as unknown as { whiteboard: { view: { toScreen(x: number, y: number): { x: number; y: number } } } }).whiteboard.view.toScreen(m[4]! + 20, m[5]! + 10), onBob!.m);
-      await click(bob, [at.x, at.y], { double: true });
-      await bob.keyboard.type(' more');
-      await bob.screenshot({ path: process.env.SCREENSHOT_PATH.replace('.png', '-editing.png') });
-      await bob.keyboard.press('Escape');
-      await bob.screenshot({ path: process.env.SCREENSHOT_PATH.replace('.png', '-edited.png') });
-      await bob.keyboard.press('Control+z');
-      await settled(bob);
-    }
     // Typing was one undo step: one undo takes all of it back (the text element stays, empty).
     await ann.keyboard.press('Control+z');
     await expect.poll(async () => (await shapesOf(bob))[0]?.text).toBe('');
@@ -207,7 +181,7 @@ describe('editing elements in Chromium', () => {
     await settled(ann);
     const viewer = await openBoard('/b/e2e-el-viewer', 'Val');
     expect(await viewer.evaluate(() => document.body.dataset.access)).toBe('viewer');
-    await viewer.evaluate(() => (window as unknown as { whiteboard: { view: { set(x: number, y: number, z: number): void } } }).whiteboard.view.set(0, 0, 1));
+    await setView(viewer, 0, 0, 1);
     await expect.poll(async () => (await shapesOf(viewer)).length).toBe(1);
     expect(await viewer.isVisible('[data-tool="select"]')).toBe(false);
     expect(await viewer.isVisible('[data-tool="rect"]')).toBe(false);
@@ -220,7 +194,7 @@ describe('editing elements in Chromium', () => {
     await viewer.keyboard.press('ArrowRight');
     await drag(viewer, [300, 300], [400, 400]);
     await viewer.waitForTimeout(300);
-    expect(await viewer.evaluate(() => (window as unknown as { whiteboard: { selection: { list(): string[] }; textEditor: { editing: string | null } } }).whiteboard.selection.list())).toEqual([]);
+    expect(await selectionOf(viewer)).toEqual([]);
     expect(await viewer.evaluate(() => document.querySelector('.text-editor'))).toBeNull();
     expect((await readAll(env.server.log, 'e2e-el-viewer')).length).toBe(before);
     expect(await shapesOf(viewer)).toEqual(await shapesOf(ann));
@@ -237,7 +211,7 @@ describe('editing elements in Chromium', () => {
     await drag(ann, [300, 100], [400, 180]);
     await settled(ann);
     await ann.keyboard.press('Control+a');
-    expect((await ann.evaluate(() => (window as unknown as { whiteboard: { selection: { list(): string[] } } }).whiteboard.selection.list())).length).toBe(3);
+    expect((await selectionOf(ann)).length).toBe(3);
     const before = (await readAll(env.server.log, board)).length;
     await ann.keyboard.press('Shift+ArrowRight');
     await settled(ann);
@@ -255,8 +229,8 @@ describe('editing elements in Chromium', () => {
       [210, 150],
       [410, 150],
     ]);
-    const ink = await bob.evaluate(() => [...(window as unknown as { whiteboard: { client: { state: { strokes: Map<string, { m?: number[] }> } } } }).whiteboard.client.state.strokes.values()][0]!.m);
-    expect(ink).toEqual([1, 0, 0, 1, 110, 50]);
+    const [ink] = await strokesOf(bob);
+    expect(ink!.m).toEqual([1, 0, 0, 1, 110, 50]);
   });
 
   it('handles resize and rotate; ink is selected, recoloured and nudged; a line end dragged onto a shape sticks to it', { timeout: 120_000 }, async () => {
@@ -277,7 +251,6 @@ describe('editing elements in Chromium', () => {
     [rect] = await shapesOf(bob);
     expect(rect!.m[0]).toBeCloseTo(0, 3);
     expect(rect!.m[1]).toBeCloseTo(1.5, 3);
-    if (process.env.SCREENSHOT_PATH) await ann.screenshot({ path: process.env.SCREENSHOT_PATH.replace('.png', '-rotated.png') });
 
     await ann.keyboard.press('p');
     await drag(ann, [500, 600], [700, 600]);
@@ -286,7 +259,7 @@ describe('editing elements in Chromium', () => {
     await ann.click('[data-color="#1971c2"]');
     await ann.keyboard.press('ArrowDown');
     await settled(ann);
-    const ink = await bob.evaluate(() => [...(window as unknown as { whiteboard: { client: { state: { strokes: Map<string, { color: string; m?: number[] }> } } } }).whiteboard.client.state.strokes.values()][0]);
+    const [ink] = await strokesOf(bob);
     expect(ink).toMatchObject({ color: '#1971c2', m: [1, 0, 0, 1, 0, 1] });
 
     await ann.keyboard.press('o');
@@ -302,7 +275,6 @@ describe('editing elements in Chromium', () => {
     expect(line.eb).toMatchObject({ id: ellipse.id });
     expect(line.eb!.u).toBeLessThan(0.05);
     expect(line.sb).toBeNull();
-    if (process.env.SCREENSHOT_PATH) await ann.screenshot({ path: process.env.SCREENSHOT_PATH.replace('.png', '-line.png') });
   });
 
   it('delete, duplicate, restack and cut from the keyboard; escape drops a shape being drawn; ? lists the shortcuts', { timeout: 120_000 }, async () => {
@@ -358,25 +330,7 @@ describe('editing elements in Chromium', () => {
     await ann.focus('#edit-link');
     await ann.keyboard.press('Delete');
     await ann.keyboard.press('r');
-    expect(await ann.evaluate(() => (window as unknown as { whiteboard: { tool(): string } }).whiteboard.tool())).toBe('select');
+    expect(await toolOf(ann)).toBe('select');
   });
 });
 
-/** A line's ends on the board as a page holds it. */
-function endsOf(page: Page, id: string): Promise<[[number, number], [number, number]]> {
-  return page.evaluate((lineId) => {
-    const { state } = (window as unknown as { whiteboard: { client: { state: { shapes: Map<string, { m: number[]; w: number; h: number; pts: number[]; sb: { id: string; u: number; v: number } | null; eb: { id: string; u: number; v: number } | null }> } } } }).whiteboard.client;
-    const line = state.shapes.get(lineId)!;
-    const at = (m: number[], x: number, y: number): [number, number] => [m[0]! * x + m[2]! * y + m[4]!, m[1]! * x + m[3]! * y + m[5]!];
-    const end = (b: { id: string; u: number; v: number } | null, x: number, y: number) => {
-      const target = b ? state.shapes.get(b.id) : undefined;
-      return b && target ? at(target.m, b.u * target.w, b.v * target.h) : at(line.m, x, y);
-    };
-    return [end(line.sb, line.pts[0]!, line.pts[1]!), end(line.eb, line.pts[2]!, line.pts[3]!)] as [[number, number], [number, number]];
-  }, id);
-}
-
-/** The lines a page would draw a text element in: wrapText on the page, from its own state. */
-function linesOnPage(page: Page, id: string): Promise<string[]> {
-  return page.evaluate((textId) => (window as unknown as { whiteboard: { textLines(id: string): string[] } }).whiteboard.textLines(textId), id);
-}

@@ -7,17 +7,67 @@ import type { Page } from 'playwright-core';
 import type { Shape } from '../../server/board/elements.ts';
 
 /** What a test reads of the page (main.ts puts it on window.whiteboard). */
+type InkSeen = { id: string; color: string; undone: boolean; hiddenBy: number[]; m?: number[] };
 export type PageBoard = {
   client: {
-    state: { shapes: Map<string, Shape>; strokes: Map<string, { id: string; undone: boolean; hiddenBy: number[]; m?: number[] }>; pos: number };
+    state: { shapes: Map<string, Shape>; strokes: Map<string, InkSeen>; pos: number };
     unacknowledged: number;
     role: string;
   };
   selection: { list(): string[] };
   view: { zoom: number; x: number; y: number; toScreen(x: number, y: number): { x: number; y: number }; set(x: number, y: number, zoom: number): void };
   textEditor: { editing: string | null };
+  /** The lines the page draws a text or note in. */
+  textLines(id: string): string[];
+  tool(): string;
 };
-export const boardOf = () => (window as unknown as { whiteboard: PageBoard }).whiteboard;
+type Env = { open(path: string, nickname: string): Promise<Page> };
+
+/** Opens a board page and waits until it is live. */
+export async function openLive(env: Env, path: string, nickname: string): Promise<Page> {
+  const page = await env.open(path, nickname);
+  await page.waitForFunction(() => document.body.dataset.status === 'live');
+  return page;
+}
+
+/** A first page on a new board (its editor) and a second with the edit link, both showing the board at 100% from (0, 0). */
+export async function twoEditorsOn(env: Env, board: string): Promise<[Page, Page]> {
+  const ann = await openLive(env, `/b/${board}`, 'Ann');
+  await ann.waitForFunction(() => location.hash.startsWith('#edit='));
+  const url = new URL(ann.url());
+  const bob = await openLive(env, url.pathname + url.hash, 'Bob');
+  // The same view on both, so canvas points name the same board points.
+  for (const page of [ann, bob]) await setView(page, 0, 0, 1);
+  return [ann, bob];
+}
+
+export function setView(page: Page, x: number, y: number, zoom: number): Promise<void> {
+  return page.evaluate(([vx, vy, z]) => (window as unknown as { whiteboard: PageBoard }).whiteboard.view.set(vx!, vy!, z!), [x, y, zoom]);
+}
+
+export const selectionOf = (page: Page) => page.evaluate(() => (window as unknown as { whiteboard: PageBoard }).whiteboard.selection.list());
+export const toolOf = (page: Page) => page.evaluate(() => (window as unknown as { whiteboard: PageBoard }).whiteboard.tool());
+export const linesOnPage = (page: Page, id: string) => page.evaluate((textId) => (window as unknown as { whiteboard: PageBoard }).whiteboard.textLines(textId), id);
+
+/** The ink the page's client holds, in log order. */
+export function strokesOf(page: Page): Promise<InkSeen[]> {
+  return page.evaluate(() => [...(window as unknown as { whiteboard: PageBoard }).whiteboard.client.state.strokes.values()]);
+}
+
+/** A line's ends on the board as a page holds it (elements.ts's lineEnds, run in the page on its state). */
+export function endsOf(page: Page, id: string): Promise<[[number, number], [number, number]]> {
+  return page.evaluate((lineId) => {
+    const { shapes } = (window as unknown as { whiteboard: PageBoard }).whiteboard.client.state;
+    const line = shapes.get(lineId)!;
+    const pts = line.pts!;
+    const at = (m: number[], x: number, y: number): [number, number] => [m[0]! * x + m[2]! * y + m[4]!, m[1]! * x + m[3]! * y + m[5]!];
+    const end = (b: Shape['sb'], x: number, y: number) => {
+      const target = b ? shapes.get(b.id) : undefined;
+      return b && target ? at(target.m, b.u * target.w, b.v * target.h) : at(line.m, x, y);
+    };
+    return [end(line.sb, pts[0]!, pts[1]!), end(line.eb, pts[2]!, pts[3]!)] as [[number, number], [number, number]];
+  }, id);
+}
 
 type XY = [number, number];
 

@@ -75,7 +75,8 @@ export function handleShortcut(event: KeyboardEvent, on: Shortcuts): boolean {
     run = () => on.command('delete');
   } else if (code === 'Escape') {
     run = () => on.command('escape');
-  } else if (code === 'Enter') {
+  } else if (code === 'Enter' && !(event.target instanceof HTMLElement && event.target.closest('button, a, summary'))) {
+    // Enter on a focused button presses it; only on the board does it edit.
     run = () => on.command('edit');
   } else if (ARROWS[code]) {
     const [dx, dy] = ARROWS[code]!;

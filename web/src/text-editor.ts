@@ -70,7 +70,10 @@ export class TextEditor {
         this.close();
       }
     });
-    area.addEventListener('blur', () => this.close());
+    // Focus gone elsewhere on the page ends the editing; the window losing focus (another app) does not.
+    area.addEventListener('blur', () => {
+      if (document.hasFocus()) this.close();
+    });
     this.unlistenView = this.ctx.view.onChange(() => this.place());
     this.stage.append(area);
     this.place();

@@ -261,6 +261,18 @@ describe('editing elements in Chromium', () => {
     await settled(ann);
     const [ink] = await strokesOf(bob);
     expect(ink).toMatchObject({ color: '#1971c2', m: [1, 0, 0, 1, 0, 1] });
+    // A run of arrow presses (a key held down) is one move: one undo takes the run back, the next the first nudge.
+    await ann.waitForTimeout(1_100);
+    for (let i = 0; i < 3; i++) await ann.keyboard.press('ArrowDown');
+    await settled(ann);
+    expect((await strokesOf(bob))[0]!.m).toEqual([1, 0, 0, 1, 0, 4]);
+    await ann.keyboard.press('Control+KeyZ');
+    await settled(ann);
+    expect((await strokesOf(bob))[0]!.m).toEqual([1, 0, 0, 1, 0, 1]);
+    await ann.keyboard.press('Control+KeyZ');
+    await settled(ann);
+    expect((await strokesOf(bob))[0]).toMatchObject({ color: '#1971c2' });
+    expect((await strokesOf(bob))[0]!.m).toBeUndefined();
 
     await ann.keyboard.press('o');
     await drag(ann, [700, 350], [800, 450]);

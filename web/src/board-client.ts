@@ -152,6 +152,11 @@ export class BoardClient {
   }
 
   /** Queues an operation for the log; returns its sequence number. */
+  /** Sequence number of the last operation this page sent (0 before any). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   send(op: ClientOp): number {
     const message: OpMessage = { t: 'op', s: ++this.seq, o: op };
     this.outbox.set(message.s, message);

@@ -50,7 +50,27 @@ export function transformSelection(ctx: EditorContext, m: Matrix): void {
   ctx.redraw();
 }
 
-export const nudge = (ctx: EditorContext, dx: number, dy: number) => transformSelection(ctx, translate(dx, dy));
+/** Nudges this close together, of the same selection, are one undo step: holding an arrow key is one move. */
+const NUDGES_JOIN_MS = 1_000;
+let lastNudge: { at: number; seq: number; selection: string } | null = null;
+
+/** Moves the selection by an arrow key's step; a run of them continues one `xf` (`c: 1`) as a drag does. */
+export function nudge(ctx: EditorContext, dx: number, dy: number): void {
+  const ids = selectedIds(ctx);
+  if (!ctx.canEdit() || ids.length === 0) return;
+  const selection = ids.join(' ');
+  const now = performance.now();
+  // Only if that nudge was this page's last operation and one operation: the fold continues exactly that one.
+  const joins = lastNudge !== null && now - lastNudge.at < NUDGES_JOIN_MS && lastNudge.selection === selection && lastNudge.seq === ctx.client.lastSeq;
+  if (joins) {
+    lastNudge = { at: now, seq: ctx.client.send({ k: 'xf', v: 1, c: 1, m: translate(dx, dy) }), selection };
+    ctx.redraw();
+    return;
+  }
+  const before = ctx.client.lastSeq;
+  transformSelection(ctx, translate(dx, dy));
+  lastNudge = ctx.client.lastSeq === before + 1 ? { at: now, seq: ctx.client.lastSeq, selection } : null;
+}
 
 /** Sets properties on the selection; each item takes those its kind has (the fold ignores the rest). */
 export function restyle(ctx: EditorContext, p: Props): void {

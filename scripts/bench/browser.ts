@@ -2,9 +2,12 @@
  * The board page in headless Chromium on a board drawn as people draw it
  * (npm run seed: ~500k records of 2-4 points for a million points), against
  * an empty board in the same run: how long until the page is live and
- * inked, and frame times while drawing, panning and zooming.
+ * inked, and frame times while drawing, panning and zooming; then, among
+ * the board's elements (npm run seed --elements), frame times while
+ * dragging 500 of them and while typing in a sticky note, and how many
+ * records select all then a move makes (browser-elements.ts).
  *
- *   npx tsx scripts/bench/browser.ts [--points 1000000] [--rounds 3] [--smoke]
+ *   npx tsx scripts/bench/browser.ts [--points 1000000] [--elements 10000] [--rounds 3] [--seconds 4] [--smoke]
  *
  * Frame time is the interval between animation frames (what a user sees:
  * 16.7 ms when nothing is late) and, apart, the renderer's own work per frame.
@@ -15,87 +18,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Page } from 'playwright-core';
 import { launchChromium } from '../../test/support/browser.ts';
 import { freePort } from '../kafka-local.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
 import { storeBoardState } from '../seed/store-state.ts';
+import { DRAGGED, dragElements, elementsShown, NICKNAME, selectAllThenMove, typeInNote, type SelectAllFigures } from './browser-elements.ts';
+import { PROBE, record, type Activity, type PageWindow } from './browser-probe.ts';
 
 export type BrowserFigures = {
   board: string;
   points: number;
+  /** Elements (shapes, arrows, text, notes) shown on the board once inked. */
+  elements: number;
   /** Navigation start to the board being live (welcome folded, catch-up done), ms. */
   liveMs: number;
   /** Navigation start to the first settled ink on screen, and to all of it, ms. */
   firstInkMs: number;
   inkedMs: number;
-  /** Per activity: animation frame intervals and renderer work per frame (p50, p95, max), ms. */
-  frames: Record<'drawing' | 'panning' | 'zooming', Activity>;
+  /** Per activity: animation frame intervals and renderer work per frame (p50, p95, max), ms; no dragging on a board without elements. */
+  frames: Record<'drawing' | 'panning' | 'zooming' | 'typing', Activity> & { dragging?: Activity };
+  /** Elements the drag moved (the targets of its first `xf`), and characters typed into the note. */
+  dragged: number;
+  typed: number;
+  selectAll: SelectAllFigures;
   heapMB: number;
 };
-type Percentiles = { p50: number; p95: number; max: number };
-/** Frames while doing something: intervals, the renderer's work, and the share of frames where part of the view waited for its tile (a scaled stand-in showed). */
-type Activity = { interval: Percentiles; work: Percentiles; frames: number; behindPercent: number };
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/**
- * Runs in the page before its scripts: frame intervals and the time the
- * board went live. A string, since a bundler's helpers would not exist there.
- */
-const PROBE = `(() => {
-  const probe = { live: 0, intervals: [], work: [], recording: false, last: 0 };
-  window.probe = probe;
-  new MutationObserver(() => {
-    if (!probe.live && document.body && document.body.dataset.status === 'live') probe.live = performance.now();
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
-  requestAnimationFrame(function tick(now) {
-    if (probe.recording && probe.last) probe.intervals.push(now - probe.last);
-    probe.last = now;
-    requestAnimationFrame(tick);
-  });
-})();`;
-
-type Probe = { live: number; intervals: number[]; work: number[]; behind: number; recording: boolean; last: number };
-type PageWindow = { probe: Probe; whiteboard: { renderer: { inked: { first: number; complete: number }; onFrame: ((ms: number, behind: number) => void) | null } } };
-
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? 0) };
-}
-const round = (v: number) => Math.round(v * 10) / 10;
-
-async function record(page: Page, activity: () => Promise<void>): Promise<Activity> {
-  await page.evaluate(() => {
-    const w = window as unknown as PageWindow;
-    w.probe.intervals = [];
-    w.probe.work = [];
-    w.probe.behind = 0;
-    w.probe.last = 0;
-    w.probe.recording = true;
-    w.whiteboard.renderer.onFrame = (ms, behind) => {
-      w.probe.work.push(ms);
-      if (behind > 0) w.probe.behind++;
-    };
-  });
-  await activity();
-  const { intervals, work, behind } = await page.evaluate(() => {
-    const w = window as unknown as PageWindow;
-    w.probe.recording = false;
-    w.whiteboard.renderer.onFrame = null;
-    return { intervals: w.probe.intervals, work: w.probe.work, behind: w.probe.behind };
-  });
-  return { interval: percentiles(intervals), work: percentiles(work), frames: intervals.length, behindPercent: work.length ? Math.round((100 * behind) / work.length) : 0 };
-}
-
-/** Opens the board in a fresh profile, waits until all of it is inked, then draws, pans and zooms. */
+/** Opens the board in a fresh profile, waits until all of it is inked, then draws, pans, zooms, drags elements, types in a note and moves everything. */
 async function measurePage(http: string, board: string, points: number, seconds: number): Promise<BrowserFigures> {
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(() => localStorage.setItem('whiteboard.name', 'Bench'));
+    await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), NICKNAME);
     await context.addInitScript({ content: PROBE });
     const page = await context.newPage();
     await page.goto(`${http}/b/${board}`);
@@ -105,6 +62,7 @@ async function measurePage(http: string, board: string, points: number, seconds:
       const w = window as unknown as PageWindow;
       return { live: w.probe.live, first: w.whiteboard.renderer.inked.first, complete: w.whiteboard.renderer.inked.complete };
     });
+    const elements = await elementsShown(page);
     const until = (start: number) => Date.now() - start < seconds * 1000;
 
     const drawing = await record(page, async () => {
@@ -132,14 +90,21 @@ async function measurePage(http: string, board: string, points: number, seconds:
       for (let i = 0; until(start); i++) await page.mouse.wheel(0, i % 30 < 15 ? -20 : 20);
       await page.keyboard.up('Control');
     });
+    const drag = await dragElements(page, seconds);
+    const typing = await typeInNote(page, seconds);
+    const selectAll = await selectAllThenMove(page);
     const heapMB = await page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 2 ** 20);
     return {
       board,
       points,
+      elements,
       liveMs: Math.round(times.live),
       firstInkMs: Math.round(times.first),
       inkedMs: Math.round(times.complete),
-      frames: { drawing, panning, zooming },
+      frames: { drawing, panning, zooming, typing: typing.frames, ...(drag ? { dragging: drag.frames } : {}) },
+      dragged: drag?.dragged ?? 0,
+      typed: typing.typed,
+      selectAll,
       heapMB: Math.round(heapMB),
     };
   } finally {
@@ -170,11 +135,11 @@ async function startServer(dataDir: string): Promise<{ http: string; child: Chil
 }
 
 /** Seeds a board, serves it, and measures the page `rounds` times (medians) beside an empty board. */
-export async function browserBenchmark(options: { points: number; rounds: number; seconds: number }): Promise<{ seeded: BrowserFigures[]; empty: BrowserFigures[] }> {
+export async function browserBenchmark(options: { points: number; elements: number; rounds: number; seconds: number }): Promise<{ seeded: BrowserFigures[]; empty: BrowserFigures[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-browser-'));
   try {
     const log = new EmbeddedLog(dir);
-    await seedBoard(log, 'seeded', { points: options.points, seed: 1 });
+    await seedBoard(log, 'seeded', { points: options.points, elements: options.elements, seed: 1 });
     // As npm run seed leaves it: the board's state stored, as the server keeps it for a board drawn on.
     await storeBoardState(log, 'seeded');
     await log.close();
@@ -198,32 +163,58 @@ export async function browserBenchmark(options: { points: number; rounds: number
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
+/** The activities as the table names them. */
+const ACTIVITIES = [
+  ['drawing', 'drawing'],
+  ['panning', 'panning'],
+  ['zooming', 'zooming'],
+  ['dragging', `dragging ${DRAGGED} elements`],
+  ['typing', 'typing in a note'],
+] as const;
+
 export function browserTable(result: { seeded: BrowserFigures[]; empty: BrowserFigures[] }): string {
   const rows: string[] = ['| figure | empty board | seeded board | goal |', '| --- | --- | --- | --- |'];
-  const both = (f: (b: BrowserFigures) => number) => [median(result.empty.map(f)), median(result.seeded.map(f))];
-  const row = (name: string, f: (b: BrowserFigures) => number, goal: string) => {
-    const [e, s] = both(f);
-    rows.push(`| ${name} | ${e} | ${s} | ${goal} |`);
+  // A figure no round has (no elements to drag on the empty board) shows as a dash.
+  const of = (runs: BrowserFigures[], f: (b: BrowserFigures) => number | undefined) => {
+    const values = runs.map(f).filter((v) => v !== undefined);
+    return values.length > 0 ? String(median(values)) : '–';
   };
+  const row = (name: string, f: (b: BrowserFigures) => number | undefined, goal: string) => {
+    rows.push(`| ${name} | ${of(result.empty, f)} | ${of(result.seeded, f)} | ${goal} |`);
+  };
+  row('elements on the board', (b) => b.elements, '');
   row('live (welcome folded), ms after navigation', (b) => b.liveMs, '');
   row('first ink, ms after navigation', (b) => b.firstInkMs, '');
   row('all ink on screen, ms after navigation', (b) => b.inkedMs, '<= 1500');
-  for (const activity of ['drawing', 'panning', 'zooming'] as const) {
-    row(`${activity}: frame interval p50 / ms`, (b) => b.frames[activity].interval.p50, '');
-    row(`${activity}: frame interval p95 / ms`, (b) => b.frames[activity].interval.p95, '<= 20');
-    row(`${activity}: renderer work p95 / ms`, (b) => b.frames[activity].work.p95, '');
-    row(`${activity}: frame interval max / ms`, (b) => b.frames[activity].interval.max, '');
-    row(`${activity}: frames showing a stand-in for a tile not yet painted, %`, (b) => b.frames[activity].behindPercent, '');
+  for (const [activity, name] of ACTIVITIES) {
+    row(`${name}: frame interval p50 / ms`, (b) => b.frames[activity]?.interval.p50, '');
+    row(`${name}: frame interval p95 / ms`, (b) => b.frames[activity]?.interval.p95, '<= 20');
+    row(`${name}: renderer work p95 / ms`, (b) => b.frames[activity]?.work.p95, '');
+    row(`${name}: frame interval max / ms`, (b) => b.frames[activity]?.interval.max, '');
+    row(`${name}: frames showing a stand-in for a tile not yet painted, %`, (b) => b.frames[activity]?.behindPercent, '');
   }
+  row('elements the drag moved', (b) => (b.frames.dragging ? b.dragged : undefined), String(DRAGGED));
+  row('characters typed in the note', (b) => b.typed, '');
+  row('select all: items selected', (b) => b.selectAll.selected, '');
+  row('select all, then a move: records the log gained', (b) => b.selectAll.records, '1');
+  row('select all, then a move: ms until the move is in the log', (b) => b.selectAll.ms, '');
   row('JS heap after, MB', (b) => b.heapMB, 'bounded');
   return rows.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { points: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '4' }, smoke: { type: 'boolean', default: false } } });
-  const options = values.smoke ? { points: 20_000, rounds: 1, seconds: 1 } : { points: Number(values.points), rounds: Number(values.rounds), seconds: Number(values.seconds) };
+  const { values } = parseArgs({
+    options: {
+      points: { type: 'string', default: '1000000' },
+      elements: { type: 'string', default: '10000' },
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '4' },
+      smoke: { type: 'boolean', default: false },
+    },
+  });
+  const options = values.smoke ? { points: 20_000, elements: 100, rounds: 1, seconds: 1 } : { points: Number(values.points), elements: Number(values.elements), rounds: Number(values.rounds), seconds: Number(values.seconds) };
   const result = await browserBenchmark(options);
-  console.log(`Board page in headless Chromium, 1280x800, a seeded board of ${options.points.toLocaleString('en')} points vs an empty board (medians of ${options.rounds})`);
+  console.log(`Board page in headless Chromium, 1280x800, a seeded board of ${options.points.toLocaleString('en')} points and ${options.elements.toLocaleString('en')} element operations vs an empty board (medians of ${options.rounds})`);
   console.log(browserTable(result));
-  console.log(JSON.stringify(result.seeded.map((s) => ({ live: s.liveMs, first: s.firstInkMs, inked: s.inkedMs, heap: s.heapMB }))));
+  console.log(JSON.stringify(result.seeded.map((s) => ({ live: s.liveMs, first: s.firstInkMs, inked: s.inkedMs, heap: s.heapMB, dragged: s.dragged, typed: s.typed, selectAll: s.selectAll, frames: Object.fromEntries(Object.entries(s.frames).map(([name, a]) => [name, a.frames])) }))));
 }

@@ -65,7 +65,7 @@ if (args.boards !== undefined) settings.boards = positiveInt(args.boards, 'board
 if (args.rounds !== undefined) settings.rounds = positiveInt(args.rounds, 'rounds');
 const kinds = args.targets.split(',') as TargetKind[];
 const lateJoinSettings = smoke ? { points: 20_000, rounds: 1, warm: 1, tail: 2_000, elements: 200 } : LATE_JOIN_DEFAULTS;
-const browserSettings = smoke ? { points: 20_000, rounds: 1, seconds: 1 } : { points: 1_000_000, rounds: 3, seconds: 4 };
+const browserSettings = smoke ? { points: 20_000, elements: 100, rounds: 1, seconds: 1 } : { points: 1_000_000, elements: 10_000, rounds: 3, seconds: 4 };
 let browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] } | null = null;
 
 /**
@@ -324,7 +324,7 @@ for (const [kind, b] of Object.entries(bigs)) {
 }
 if (seeded) printLateJoin(seeded);
 if (browser) {
-  console.log(`\nThe board page in headless Chromium (1280x800) on a seeded board of ${browserSettings.points.toLocaleString('en')} points and on an empty board, median of ${browserSettings.rounds} (scripts/bench/browser.ts)\n`);
+  console.log(`\nThe board page in headless Chromium (1280x800) on a seeded board of ${browserSettings.points.toLocaleString('en')} points and ${browserSettings.elements.toLocaleString('en')} element operations and on an empty board, median of ${browserSettings.rounds} (scripts/bench/browser.ts)\n`);
   console.log(browserTable(browser));
 }
 const errors = [

@@ -112,6 +112,12 @@ export class SceneIndex {
     }
     const find = (id: string) => shapes.get(id);
     for (const shape of shapes.values()) {
+      // Most elements of a big board, every time: settled and drawn as they are (no look built to find that out).
+      const drawn = this.settled.get(shape.id);
+      if (drawn instanceof ShapeGeometry && drawn.drawsAsIs(shape) && !this.scene.isLive(shape.id) && !this.changedAt.has(shape.id)) {
+        this.seen.set(shape.id, generation);
+        continue;
+      }
       const look = lookOf(shape, find);
       const stacking: Stacking = { pos: shape.pos, z: shape.z, i: shape.i };
       const known = this.settled.get(shape.id) ?? this.liveById.get(shape.id);

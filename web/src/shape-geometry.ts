@@ -3,7 +3,7 @@
  * look, its bounds on the board (for the spatial index and culling), its
  * place in the stack, and how to paint and pick it.
  */
-import type { Matrix } from '../../server/board/elements.ts';
+import type { Matrix, Shape } from '../../server/board/elements.ts';
 import { shapeBounds, type Bounds, type ShapeLook } from '../../server/board/outline.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { hitShape, sameLook, shapePlacement, shapeTouches } from './element-geometry.ts';
@@ -40,6 +40,22 @@ export class ShapeGeometry implements Rect {
   /** Whether this geometry draws `look` at `stacking`. */
   same(look: ShapeLook, stacking: Stacking): boolean {
     return stacking.pos === this.pos && stacking.z === this.z && stacking.i === this.i && sameLook(look, this.look);
+  }
+
+  /**
+   * Whether this geometry draws `shape` as it is now, compared field by
+   * field without building its look. Lines answer no: their ends may follow
+   * another element, which only a look computes.
+   */
+  drawsAsIs(shape: Shape): boolean {
+    const look = this.look;
+    if (look.ends || shape.pts) return false;
+    if (shape.pos !== this.pos || shape.z !== this.z || shape.i !== this.i || shape.type !== look.type) return false;
+    if (shape.w !== look.w || shape.h !== look.h || shape.color !== look.color || shape.fill !== look.fill || shape.sw !== look.sw) return false;
+    if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah) return false;
+    const [a, b, c, d, e, f] = shape.m;
+    const m = look.m;
+    return a === m[0] && b === m[1] && c === m[2] && d === m[3] && e === m[4] && f === m[5];
   }
 
   paint(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, scale: number): void {

@@ -175,8 +175,27 @@ export const fillOf = (look: Pick<ShapeLook, 'type' | 'fill'>): string | null =>
 export function textLayoutOf(look: Pick<ShapeLook, 'type' | 'w' | 'text' | 'fs'>): { lines: string[]; left: number; top: number; height: number } | null {
   if (look.type !== 'text' && look.type !== 'note') return null;
   const pad = look.type === 'note' ? NOTE_PADDING : 0;
-  const lines = wrapText(look.text, look.fs, look.w > 0 ? Math.max(0, look.w - 2 * pad) : null);
+  const lines = wrapped(look.text, look.fs, look.w > 0 ? Math.max(0, look.w - 2 * pad) : null);
   return { lines, left: pad, top: pad, height: lines.length * look.fs * LINE_HEIGHT + 2 * pad };
+}
+
+/**
+ * Lines of text already wrapped, by text, size and width. Wrapping is pure,
+ * and a renderer asks for the same note's lines for its bounds, its hit
+ * test and its painting, every frame it moves: kept, not redone. Cleared
+ * whole when full, which a board's worth of distinct texts rarely is.
+ */
+const WRAPPED_KEPT = 4_096;
+const wrappedLines = new Map<string, string[]>();
+function wrapped(text: string, fs: number, width: number | null): string[] {
+  const key = `${fs}\u0000${width}\u0000${text}`;
+  let lines = wrappedLines.get(key);
+  if (!lines) {
+    if (wrappedLines.size >= WRAPPED_KEPT) wrappedLines.clear();
+    lines = wrapText(text, fs, width);
+    wrappedLines.set(key, lines);
+  }
+  return lines;
 }
 
 /** Baseline of line i of a text laid out by textLayoutOf, in the element's own units. */
@@ -194,7 +213,7 @@ export function boxHeight(look: Pick<ShapeLook, 'type' | 'w' | 'h' | 'text' | 'f
 export function boxWidth(look: Pick<ShapeLook, 'type' | 'w' | 'text' | 'fs'>): number {
   if (look.w > 0 || (look.type !== 'text' && look.type !== 'note')) return look.w;
   const pad = look.type === 'note' ? 2 * NOTE_PADDING : 0;
-  return wrapText(look.text, look.fs, null).reduce((widest, line) => Math.max(widest, textWidth(line, look.fs)), 0) + pad;
+  return wrapped(look.text, look.fs, null).reduce((widest, line) => Math.max(widest, textWidth(line, look.fs)), 0) + pad;
 }
 
 export type Bounds = { minX: number; minY: number; maxX: number; maxY: number };

@@ -114,7 +114,7 @@ export class SceneIndex {
     for (const shape of shapes.values()) {
       // Most elements of a big board, every time: settled and drawn as they are (no look built to find that out).
       const drawn = this.settled.get(shape.id);
-      if (drawn instanceof ShapeGeometry && drawn.drawsAsIs(shape) && !this.scene.isLive(shape.id) && !this.changedAt.has(shape.id)) {
+      if (drawn instanceof ShapeGeometry && !this.changedAt.has(shape.id) && drawn.drawsAsIs(shape, find) && !this.scene.isLive(shape.id)) {
         this.seen.set(shape.id, generation);
         continue;
       }

@@ -3,7 +3,7 @@
  * look, its bounds on the board (for the spatial index and culling), its
  * place in the stack, and how to paint and pick it.
  */
-import type { Matrix, Shape } from '../../server/board/elements.ts';
+import { lineEnds, type Matrix, type Shape } from '../../server/board/elements.ts';
 import { shapeBounds, type Bounds, type ShapeLook } from '../../server/board/outline.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { hitShape, sameLook, shapePlacement, shapeTouches } from './element-geometry.ts';
@@ -44,12 +44,19 @@ export class ShapeGeometry implements Rect {
 
   /**
    * Whether this geometry draws `shape` as it is now, compared field by
-   * field without building its look. Lines answer no: their ends may follow
-   * another element, which only a look computes.
+   * field without building its look; a line's ends are found with `find`,
+   * as they may follow other elements.
    */
-  drawsAsIs(shape: Shape): boolean {
+  drawsAsIs(shape: Shape, find: (id: string) => Shape | undefined): boolean {
     const look = this.look;
-    if (look.ends || shape.pts) return false;
+    if ((look.ends === null) !== (shape.pts === null)) return false;
+    if (look.ends) {
+      const [[x1, y1], [x2, y2]] = lineEnds(shape, find);
+      const [[a1, b1], [a2, b2]] = look.ends;
+      const p = shape.pts!;
+      const q = look.pts!;
+      if (x1 !== a1 || y1 !== b1 || x2 !== a2 || y2 !== b2 || p[0] !== q[0] || p[1] !== q[1] || p[2] !== q[2] || p[3] !== q[3]) return false;
+    }
     if (shape.pos !== this.pos || shape.z !== this.z || shape.i !== this.i || shape.type !== look.type) return false;
     if (shape.w !== look.w || shape.h !== look.h || shape.color !== look.color || shape.fill !== look.fill || shape.sw !== look.sw) return false;
     if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah) return false;

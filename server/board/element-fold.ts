@@ -61,7 +61,7 @@ function add(state: BoardState, rec: OpRecord, op: AddOp, push: (action: Action)
     for (const b of [spec.sb, spec.eb]) if (b && !canBindTo(state, b.id, made)) return refuse(`${b.id} is not an element a line can stick to`);
   }
   op.els.forEach((spec, i) => {
-    const item = spec.type === 'ink' ? inkOf(spec, rec) : shapeOf(spec, rec);
+    const item = spec.type === 'ink' ? inkOf(spec, rec) : shapeOf(spec, { user: rec.user, name: rec.name ?? '', pos: rec.pos, ts: rec.ts });
     if (i > 0) item.i = i;
     if (spec.type === 'ink') state.strokes.set(spec.id, item as Stroke);
     else state.shapes.set(spec.id, item as Shape);
@@ -100,13 +100,14 @@ function inkOf(spec: ElementSpec, rec: OpRecord): Stroke {
   };
 }
 
-function shapeOf(spec: ElementSpec, rec: OpRecord): Shape {
+/** The element an `add` makes of a spec, its defaults filled in: the fold's, and a page's draft of one. */
+export function shapeOf(spec: ElementSpec, made: Pick<Shape, 'user' | 'name' | 'pos' | 'ts'>): Shape {
   const type = spec.type as Shape['type'];
   return {
     id: spec.id,
     type,
-    user: rec.user,
-    name: rec.name ?? '',
+    user: made.user,
+    name: made.name,
     m: [...spec.m] as Matrix,
     w: spec.w ?? 0,
     h: spec.h ?? 0,
@@ -123,8 +124,8 @@ function shapeOf(spec: ElementSpec, rec: OpRecord): Shape {
     ...(spec.z !== undefined ? { z: spec.z } : {}),
     undone: false,
     hiddenBy: [],
-    pos: rec.pos,
-    ts: rec.ts,
+    pos: made.pos,
+    ts: made.ts,
   };
 }
 

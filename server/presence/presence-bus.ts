@@ -11,7 +11,7 @@
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ID_PATTERN, LIMITS, type Participant } from '../protocol/messages.ts';
-import { nestingDepth } from '../protocol/validate.ts';
+import { nestingDepth } from '../protocol/nesting.ts';
 
 /** A board's people on the sending instance: sent when it changes and as a heartbeat. Empty: they all left. */
 export type PeopleFrame = { t: 'people'; board: string; people: Participant[] };

@@ -10,7 +10,10 @@ import { isPlacement } from '../board/elements.ts';
 import { ID_PATTERN, LIMITS, type ClientMessage, type ClientOp } from './messages.ts';
 import { decodePointValues, PointCodecError } from './points.ts';
 import { messageValidators, opValidators } from './schema.ts';
+import { nestingDepth } from './nesting.ts';
 import type { UpDecoder } from './wire.ts';
+
+export { nestingDepth } from './nesting.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string; s?: number };
 
@@ -30,29 +33,6 @@ function known(validator: Checker, value: Obj): Obj {
 const MESSAGE_TYPES = Object.keys(messageValidators).join(', ');
 const OP_KINDS = Object.keys(opValidators).join(', ');
 
-/**
- * How deeply arrays and objects nest in a JSON text, without parsing it:
- * stops counting once past `limit`. Brackets inside strings do not count.
- */
-export function nestingDepth(text: string, limit: number): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) {
-      inString = true;
-    } else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > max && (max = depth) > limit) return max;
-    } else if (c === 125 /* } */ || c === 93 /* ] */) {
-      depth--;
-    }
-  }
-  return max;
-}
 
 function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -6,7 +6,8 @@
  * outline. A click with the text or note tool places one and starts
  * editing it.
  */
-import { ARROW_END, type Point2, type Shape, type ShapeType } from '../../server/board/elements.ts';
+import { shapeOf } from '../../server/board/element-fold.ts';
+import { ARROW_END, type Point2, type Shape } from '../../server/board/elements.ts';
 import type { ElementSpec } from '../../server/board/element-rules.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { bindingOnOutline } from './binding-math.ts';
@@ -142,30 +143,8 @@ function snapAngle(dx: number, dy: number): [number, number] {
   return [Math.cos(angle) * len, Math.sin(angle) * len];
 }
 
-/** A draft as the scene shows it: a shape the way the fold would make it. */
+/** A draft as the scene shows it: a shape the way the fold would make it, without its text or stuck ends yet. */
 function draftOf(spec: ElementSpec, ctx: EditorContext): Shape {
-  const type = spec.type as ShapeType;
-  return {
-    id: spec.id,
-    type,
-    user: ctx.client.user,
-    name: '',
-    m: [...spec.m] as Shape['m'],
-    w: spec.w ?? 0,
-    h: spec.h ?? 0,
-    pts: spec.pts ? [...spec.pts] : null,
-    color: spec.color!,
-    fill: spec.fill ?? null,
-    sw: spec.sw ?? 2,
-    dash: spec.dash ?? 0,
-    text: '',
-    fs: spec.fs ?? ctx.style.fs,
-    ah: spec.ah ?? (type === 'arrow' ? ARROW_END : 0),
-    sb: null,
-    eb: null,
-    undone: false,
-    hiddenBy: [],
-    pos: Number.MAX_SAFE_INTEGER,
-    ts: Date.now(),
-  };
+  const shape = shapeOf({ ...spec, fs: spec.fs ?? ctx.style.fs }, { user: ctx.client.user, name: '', pos: Number.MAX_SAFE_INTEGER, ts: Date.now() });
+  return { ...shape, text: '', sb: null, eb: null };
 }

@@ -5,6 +5,7 @@
  *
  * Shared by the server and the web app: no Node APIs.
  */
+import { nestingDepth } from '../nesting.ts';
 
 export class WireError extends Error {}
 
@@ -149,7 +150,7 @@ export class Reader {
   /** A JSON object (Writer.json), its size and nesting bounded before it is parsed. */
   json(): Record<string, unknown> {
     const text = this.str(MAX_JSON);
-    if (jsonDepth(text) > MAX_JSON_DEPTH) throw new WireError('a JSON body nests too deep');
+    if (nestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new WireError('a JSON body nests too deep');
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -159,21 +160,4 @@ export class Reader {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('a JSON body is not an object');
     return value as Record<string, unknown>;
   }
-}
-
-/** How deeply arrays and objects nest in a JSON text, without parsing it (brackets in strings do not count). */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
-    else if (c === 125 || c === 93) depth--;
-  }
-  return max;
 }

@@ -8,6 +8,7 @@
  * acknowledging whatever did reach the log, and only then is the rest of the
  * outbox sent again. So nothing is lost and nothing is doubled.
  */
+import { itemsChangedBy } from '../../server/board/changed-items.ts';
 import { applyRecord } from '../../server/board/fold.ts';
 import { fromSnapshot } from '../../server/board/snapshot.ts';
 import { emptyBoard, type BoardState } from '../../server/board/state.ts';
@@ -58,6 +59,8 @@ export type BoardEvents = {
 
 export class BoardClient {
   state: BoardState = emptyBoard();
+  /** Items the records folded since takeChanged() changed, or all of them after a new snapshot. */
+  private changed: Set<string> | 'all' = 'all';
   people: Participant[] = [];
   status: Status = 'connecting';
   /** Whether the server lets this client draw here. */
@@ -217,6 +220,7 @@ export class BoardClient {
         this.me = { user: message.user, cid: message.cid };
         if (message.state) {
           this.state = fromSnapshot(message.state);
+          this.changed = 'all';
           this.hasState = true;
           for (const seq of this.outbox.keys()) if (seq <= (message.acked ?? -1)) this.outbox.delete(seq);
           this.handlers.resync?.();
@@ -267,8 +271,16 @@ export class BoardClient {
     if (changed) this.handlers.access?.(role, full);
   }
 
+  /** Ids of the items changed since last asked (server/board/changed-items.ts), or 'all' when the state was replaced. */
+  takeChanged(): ReadonlySet<string> | 'all' {
+    const changed = this.changed;
+    this.changed = new Set();
+    return changed;
+  }
+
   private fold(record: LogRecord): void {
-    applyRecord(this.state, record);
+    const verdict = applyRecord(this.state, record);
+    if (this.changed !== 'all') for (const id of itemsChangedBy(this.state, record, verdict)) this.changed.add(id);
     if (record.cid === this.cid) this.outbox.delete(record.seq);
     this.handlers.record?.(record);
     this.handlers.change?.();

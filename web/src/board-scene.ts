@@ -11,9 +11,20 @@ import type { ClientOp } from '../../server/protocol/messages.ts';
 import type { BoardClient } from './board-client.ts';
 import type { Drawing } from './drawing.ts';
 import { EMPTY_OVERLAY, foldPending, linesStuckTo, type Item, type Overlay } from './optimistic.ts';
-import type { Scene, SceneItem } from './scene.ts';
+import type { ChangingScene, SceneItem } from './scene.ts';
 
-export class BoardScene implements Scene {
+/** Ids that were in a set the last time and ids that are in it now: what changed with it. */
+class Tracked {
+  private last: ReadonlySet<string> = new Set();
+  diff(now: Iterable<string>, into: Set<string>): void {
+    const next = new Set(now);
+    for (const id of this.last) into.add(id);
+    for (const id of next) into.add(id);
+    this.last = next;
+  }
+}
+
+export class BoardScene implements ChangingScene {
   /** Shapes being drawn (not sent yet), by id. */
   readonly drafts = new Map<string, Shape>();
   /** Changes shown as if sent, not sent yet (a drag of more than one operation's worth of ids, sent on release). */
@@ -23,6 +34,9 @@ export class BoardScene implements Scene {
   private overlay: Overlay = EMPTY_OVERLAY;
   private moving: ReadonlySet<string> = new Set();
   private stale = true;
+  /** Ids changed by the page's own sources since changes() was last asked. */
+  private changed = new Set<string>();
+  private readonly tracked = { drafts: new Tracked(), local: new Tracked(), erasing: new Tracked(), hidden: new Tracked() };
 
   constructor(
     private readonly client: BoardClient,
@@ -39,11 +53,32 @@ export class BoardScene implements Scene {
       this.stale = false;
       const { client } = this;
       const pending = [...client.pendingOps(), ...this.preview];
+      const before = this.overlay;
+      for (const id of before.items.keys()) this.changed.add(id);
+      for (const id of before.erased) this.changed.add(id);
+      for (const id of this.moving) this.changed.add(id);
       this.overlay = foldPending(client.state, pending, { user: client.user, cid: client.cid, name: '' });
       const touched = new Set(this.overlay.items.keys());
       this.moving = new Set([...touched, ...linesStuckTo(this.shapes(), touched)]);
+      for (const id of this.overlay.items.keys()) this.changed.add(id);
+      for (const id of this.overlay.erased) this.changed.add(id);
+      for (const id of this.moving) this.changed.add(id);
     }
     return this.overlay;
+  }
+
+  changes(): ReadonlySet<string> | 'all' {
+    this.current();
+    const fromLog = this.client.takeChanged();
+    const { changed, tracked } = this;
+    this.changed = new Set();
+    tracked.drafts.diff(this.drafts.keys(), changed);
+    tracked.local.diff(this.drawing.local.keys(), changed);
+    tracked.erasing.diff(this.drawing.erasing, changed);
+    tracked.hidden.diff(this.hidden === null ? [] : [this.hidden], changed);
+    if (fromLog === 'all') return 'all';
+    for (const id of fromLog) changed.add(id);
+    return changed;
   }
 
   /** Confirmed shapes with pending changes applied. */
@@ -53,6 +88,11 @@ export class BoardScene implements Scene {
       const shown = items.get(s.id);
       yield shown && 'type' in shown ? shown : s;
     }
+  }
+
+  linesStuckTo(ids: ReadonlySet<string>): Iterable<string> {
+    this.current();
+    return linesStuckTo(this.shapes(), ids);
   }
 
   /** An item as shown, if it is shown (drafts included). */
@@ -86,27 +126,32 @@ export class BoardScene implements Scene {
     return out.sort(byStack);
   }
 
+  item(id: string): SceneItem | undefined {
+    const draft = this.drafts.get(id);
+    if (draft) return draft;
+    const overlay = this.current();
+    if (id === this.hidden || overlay.erased.has(id) || this.drawing.erasing.has(id)) return undefined;
+    const { state } = this.client;
+    const shown = overlay.items.get(id) ?? state.strokes.get(id) ?? state.shapes.get(id);
+    const local = this.drawing.local.get(id);
+    if (!shown) return local;
+    if (!isVisible(shown)) return undefined;
+    return local ?? shown;
+  }
+
   *items(): Iterable<SceneItem> {
     const overlay = this.current();
     const { state } = this.client;
-    const { local, erasing } = this.drawing;
-    for (const stroke of state.strokes.values()) {
-      if (erasing.has(stroke.id) || overlay.erased.has(stroke.id) || stroke.id === this.hidden) continue;
-      const shown = overlay.items.get(stroke.id) ?? stroke;
-      if (!isVisible(shown)) continue;
-      yield local.get(stroke.id) ?? shown;
+    const ids = [state.strokes.keys(), this.drawing.local.keys(), state.shapes.keys(), overlay.items.keys(), this.drafts.keys()];
+    const seen = new Set<string>();
+    for (const some of ids) {
+      for (const id of some) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const item = this.item(id);
+        if (item) yield item;
+      }
     }
-    for (const stroke of local.values()) if (!state.strokes.has(stroke.id)) yield stroke;
-    for (const shape of state.shapes.values()) {
-      if (overlay.erased.has(shape.id) || erasing.has(shape.id) || shape.id === this.hidden) continue;
-      const shown = overlay.items.get(shape.id) ?? shape;
-      if (isVisible(shown)) yield shown;
-    }
-    for (const item of overlay.items.values()) {
-      if (state.strokes.has(item.id) || state.shapes.has(item.id) || item.id === this.hidden || !isVisible(item)) continue;
-      yield item;
-    }
-    yield* this.drafts.values();
   }
 
   isLive(id: string): boolean {

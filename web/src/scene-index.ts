@@ -17,7 +17,7 @@ import { byStack } from '../../server/board/state.ts';
 import type { Matrix, Shape } from '../../server/board/elements.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { within } from './element-geometry.ts';
-import { isShape, type InkItem, type Scene } from './scene.ts';
+import { isShape, tellsChanges, type ChangingScene, type InkItem, type Scene, type SceneItem } from './scene.ts';
 import { ShapeGeometry, type Stacking } from './shape-geometry.ts';
 import { StrokeGeometry } from './stroke-geometry.ts';
 import type { SettledItem } from './tiles.ts';
@@ -40,12 +40,23 @@ export type SceneChange = {
 /** Topmost first. */
 const frontToBack = (a: Geometry, b: Geometry) => byStack(b, a);
 
+/** One update's working set. */
+type Run = {
+  now: number;
+  generation: number;
+  change: SceneChange;
+  /** The live items after this update, by id. */
+  live: Map<string, Geometry>;
+  /** Elements as shown, for the lines stuck to them. */
+  find: (id: string) => Shape | undefined;
+};
+
 export class SceneIndex {
   readonly index = new RBush<Geometry>();
   readonly settled = new Map<string, Geometry>();
   /** Live items, back to front. */
   live: Geometry[] = [];
-  private readonly liveById = new Map<string, Geometry>();
+  private liveById = new Map<string, Geometry>();
   private readonly seen = new Map<string, number>();
   /** When an item's look last changed (performance.now()), while it matters. */
   private readonly changedAt = new Map<string, number>();
@@ -53,94 +64,135 @@ export class SceneIndex {
 
   constructor(private readonly scene: Scene) {}
 
-  /** Reads the scene again and brings the index and the live items up to date. */
+  /**
+   * Brings the index and the live items up to date with the scene: the
+   * items it says changed (and those live or recently changed), or all of
+   * them when it cannot say.
+   */
   update(now: number): SceneChange {
-    const generation = ++this.generation;
-    const change: SceneChange = { added: [], removed: [], settleIn: null };
-    const live: Geometry[] = [];
-    const liveById = new Map<string, Geometry>();
-    const recent = (id: string) => {
-      const at = this.changedAt.get(id);
-      if (at === undefined) return false;
-      const left = at + SETTLE_MS - now;
-      if (left <= 0) {
-        this.changedAt.delete(id);
-        return false;
-      }
-      change.settleIn = Math.min(change.settleIn ?? Infinity, left);
-      return true;
-    };
-    const goLive = (g: Geometry) => {
-      const settled = this.settled.get(g.id);
-      if (settled) change.removed.push(this.unindex(settled));
-      live.push(g);
-      liveById.set(g.id, g);
-    };
-    const settle = (g: Geometry, item: SettledItem) => {
-      const old = this.settled.get(g.id);
-      if (old) change.removed.push(this.unindex(old));
-      this.settled.set(g.id, g);
-      change.added.push({ g, item });
-    };
+    const changes = tellsChanges(this.scene) ? this.scene.changes() : 'all';
+    const run: Run = { now, generation: ++this.generation, change: { added: [], removed: [], settleIn: null }, live: new Map(), find: () => undefined };
+    if (changes === 'all') this.readAll(run);
+    else this.readSome(run, changes, this.scene as ChangingScene);
+    for (const id of this.changedAt.keys()) if (!run.live.has(id) && !this.settled.has(id)) this.changedAt.delete(id);
+    const added = run.change.added.map(({ g }) => g);
+    if (added.length > 64) this.index.load(added);
+    else for (const g of added) this.index.insert(g);
+    this.live = [...run.live.values()].sort(byStack);
+    this.liveById = run.live;
+    return run.change;
+  }
 
-    const ink = (ink: InkItem) => {
-      const settled = this.settled.get(ink.id);
-      // Most of a big board, every time: settled and unchanged.
-      if (settled instanceof StrokeGeometry && settled.same(ink) && !this.scene.isLive(ink.id)) {
-        this.seen.set(ink.id, generation);
-        return;
-      }
-      const known = settled ?? this.liveById.get(ink.id);
-      // A change of look (not growth, and not a local draft turning into the logged stroke, whose position is new).
-      if (known instanceof StrokeGeometry && known.pos === (ink.pos ?? Number.MAX_SAFE_INTEGER) && known.n === ink.n && known.ended === ink.ended && !known.same(ink)) this.changedAt.set(ink.id, now);
-      const settledNow = ink.ended && ink.chunks !== undefined && !this.scene.isLive(ink.id) && !recent(ink.id);
-      if (!settledNow) {
-        const cached = this.liveById.get(ink.id);
-        goLive(cached instanceof StrokeGeometry && cached.same(ink) ? cached : new StrokeGeometry(ink, known instanceof StrokeGeometry ? known : undefined));
-      } else {
-        this.seen.set(ink.id, generation);
-        const g = new StrokeGeometry(ink, known instanceof StrokeGeometry ? known : undefined);
-        const { id, color, w, pr, q, n, chunks } = ink;
-        settle(g, { kind: 'ink', id, color, w, pr, q, n, chunks: chunks!, m: g.m ?? undefined, ...stackingOf(g) });
-      }
-    };
+  /** Every item of the scene; what is no longer in it leaves. */
+  private readAll(run: Run): void {
     // Ink at once; elements once all are known, as a line's end may stick to any of them.
     const shapes = new Map<string, Shape>();
     for (const item of this.scene.items()) {
       if (isShape(item)) shapes.set(item.id, item);
-      else ink(item);
+      else this.ink(run, item);
     }
-    const find = (id: string) => shapes.get(id);
-    for (const shape of shapes.values()) {
-      // Most elements of a big board, every time: settled and drawn as they are (no look built to find that out).
-      const drawn = this.settled.get(shape.id);
-      if (drawn instanceof ShapeGeometry && !this.changedAt.has(shape.id) && drawn.drawsAsIs(shape, find) && !this.scene.isLive(shape.id)) {
-        this.seen.set(shape.id, generation);
-        continue;
-      }
-      const look = lookOf(shape, find);
-      const stacking: Stacking = { pos: shape.pos, z: shape.z, i: shape.i };
-      const known = this.settled.get(shape.id) ?? this.liveById.get(shape.id);
-      if (known instanceof ShapeGeometry && !known.same(look, stacking)) this.changedAt.set(shape.id, now);
-      const isSame = (g: Geometry | undefined): g is ShapeGeometry => g instanceof ShapeGeometry && g.same(look, stacking);
-      if (this.scene.isLive(shape.id) || recent(shape.id)) {
-        const cached = this.liveById.get(shape.id);
-        goLive(isSame(cached) ? cached : new ShapeGeometry(shape.id, look, stacking));
+    run.find = (id) => shapes.get(id);
+    for (const shape of shapes.values()) this.shape(run, shape);
+    for (const g of this.settled.values()) if (this.seen.get(g.id) !== run.generation) run.change.removed.push(this.unindex(g));
+  }
+
+  /** Only the items named, the live ones (recently changed ones among them, to settle), and the lines stuck to any of them. */
+  private readSome(run: Run, changed: ReadonlySet<string>, scene: ChangingScene): void {
+    const ids = new Set(changed);
+    for (const id of this.liveById.keys()) ids.add(id);
+    const items = new Map<string, SceneItem | undefined>();
+    let elements = false;
+    for (const id of ids) {
+      const item = scene.item(id);
+      items.set(id, item);
+      elements ||= (item !== undefined && isShape(item)) || this.geometryOf(id) instanceof ShapeGeometry;
+    }
+    // Ink alone (someone drawing) has nothing stuck to it.
+    if (elements) for (const id of scene.linesStuckTo(ids)) if (!items.has(id)) items.set(id, scene.item(id));
+    run.find = (id) => {
+      const item = items.has(id) ? items.get(id) : scene.item(id);
+      return item && isShape(item) ? item : undefined;
+    };
+    for (const [id, item] of items) {
+      if (!item) {
+        const gone = this.settled.get(id);
+        if (gone) run.change.removed.push(this.unindex(gone));
+      } else if (isShape(item)) {
+        this.shape(run, item);
       } else {
-        this.seen.set(shape.id, generation);
-        if (isSame(this.settled.get(shape.id))) continue;
-        settle(new ShapeGeometry(shape.id, look, stacking), { kind: 'shape', id: shape.id, look, ...stacking });
+        this.ink(run, item);
       }
     }
-    for (const g of this.settled.values()) if (this.seen.get(g.id) !== generation) change.removed.push(this.unindex(g));
-    for (const id of this.changedAt.keys()) if (!liveById.has(id) && !this.settled.has(id)) this.changedAt.delete(id);
-    const added = change.added.map(({ g }) => g);
-    if (added.length > 64) this.index.load(added);
-    else for (const g of added) this.index.insert(g);
-    this.live = live.sort(byStack);
-    this.liveById.clear();
-    for (const [id, g] of liveById) this.liveById.set(id, g);
-    return change;
+  }
+
+  /** Whether an item changed within SETTLE_MS; notes when it will settle. */
+  private recent(run: Run, id: string): boolean {
+    const at = this.changedAt.get(id);
+    if (at === undefined) return false;
+    const left = at + SETTLE_MS - run.now;
+    if (left <= 0) {
+      this.changedAt.delete(id);
+      return false;
+    }
+    run.change.settleIn = Math.min(run.change.settleIn ?? Infinity, left);
+    return true;
+  }
+
+  private goLive(run: Run, g: Geometry): void {
+    const settled = this.settled.get(g.id);
+    if (settled) run.change.removed.push(this.unindex(settled));
+    run.live.set(g.id, g);
+  }
+
+  private settle(run: Run, g: Geometry, item: SettledItem): void {
+    const old = this.settled.get(g.id);
+    if (old) run.change.removed.push(this.unindex(old));
+    this.settled.set(g.id, g);
+    this.seen.set(g.id, run.generation);
+    run.change.added.push({ g, item });
+  }
+
+  private ink(run: Run, ink: InkItem): void {
+    const settled = this.settled.get(ink.id);
+    // Most of a big board, every time: settled and unchanged.
+    if (settled instanceof StrokeGeometry && settled.same(ink) && !this.scene.isLive(ink.id)) {
+      this.seen.set(ink.id, run.generation);
+      return;
+    }
+    const known = settled ?? this.liveById.get(ink.id);
+    // A change of look (not growth, and not a local draft turning into the logged stroke, whose position is new).
+    if (known instanceof StrokeGeometry && known.pos === (ink.pos ?? Number.MAX_SAFE_INTEGER) && known.n === ink.n && known.ended === ink.ended && !known.same(ink)) this.changedAt.set(ink.id, run.now);
+    const settledNow = ink.ended && ink.chunks !== undefined && !this.scene.isLive(ink.id) && !this.recent(run, ink.id);
+    if (!settledNow) {
+      const cached = this.liveById.get(ink.id);
+      this.goLive(run, cached instanceof StrokeGeometry && cached.same(ink) ? cached : new StrokeGeometry(ink, known instanceof StrokeGeometry ? known : undefined));
+    } else {
+      const g = new StrokeGeometry(ink, known instanceof StrokeGeometry ? known : undefined);
+      const { id, color, w, pr, q, n, chunks } = ink;
+      this.settle(run, g, { kind: 'ink', id, color, w, pr, q, n, chunks: chunks!, m: g.m ?? undefined, ...stackingOf(g) });
+    }
+  }
+
+  private shape(run: Run, shape: Shape): void {
+    // Most elements of a big board, every time: settled and drawn as they are (no look built to find that out).
+    const drawn = this.settled.get(shape.id);
+    if (drawn instanceof ShapeGeometry && !this.changedAt.has(shape.id) && drawn.drawsAsIs(shape, run.find) && !this.scene.isLive(shape.id)) {
+      this.seen.set(shape.id, run.generation);
+      return;
+    }
+    const look = lookOf(shape, run.find);
+    const stacking: Stacking = { pos: shape.pos, z: shape.z, i: shape.i };
+    const known = this.settled.get(shape.id) ?? this.liveById.get(shape.id);
+    if (known instanceof ShapeGeometry && !known.same(look, stacking)) this.changedAt.set(shape.id, run.now);
+    const isSame = (g: Geometry | undefined): g is ShapeGeometry => g instanceof ShapeGeometry && g.same(look, stacking);
+    if (this.scene.isLive(shape.id) || this.recent(run, shape.id)) {
+      const cached = this.liveById.get(shape.id);
+      this.goLive(run, isSame(cached) ? cached : new ShapeGeometry(shape.id, look, stacking));
+    } else {
+      this.seen.set(shape.id, run.generation);
+      if (isSame(this.settled.get(shape.id))) return;
+      this.settle(run, new ShapeGeometry(shape.id, look, stacking), { kind: 'shape', id: shape.id, look, ...stacking });
+    }
   }
 
   private unindex(g: Geometry): Geometry {

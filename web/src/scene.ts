@@ -21,3 +21,19 @@ export type Scene = {
    */
   isLive(id: string): boolean;
 };
+
+/**
+ * A scene that says what changed since it was last asked, so that a change
+ * costs the renderer the items it touches rather than a read of the whole
+ * board (a drag changes the board sixty times a second).
+ */
+export type ChangingScene = Scene & {
+  /** Ids of the items that may have changed, appeared or gone (or stopped or started being live), or 'all'. */
+  changes(): ReadonlySet<string> | 'all';
+  /** One item as items() yields it, or undefined when it is not shown. */
+  item(id: string): SceneItem | undefined;
+  /** Ids of the shown lines with an end stuck to one of `ids`: they follow those elements without being changed. */
+  linesStuckTo(ids: ReadonlySet<string>): Iterable<string>;
+};
+
+export const tellsChanges = (scene: Scene): scene is ChangingScene => 'changes' in scene;

@@ -19,7 +19,8 @@ await build({
   format: 'esm',
   target: 'es2022',
   sourcemap: true,
-  minify: true,
+  minify: process.env.WEB_MINIFY !== "0",
+  keepNames: process.env.WEB_MINIFY === "0",
   logLevel: 'warning',
 });
 for (const file of ['index.html', 'replay.html', 'styles.css']) copyFileSync(new URL(file, web), new URL(file, dist));

@@ -11,7 +11,7 @@
  * points costs a few copies per frame. Pure: no DOM, no client.
  */
 import { applyElementOp, type ElementOp } from '../../server/board/element-fold.ts';
-import { isLineType, type Shape } from '../../server/board/elements.ts';
+import { isLineType, multiply, type Matrix, type Shape } from '../../server/board/elements.ts';
 import type { OpRecord } from '../../server/board/fold.ts';
 import { isVisible, type Action, type BoardState, type History, type Stroke } from '../../server/board/state.ts';
 import type { ClientOp } from '../../server/protocol/messages.ts';
@@ -98,7 +98,7 @@ export function foldPending(state: BoardState, pending: readonly ClientOp[], me:
   const draft = { ...state, strokes, shapes, actions, history } as unknown as BoardState;
   const erased = new Set<string>();
   let pos = state.pos;
-  for (const op of pending) {
+  for (const op of mergeMoves(pending)) {
     if (op.k === 'undo' || op.k === 'redo' || op.k === 'clear') break;
     if (op.k === 'erase') {
       for (const id of op.ids) erased.add(id);
@@ -115,6 +115,25 @@ export function foldPending(state: BoardState, pending: readonly ClientOp[], me:
   }
   const items = new Map<string, Item>([...strokes.own, ...shapes.own]);
   return { items, erased };
+}
+
+/**
+ * The pending operations with each run of a move and the moves continuing
+ * it (`xf` then `xf` `c: 1`, a drag) made one move by the product of their
+ * matrices: a drag ahead of the log by twenty frames is folded once, not
+ * twenty times over its 500 elements.
+ */
+function mergeMoves(pending: readonly ClientOp[]): ClientOp[] {
+  const out: ClientOp[] = [];
+  for (const op of pending) {
+    const last = out.at(-1);
+    if (op.k === 'xf' && op.c === 1 && last?.k === 'xf' && Array.isArray(op.m) && Array.isArray(last.m)) {
+      out[out.length - 1] = { ...last, m: multiply(op.m as Matrix, last.m as Matrix) };
+    } else {
+      out.push(op);
+    }
+  }
+  return out;
 }
 
 /**

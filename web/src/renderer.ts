@@ -13,6 +13,7 @@ import type { Matrix } from '../../server/board/elements.ts';
 import { byStack } from '../../server/board/state.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { loadBoardFont } from './fonts.ts';
+import { MovingLayer } from './moving-layer.ts';
 import { SceneIndex, type Geometry } from './scene-index.ts';
 import type { Scene } from './scene.ts';
 import { intersects, levelFor, Tile, TILE, tileKey, type FromWorker } from './tiles.ts';
@@ -41,6 +42,8 @@ export class Renderer {
   /** Items settled since some tiles under them were painted, with the version that added them. */
   private overlay: { g: Geometry; version: number }[] = [];
   private readonly workers: TileWorkers;
+  /** Live items moving together (a drag), painted once and moved as a picture. */
+  readonly moving = new MovingLayer();
   /** Counts changes to the settled items; tiles record the version they show. */
   private version = 0;
   private contentChanged = true;
@@ -241,6 +244,7 @@ export class Renderer {
         onScreen.push(tile);
       }
     }
+    this.workers.quiet = this.items.live.length > 0;
     this.requestPaints(onScreen);
 
     const ctx = this.ctx;
@@ -271,7 +275,7 @@ export class Renderer {
         ctx.restore();
       }
     }
-    for (const g of this.items.live) if (intersects(g, visible)) g.paint(ctx, scale);
+    this.moving.paint(ctx, this.items.live, visible, scale);
 
     this.evictTiles(onScreen.length);
     this.frames++;

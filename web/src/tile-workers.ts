@@ -40,14 +40,25 @@ export class TileWorkers {
     for (const { worker } of this.workers) worker.postMessage(message);
   }
 
+  /**
+   * While something moves on the page (a drag), only one worker paints:
+   * on two cores the other is the page's, which has a frame to make every
+   * 16 ms, and the tiles a drag dirties can wait a little.
+   */
+  quiet = false;
+
+  private get painters() {
+    return this.quiet ? this.workers.slice(0, 1) : this.workers;
+  }
+
   /** Whether a paint may be asked for now: some worker has room. */
   get idle(): boolean {
-    return this.workers.some((w) => w.inFlight < IN_FLIGHT);
+    return this.painters.some((w) => w.inFlight < IN_FLIGHT);
   }
 
   /** Asks the least busy worker to paint a tile as of `version` (call when idle). */
   paint(tile: TileAddress, version: number): void {
-    const least = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const least = this.painters.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     least.inFlight++;
     least.worker.postMessage({ t: 'paint', tile: { level: tile.level, tx: tile.tx, ty: tile.ty }, version } satisfies ToWorker);
   }

@@ -28,9 +28,9 @@ const RED: Rgba = [0xe0, 0x31, 0x31, 255];
 const BLUE: Rgba = [0x19, 0x71, 0xc2, 255];
 const NONE: Rgba = [0, 0, 0, 0];
 
-/** Waits until every point shows its colour (tiles are painted by workers, a moment later). */
-async function expectColours(page: Page, expected: [[number, number], Rgba][], what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+/** Waits until every point shows its colour (tiles are painted by workers, a moment later), for at most `within` ms. */
+async function expectColours(page: Page, expected: [[number, number], Rgba][], what: string, within = 10_000): Promise<void> {
+  const deadline = Date.now() + within;
   let seen: Rgba[] = [];
   while (Date.now() < deadline) {
     seen = await pixels(page, expected.map(([p]) => p));
@@ -97,6 +97,45 @@ describe('elements on the board canvas', () => {
     expect(found.none).toEqual([]);
     // Three lines of 40 × 1.25 and the padding above and below: the note grows past its 150 to hold them.
     expect(found.placement).toEqual({ m: [1, 0, 0, 1, 100, 100], w: 200, h: 3 * 50 + 24 });
+    bob.close();
+  });
+
+  it('a selection being dragged is painted once and moved as a picture, yet shows a recolour and a line stretching to a box left behind', { timeout: 60_000 }, async () => {
+    const page = await env.open('/b/e2e-element-drag', 'Ann');
+    await page.waitForFunction(() => document.body.dataset.status === 'live' && location.hash.startsWith('#edit='));
+    const key = decodeURIComponent(new URL(page.url()).hash.slice('#edit='.length));
+    const bob = webClient(env.server.ws, 'e2e-element-drag', 'bob', 'Bob', key);
+    await bob.live();
+    // 40 boxes in 5 rows; one more box far below, left in place, with a line from the first box to it.
+    const box = (id: string, x: number, y: number) => ({ id, type: 'rect', m: [1, 0, 0, 1, x, y], w: 20, h: 20, color: '#1971c2', sw: 2, fill: '#1971c2' });
+    const ids = Array.from({ length: 40 }, (_, k) => `b${k}`);
+    bob.send({ k: 'add', v: 1, els: [...ids.map((id, k) => box(id, 100 + 40 * (k % 8), 100 + 40 * Math.floor(k / 8))), box('anchor', 100, 400)] } as ClientOp);
+    bob.send({ k: 'add', v: 1, els: [{ id: 'line', type: 'line', m: [1, 0, 0, 1, 0, 0], pts: [0, 0, 0, 0], color: '#e03131', sw: 4, sb: { id: 'b0', u: 0.5, v: 1 }, eb: { id: 'anchor', u: 0.5, v: 0 } }] } as ClientOp);
+    await converged([bob]);
+    await expectColours(page, [[[110, 110], BLUE], [[110, 300], RED]], 'the boxes and the line, settled');
+    const pictures = () => page.evaluate(() => (window as unknown as { whiteboard: { renderer: { moving: { painted: number } } } }).whiteboard.renderer.moving.painted);
+    const before = await pictures();
+
+    // Bob drags the 40 boxes right, 7 units a frame for 10 frames, as a drag sends them.
+    bob.send({ k: 'xf', v: 1, ids, m: [1, 0, 0, 1, 7, 0] } as ClientOp);
+    for (let frame = 1; frame < 10; frame++) {
+      await page.waitForTimeout(20);
+      bob.send({ k: 'xf', v: 1, c: 1, m: [1, 0, 0, 1, 7, 0] } as ClientOp);
+    }
+    await converged([bob]);
+    // Checked before the boxes settle into the tiles (a second after their last change): this is the picture.
+    const LIVE_MS = 600;
+    // Moved 70 right, while still live: where box 0 was is empty, where it went is blue; the line stretched from there to the anchor.
+    await expectColours(page, [[[110, 110], NONE], [[180, 110], BLUE], [[420, 270], BLUE], [[145, 260], RED]], 'the boxes moved, the line stretched', LIVE_MS);
+    const moving = await pictures();
+    expect(moving - before, 'pictures painted for ten frames of the drag').toBeLessThanOrEqual(2);
+    expect(moving - before, 'the drag was painted as a picture').toBeGreaterThanOrEqual(1);
+
+    // Someone recolours one of the boxes in the middle of the drag: it shows, and so does the next move.
+    bob.send({ k: 'set', v: 1, ids: ['b9'], p: { fill: '#e03131', color: '#e03131' } } as ClientOp);
+    bob.send({ k: 'xf', v: 1, ids, m: [1, 0, 0, 1, 0, 10] } as ClientOp);
+    await converged([bob]);
+    await expectColours(page, [[[220, 160], RED], [[260, 160], BLUE], [[180, 120], BLUE], [[180, 105], NONE]], 'the recoloured box, all moved down', LIVE_MS);
     bob.close();
   });
 });

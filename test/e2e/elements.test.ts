@@ -38,7 +38,7 @@ describe('editing elements in Chromium', () => {
     await click(ann, [600, 450]);
     await ann.keyboard.type('A note');
     await ann.keyboard.press('Escape');
-    await settled(ann);
+    await settled(ann, bob);
     await expect.poll(async () => (await shapesOf(bob)).map((s) => s.type)).toEqual(['rect', 'ellipse', 'diamond', 'line', 'arrow', 'text', 'note']);
     const shapes = await shapesOf(bob);
     const byType = Object.fromEntries(shapes.map((s) => [s.type, s]));
@@ -69,7 +69,7 @@ describe('editing elements in Chromium', () => {
     await drag(ann, [400, 100], [500, 180]);
     await ann.keyboard.press('a');
     await drag(ann, [160, 140], [450, 140]);
-    await settled(ann);
+    await settled(ann, bob);
     await expect.poll(async () => (await shapesOf(bob)).length).toBe(3);
     const [rect, ellipse, arrow] = await shapesOf(bob);
     expect(arrow).toMatchObject({ sb: { id: rect!.id }, eb: { id: ellipse!.id } });
@@ -86,8 +86,8 @@ describe('editing elements in Chromium', () => {
     await ann.click('[data-color="#e03131"]');
     await bob.mouse.move(100, 340 + top, { steps: 6 });
     await bob.mouse.up();
-    await settled(bob);
-    await settled(ann);
+    await settled(bob, ann);
+    await settled(ann, bob);
     for (const page of [ann, bob]) {
       await expect.poll(async () => (await shapesOf(page)).find((s) => s.id === rect!.id)).toMatchObject({ m: [1, 0, 0, 1, 100, 300], color: '#e03131' });
       // The arrow's start went with the rectangle: it is stuck to the rectangle's right edge, 200 lower.
@@ -114,7 +114,7 @@ describe('editing elements in Chromium', () => {
     const words = 'The quick brown fox jumps over the lazy dog and keeps running far beyond the edge of this text box';
     await ann.keyboard.type(words);
     await ann.keyboard.press('Escape');
-    await settled(ann);
+    await settled(ann, bob);
     await expect.poll(async () => (await shapesOf(bob))[0]?.text).toBe(words);
     const [onAnn] = await shapesOf(ann);
     const [onBob] = await shapesOf(bob);
@@ -209,18 +209,18 @@ describe('editing elements in Chromium', () => {
     await drag(ann, [100, 100], [200, 180]);
     await ann.keyboard.press('o');
     await drag(ann, [300, 100], [400, 180]);
-    await settled(ann);
+    await settled(ann, bob);
     await ann.keyboard.press('Control+a');
     expect((await selectionOf(ann)).length).toBe(3);
     const before = (await readAll(env.server.log, board)).length;
     await ann.keyboard.press('Shift+ArrowRight');
-    await settled(ann);
+    await settled(ann, bob);
     const nudged = (await readAll(env.server.log, board)).slice(before);
     expect(nudged.map((r) => r.op)).toEqual([{ k: 'xf', v: 1, all: 1, m: [1, 0, 0, 1, 10, 0] }]);
 
     // A drag of everything: one xf on all, then the same step continued each frame.
     await drag(ann, [150, 100 + 0], [150 + 100, 100 + 50], { steps: 10 });
-    await settled(ann);
+    await settled(ann, bob);
     const dragged = (await readAll(env.server.log, board)).slice(before + 1);
     expect(dragged[0]!.op).toMatchObject({ k: 'xf', all: 1 });
     expect(dragged[0]!.op).not.toHaveProperty('ids');
@@ -239,7 +239,7 @@ describe('editing elements in Chromium', () => {
     await drag(ann, [100, 100], [300, 200]);
     // Selected once drawn: the bottom-right handle, with shift, keeps the proportions.
     await drag(ann, [300, 200], [400, 230], { shift: true });
-    await settled(ann);
+    await settled(ann, bob);
     let [rect] = await shapesOf(bob);
     expect(rect!.m[0]).toBeCloseTo(1.5, 3);
     expect(rect!.m[3]).toBeCloseTo(1.5, 3);
@@ -247,7 +247,7 @@ describe('editing elements in Chromium', () => {
     expect(rect!.m[5]).toBeCloseTo(100, 1);
     // The rotate handle, 24 pixels above the top edge's middle, turned a quarter round (shift: 15° steps).
     await drag(ann, [250, 76], [400, 175], { shift: true });
-    await settled(ann);
+    await settled(ann, bob);
     [rect] = await shapesOf(bob);
     expect(rect!.m[0]).toBeCloseTo(0, 3);
     expect(rect!.m[1]).toBeCloseTo(1.5, 3);
@@ -258,19 +258,19 @@ describe('editing elements in Chromium', () => {
     await click(ann, [600, 600]);
     await ann.click('[data-color="#1971c2"]');
     await ann.keyboard.press('ArrowDown');
-    await settled(ann);
+    await settled(ann, bob);
     const [ink] = await strokesOf(bob);
     expect(ink).toMatchObject({ color: '#1971c2', m: [1, 0, 0, 1, 0, 1] });
     // A run of arrow presses (a key held down) is one move: one undo takes the run back, the next the first nudge.
     await ann.waitForTimeout(1_100);
     for (let i = 0; i < 3; i++) await ann.keyboard.press('ArrowDown');
-    await settled(ann);
+    await settled(ann, bob);
     expect((await strokesOf(bob))[0]!.m).toEqual([1, 0, 0, 1, 0, 4]);
     await ann.keyboard.press('Control+KeyZ');
-    await settled(ann);
+    await settled(ann, bob);
     expect((await strokesOf(bob))[0]!.m).toEqual([1, 0, 0, 1, 0, 1]);
     await ann.keyboard.press('Control+KeyZ');
-    await settled(ann);
+    await settled(ann, bob);
     expect((await strokesOf(bob))[0]).toMatchObject({ color: '#1971c2' });
     expect((await strokesOf(bob))[0]!.m).toBeUndefined();
 
@@ -280,7 +280,7 @@ describe('editing elements in Chromium', () => {
     await drag(ann, [500, 400], [600, 400]);
     // The new line is selected: its end handle dragged into the ellipse sticks there, on the outline.
     await drag(ann, [600, 400], [760, 410]);
-    await settled(ann);
+    await settled(ann, bob);
     const shapes = await shapesOf(bob);
     const ellipse = shapes.find((s) => s.type === 'ellipse')!;
     const line = shapes.find((s) => s.type === 'line')!;
@@ -296,13 +296,13 @@ describe('editing elements in Chromium', () => {
     await ann.click('[data-fill="#a5d8ff"]');
     await ann.keyboard.press('o');
     await drag(ann, [150, 150], [250, 250]);
-    await settled(ann);
+    await settled(ann, bob);
     let [rect, ellipse] = await shapesOf(bob);
     expect(rect!.fill).toBe('#a5d8ff');
     // The ellipse is selected (just drawn): duplicate it, then send the copy to the back.
     await ann.keyboard.press('Control+d');
     await ann.keyboard.press('Control+[');
-    await settled(ann);
+    await settled(ann, bob);
     let shapes = await shapesOf(bob);
     expect(shapes).toHaveLength(3);
     const copy = shapes[2]!;
@@ -311,14 +311,14 @@ describe('editing elements in Chromium', () => {
     // Bring the rectangle to the front by clicking it (inside: it is filled).
     await click(ann, [120, 120]);
     await ann.keyboard.press('Control+]');
-    await settled(ann);
+    await settled(ann, bob);
     [rect] = await shapesOf(bob);
     expect(rect!.z).toBeGreaterThan(ellipse!.pos);
     // Delete takes the selection away; cut too.
     await ann.keyboard.press('Delete');
     await click(ann, [250, 200]);
     await ann.keyboard.press('Control+x');
-    await settled(ann);
+    await settled(ann, bob);
     shapes = await shapesOf(bob);
     expect(shapes.map((s) => s.id)).toEqual([copy.id]);
     // Escape while drawing: nothing is made.
@@ -329,7 +329,7 @@ describe('editing elements in Chromium', () => {
     await ann.mouse.move(600, 600 + top, { steps: 5 });
     await ann.keyboard.press('Escape');
     await ann.mouse.up();
-    await settled(ann);
+    await settled(ann, bob);
     expect(await shapesOf(ann)).toHaveLength(1);
     // ? opens the list of shortcuts.
     await ann.keyboard.press('Shift+Slash');

@@ -106,9 +106,11 @@ export function shapesOf(page: Page): Promise<Shape[]> {
   });
 }
 
-/** Until everything the page sent is in the log. */
-export async function settled(page: Page): Promise<void> {
+/** Until everything the page sent is in the log, and the `readers` have folded the log that far. */
+export async function settled(page: Page, ...readers: Page[]): Promise<void> {
   await page.waitForFunction(() => (window as unknown as { whiteboard: PageBoard }).whiteboard.client.unacknowledged === 0);
+  const pos = await page.evaluate(() => (window as unknown as { whiteboard: PageBoard }).whiteboard.client.state.pos);
+  for (const reader of readers) await reader.waitForFunction((at) => (window as unknown as { whiteboard: PageBoard }).whiteboard.client.state.pos >= at, pos);
 }
 
 /** Where a board point is on the canvas (canvas pixels). */

@@ -32,6 +32,11 @@ export class MovingLayer {
   /** Pictures painted, for tests: a drag paints once, not once a frame. */
   painted = 0;
 
+  /** Whether many items are moving together (a drag of a selection) and drawn as a picture. */
+  get active(): boolean {
+    return this.picture !== null;
+  }
+
   /**
    * Paints `live` (back to front) that meets `visible` onto `ctx`, whose
    * transform maps world units to `scale` device pixels, offset by the view.

@@ -244,7 +244,8 @@ export class Renderer {
         onScreen.push(tile);
       }
     }
-    this.workers.quiet = this.items.live.length > 0;
+    // A drag of many elements: the page's thread needs its core more than the tiles need a second worker.
+    this.workers.quiet = this.moving.active;
     this.requestPaints(onScreen);
 
     const ctx = this.ctx;

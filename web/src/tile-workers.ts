@@ -41,7 +41,7 @@ export class TileWorkers {
   }
 
   /**
-   * While something moves on the page (a drag), only one worker paints:
+   * While many elements move on the page (a drag), only one worker paints:
    * on two cores the other is the page's, which has a frame to make every
    * 16 ms, and the tiles a drag dirties can wait a little.
    */

@@ -62,7 +62,8 @@ export class Renderer {
 
   /**
    * `scene` is everything drawn, ink and elements (scene.ts); the renderer
-   * reads it again on the frame after each invalidate().
+   * reads what changed (all of it, if the scene cannot say) on the frame
+   * after each invalidate().
    */
   constructor(
     private readonly canvas: HTMLCanvasElement,

@@ -10,7 +10,7 @@ import { byStack, isVisible } from '../../server/board/state.ts';
 import type { ClientOp } from '../../server/protocol/messages.ts';
 import type { BoardClient } from './board-client.ts';
 import type { Drawing } from './drawing.ts';
-import { EMPTY_OVERLAY, foldPending, linesStuckTo, type Item, type Overlay } from './optimistic.ts';
+import { EMPTY_OVERLAY, foldPending, stuckLinesOf, stuckTo, type Item, type Overlay, type StuckLines } from './optimistic.ts';
 import type { ChangingScene, SceneItem } from './scene.ts';
 
 /** Ids that were in a set the last time and ids that are in it now: what changed with it. */
@@ -33,6 +33,8 @@ export class BoardScene implements ChangingScene {
   hidden: string | null = null;
   private overlay: Overlay = EMPTY_OVERLAY;
   private moving: ReadonlySet<string> = new Set();
+  /** Lines by the elements they stick to, as shown: built when first needed after a change, for the moving set and the renderer alike. */
+  private stuck: StuckLines | null = null;
   private stale = true;
   /** Ids changed by the page's own sources since changes() was last asked. */
   private changed = new Set<string>();
@@ -46,6 +48,7 @@ export class BoardScene implements ChangingScene {
   /** The board or the pending operations changed: fold them again when next asked. */
   invalidate(): void {
     this.stale = true;
+    this.stuck = null;
   }
 
   private current(): Overlay {
@@ -58,8 +61,9 @@ export class BoardScene implements ChangingScene {
       for (const id of before.erased) this.changed.add(id);
       for (const id of this.moving) this.changed.add(id);
       this.overlay = foldPending(client.state, pending, { user: client.user, cid: client.cid, name: '' });
+      this.stuck = null;
       const touched = new Set(this.overlay.items.keys());
-      this.moving = new Set([...touched, ...linesStuckTo(this.shapes(), touched)]);
+      this.moving = new Set([...touched, ...this.stuckTo(touched)]);
       for (const id of this.overlay.items.keys()) this.changed.add(id);
       for (const id of this.overlay.erased) this.changed.add(id);
       for (const id of this.moving) this.changed.add(id);
@@ -92,7 +96,13 @@ export class BoardScene implements ChangingScene {
 
   linesStuckTo(ids: ReadonlySet<string>): Iterable<string> {
     this.current();
-    return linesStuckTo(this.shapes(), ids);
+    return this.stuckTo(ids);
+  }
+
+  private stuckTo(ids: ReadonlySet<string>): string[] {
+    if (ids.size === 0) return [];
+    this.stuck ??= stuckLinesOf(this.shapes());
+    return stuckTo(this.stuck, ids);
   }
 
   /** An item as shown, if it is shown (drafts included). */

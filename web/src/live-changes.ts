@@ -11,12 +11,28 @@ import type { EditorContext } from './editor-context.ts';
 import { chunks } from './element-specs.ts';
 import { stepBetween } from './transform-math.ts';
 
+/** Runs `run` on the next animation frame, once however often it is asked for before then. */
+class NextFrame {
+  private frame = 0;
+  constructor(private readonly run: () => void) {}
+  request(): void {
+    this.frame ||= requestAnimationFrame(() => {
+      this.frame = 0;
+      this.run();
+    });
+  }
+  cancel(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+}
+
 /** A move, resize or rotation of some items (or of all of them) by a transform that changes as the pointer moves. */
 export class LiveTransform {
   private sent: Matrix = IDENTITY;
   private wanted: Matrix = IDENTITY;
   private begun = false;
-  private frame = 0;
+  private readonly next = new NextFrame(() => this.flush());
   /** More ids than one operation may name: shown as a preview, sent in parts on release. */
   private readonly deferred: boolean;
 
@@ -35,16 +51,12 @@ export class LiveTransform {
       this.ctx.redraw();
       return;
     }
-    this.frame ||= requestAnimationFrame(() => {
-      this.frame = 0;
-      this.flush();
-    });
+    this.next.request();
   }
 
   /** The log refused the change: nothing more is sent (a `c: 1` would continue an older change). */
   abort(): void {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.next.cancel();
     this.wanted = this.sent;
     if (this.deferred) this.ctx.scene.preview = [];
     this.ctx.redraw();
@@ -52,8 +64,7 @@ export class LiveTransform {
 
   /** Sends what is left; the gesture is over. */
   finish(): void {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.next.cancel();
     if (this.deferred) {
       this.ctx.scene.preview = [];
       if (stepBetween(IDENTITY, this.wanted)) for (const ids of chunks(this.targets as string[])) this.ctx.client.send({ k: 'xf', v: 1, ids, m: this.wanted });
@@ -80,7 +91,7 @@ export class LiveTransform {
 export class LiveProps {
   private pending: Props | null = null;
   private begun = false;
-  private frame = 0;
+  private readonly next = new NextFrame(() => this.flush());
 
   constructor(
     private readonly ctx: EditorContext,
@@ -91,23 +102,18 @@ export class LiveProps {
   update(p: Props): void {
     this.pending = { ...this.pending, ...p };
     this.ctx.redraw();
-    this.frame ||= requestAnimationFrame(() => {
-      this.frame = 0;
-      this.flush();
-    });
+    this.next.request();
   }
 
   /** The log refused the change: what is pending is dropped. */
   abort(): void {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.next.cancel();
     this.pending = null;
   }
 
   /** Sends what is left now (before an operation that must come after it). */
   flush(): void {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.next.cancel();
     const p = this.pending;
     if (!p || Object.keys(p).length === 0) return;
     this.pending = null;

@@ -42,7 +42,10 @@ export class MovingLayer {
    * transform maps world units to `scale` device pixels, offset by the view.
    */
   paint(ctx: CanvasRenderingContext2D, live: readonly Geometry[], visible: Rect, scale: number): void {
-    for (const id of this.loose) if (!live.some((g) => g.id === id)) this.loose.delete(id);
+    if (this.loose.size > 0) {
+      const liveIds = new Set(live.map((g) => g.id));
+      for (const id of this.loose) if (!liveIds.has(id)) this.loose.delete(id);
+    }
     let members = live.filter((g) => !this.loose.has(g.id));
     if (members.length < MIN_ITEMS) {
       this.picture = null;

@@ -136,16 +136,35 @@ function mergeMoves(pending: readonly ClientOp[]): ClientOp[] {
   return out;
 }
 
+/** The visible lines with an end stuck to each element, by the element's id. */
+export type StuckLines = ReadonlyMap<string, readonly string[]>;
+
+export function stuckLinesOf(shapes: Iterable<Shape>): StuckLines {
+  const stuck = new Map<string, string[]>();
+  const add = (to: string, line: string) => {
+    const lines = stuck.get(to);
+    if (lines) lines.push(line);
+    else stuck.set(to, [line]);
+  };
+  for (const s of shapes) {
+    if (!isLineType(s.type) || !isVisible(s)) continue;
+    if (s.sb) add(s.sb.id, s.id);
+    if (s.eb && s.eb.id !== s.sb?.id) add(s.eb.id, s.id);
+  }
+  return stuck;
+}
+
 /**
  * Ids of the visible lines stuck to one of `moved`: they follow those
  * elements, so they are in motion too, though no operation names them.
  */
 export function linesStuckTo(shapes: Iterable<Shape>, moved: ReadonlySet<string>): string[] {
-  if (moved.size === 0) return [];
-  const ids: string[] = [];
-  for (const s of shapes) {
-    if (!isLineType(s.type) || !isVisible(s)) continue;
-    if ((s.sb && moved.has(s.sb.id)) || (s.eb && moved.has(s.eb.id))) ids.push(s.id);
-  }
-  return ids;
+  return moved.size === 0 ? [] : stuckTo(stuckLinesOf(shapes), moved);
+}
+
+/** The same, from lines already indexed by what they stick to. */
+export function stuckTo(stuck: StuckLines, moved: ReadonlySet<string>): string[] {
+  const ids = new Set<string>();
+  for (const id of moved) for (const line of stuck.get(id) ?? []) ids.add(line);
+  return [...ids];
 }

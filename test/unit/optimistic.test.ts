@@ -82,6 +82,8 @@ describe('optimistic display of pending element operations', () => {
     expect(state.shapes.get('a')!.sb).not.toBeNull();
     expect(linesStuckTo(state.shapes.values(), new Set(['e']))).toEqual(['a']);
     expect(linesStuckTo(state.shapes.values(), new Set(['x']))).toEqual([]);
+    // The elements it came off were read, not changed: they are not shown as changing (a drag would take them out of the tiles).
+    expect([...moveArrow.items.keys()]).toEqual(['a']);
   });
 
   it('nothing pending, nothing copied', () => {

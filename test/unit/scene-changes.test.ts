@@ -12,22 +12,26 @@ import { applyRecord } from '../../server/board/fold.ts';
 import { emptyBoard, isVisible, itemOf, visibleItems, type BoardState } from '../../server/board/state.ts';
 import type { LogRecord, Op } from '../../server/protocol/messages.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
-import { linesStuckTo } from '../../web/src/optimistic.ts';
+import { linesStuckTo, StuckLines } from '../../web/src/optimistic.ts';
 import { SceneIndex, SETTLE_MS } from '../../web/src/scene-index.ts';
 import type { ChangingScene, SceneItem } from '../../web/src/scene.ts';
 
 const at = (x: number, y: number): Matrix => [1, 0, 0, 1, x, y];
 const COLORS = ['#e03131', '#2f9e44', '#1971c2'];
 
-/** A board folded from records, telling what each record changed. */
+/** A board folded from records, telling what each record changed, its stuck lines indexed as the page does (one changed item at a time). */
 class LogScene implements ChangingScene {
   readonly state: BoardState = emptyBoard();
   private changed: Set<string> = new Set();
+  readonly stuck = new StuckLines();
   constructor(readonly live: Set<string>) {}
 
   fold(rec: LogRecord): void {
     const verdict = applyRecord(this.state, rec);
-    for (const id of itemsChangedBy(this.state, rec, verdict)) this.changed.add(id);
+    for (const id of itemsChangedBy(this.state, rec, verdict)) {
+      this.changed.add(id);
+      this.stuck.update(id, this.state.shapes.get(id));
+    }
   }
   changes(): ReadonlySet<string> {
     const changed = new Set([...this.changed, ...this.live]);
@@ -39,7 +43,7 @@ class LogScene implements ChangingScene {
     return item && isVisible(item) ? item : undefined;
   }
   linesStuckTo(ids: ReadonlySet<string>): Iterable<string> {
-    return linesStuckTo(this.state.shapes.values(), ids);
+    return new Set([...ids].flatMap((id) => [...this.stuck.linesOf(id)]));
   }
   items(): Iterable<SceneItem> {
     return visibleItems(this.state);
@@ -132,6 +136,8 @@ describe('reading only what changed', () => {
           full.update(now);
           some.update(now);
           expect(picture(some)).toEqual(picture(full));
+          // The lines indexed one change at a time are those a scan of the board finds.
+          for (const id of scene.state.shapes.keys()) expect([...scene.stuck.linesOf(id)].sort()).toEqual(linesStuckTo(scene.state.shapes.values(), new Set([id])).sort());
         }
       }),
       { numRuns: 300 },

@@ -5,12 +5,12 @@
  * without the item whose text is being edited in place (the editor shows
  * it). Tools read items through here, so they act on what the user sees.
  */
-import type { Shape } from '../../server/board/elements.ts';
+import { isLineType, type Shape } from '../../server/board/elements.ts';
 import { byStack, isVisible } from '../../server/board/state.ts';
 import type { ClientOp } from '../../server/protocol/messages.ts';
 import type { BoardClient } from './board-client.ts';
 import type { Drawing } from './drawing.ts';
-import { EMPTY_OVERLAY, foldPending, stuckLinesOf, stuckTo, type Item, type Overlay, type StuckLines } from './optimistic.ts';
+import { EMPTY_OVERLAY, foldPending, StuckLines, type Item, type Overlay } from './optimistic.ts';
 import type { ChangingScene, SceneItem } from './scene.ts';
 
 /** Ids that were in a set the last time and ids that are in it now: what changed with it. */
@@ -33,11 +33,12 @@ export class BoardScene implements ChangingScene {
   hidden: string | null = null;
   private overlay: Overlay = EMPTY_OVERLAY;
   private moving: ReadonlySet<string> = new Set();
-  /** Lines by the elements they stick to, as shown: built when first needed after a change, for the moving set and the renderer alike. */
-  private stuck: StuckLines | null = null;
+  /** Confirmed lines by the elements they stick to, kept in step with the records (the pending ones are looked at apart). */
+  private readonly stuck = new StuckLines();
   private stale = true;
-  /** Ids changed by the page's own sources since changes() was last asked. */
+  /** Ids changed since changes() was last asked (by the records too), or all of them after a new snapshot. */
   private changed = new Set<string>();
+  private changedAll = true;
   private readonly tracked = { drafts: new Tracked(), local: new Tracked(), erasing: new Tracked(), hidden: new Tracked() };
 
   constructor(
@@ -48,10 +49,10 @@ export class BoardScene implements ChangingScene {
   /** The board or the pending operations changed: fold them again when next asked. */
   invalidate(): void {
     this.stale = true;
-    this.stuck = null;
   }
 
   private current(): Overlay {
+    this.pullRecords();
     if (this.stale) {
       this.stale = false;
       const { client } = this;
@@ -61,7 +62,6 @@ export class BoardScene implements ChangingScene {
       for (const id of before.erased) this.changed.add(id);
       for (const id of this.moving) this.changed.add(id);
       this.overlay = foldPending(client.state, pending, { user: client.user, cid: client.cid, name: '' });
-      this.stuck = null;
       const touched = new Set(this.overlay.items.keys());
       this.moving = new Set([...touched, ...this.stuckTo(touched)]);
       for (const id of this.overlay.items.keys()) this.changed.add(id);
@@ -71,27 +71,32 @@ export class BoardScene implements ChangingScene {
     return this.overlay;
   }
 
+  /** What the records folded since last asked changed: noted, and the confirmed lines indexed again. */
+  private pullRecords(): void {
+    const fromLog = this.client.takeChanged();
+    const { shapes } = this.client.state;
+    if (fromLog === 'all') {
+      this.changedAll = true;
+      this.stuck.rebuild(shapes.values());
+      return;
+    }
+    for (const id of fromLog) {
+      this.changed.add(id);
+      this.stuck.update(id, shapes.get(id));
+    }
+  }
+
   changes(): ReadonlySet<string> | 'all' {
     this.current();
-    const fromLog = this.client.takeChanged();
     const { changed, tracked } = this;
+    const all = this.changedAll;
     this.changed = new Set();
+    this.changedAll = false;
     tracked.drafts.diff(this.drafts.keys(), changed);
     tracked.local.diff(this.drawing.local.keys(), changed);
     tracked.erasing.diff(this.drawing.erasing, changed);
     tracked.hidden.diff(this.hidden === null ? [] : [this.hidden], changed);
-    if (fromLog === 'all') return 'all';
-    for (const id of fromLog) changed.add(id);
-    return changed;
-  }
-
-  /** Confirmed shapes with pending changes applied. */
-  private *shapes(): Iterable<Shape> {
-    const { items } = this.overlay;
-    for (const s of this.client.state.shapes.values()) {
-      const shown = items.get(s.id);
-      yield shown && 'type' in shown ? shown : s;
-    }
+    return all ? 'all' : changed;
   }
 
   linesStuckTo(ids: ReadonlySet<string>): Iterable<string> {
@@ -99,10 +104,16 @@ export class BoardScene implements ChangingScene {
     return this.stuckTo(ids);
   }
 
+  /** The visible lines stuck to any of `ids` as shown: the confirmed ones unless a pending change moved them, and the pending ones. */
   private stuckTo(ids: ReadonlySet<string>): string[] {
     if (ids.size === 0) return [];
-    this.stuck ??= stuckLinesOf(this.shapes());
-    return stuckTo(this.stuck, ids);
+    const { items } = this.overlay;
+    const lines = new Set<string>();
+    for (const id of ids) for (const line of this.stuck.linesOf(id)) if (!items.has(line)) lines.add(line);
+    for (const item of items.values()) {
+      if ('type' in item && isLineType(item.type) && isVisible(item) && ((item.sb && ids.has(item.sb.id)) || (item.eb && ids.has(item.eb.id)))) lines.add(item.id);
+    }
+    return [...lines];
   }
 
   /** An item as shown, if it is shown (drafts included). */

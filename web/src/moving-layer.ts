@@ -8,7 +8,10 @@
  * one it painted moved by one common offset (a recolour, a resize, a
  * rotation or an item leaving paints it again). An item that does not
  * move with the others (a line stretching to an element left in place) is
- * left out of the picture and painted every frame on top.
+ * left out of the picture and painted every frame on top; the first
+ * picture already leaves out those that moved otherwise than the rest
+ * since they were last at rest, so a drag paints one picture, not one per
+ * line found stretching.
  */
 import type { Geometry } from './scene-index.ts';
 import { ShapeGeometry } from './shape-geometry.ts';
@@ -24,6 +27,8 @@ const MARGIN = 0.5;
 const MAX_SIDE = 4096;
 
 type Picture = { canvas: OffscreenCanvas; items: Geometry[]; scale: number; rect: Rect };
+/** How a live item was drawn when it was last at rest, if it was. */
+export type AtRest = (id: string) => Geometry | undefined;
 
 export class MovingLayer {
   private picture: Picture | null = null;
@@ -41,7 +46,7 @@ export class MovingLayer {
    * Paints `live` (back to front) that meets `visible` onto `ctx`, whose
    * transform maps world units to `scale` device pixels, offset by the view.
    */
-  paint(ctx: CanvasRenderingContext2D, live: readonly Geometry[], visible: Rect, scale: number): void {
+  paint(ctx: CanvasRenderingContext2D, live: readonly Geometry[], visible: Rect, scale: number, atRest: AtRest = () => undefined): void {
     if (this.loose.size > 0) {
       const liveIds = new Set(live.map((g) => g.id));
       for (const id of this.loose) if (!liveIds.has(id)) this.loose.delete(id);
@@ -54,6 +59,7 @@ export class MovingLayer {
     }
     let offset = this.offsetOf(members, visible, scale);
     if (!offset) {
+      if (!this.picture) this.looseSinceRest(members, atRest);
       members = members.filter((g) => !this.loose.has(g.id));
       offset = this.repaint(members, visible, scale);
     }
@@ -93,6 +99,19 @@ export class MovingLayer {
     const needed = clip(unionOf(items), visible);
     if (needed && (needed.minX < rect.minX + dx || needed.minY < rect.minY + dy || needed.maxX > rect.maxX + dx || needed.maxY > rect.maxY + dy)) return null;
     return offset;
+  }
+
+  /** Marks loose the items that moved otherwise than most since they were at rest (as offsetOf does between pictures). */
+  private looseSinceRest(items: readonly Geometry[], atRest: AtRest): void {
+    const moved = items.map((g) => {
+      const rest = atRest(g.id);
+      return rest ? translation(rest, g) : undefined;
+    });
+    const offset = moved.find((d, k) => d && !isLine(items[k]!) && (d[0] !== 0 || d[1] !== 0));
+    if (!offset) return;
+    moved.forEach((d, k) => {
+      if (d !== undefined && (d === null || Math.abs(d[0] - offset[0]) > EPSILON || Math.abs(d[1] - offset[1]) > EPSILON)) this.loose.add(items[k]!.id);
+    });
   }
 
   /** Paints the items near the view into a new picture; null when it would be too big to be worth it. */

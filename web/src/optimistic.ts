@@ -20,7 +20,7 @@ export type Item = Stroke | Shape;
 
 /** The pending changes folded: copies of what they touched (hidden ones included), and what they erased. */
 export type Overlay = {
-  /** Copies of the items the pending operations touched or made, by id. */
+  /** Copies of the items the pending operations changed or made, by id. */
   readonly items: ReadonlyMap<string, Item>;
   /** Ids of items a pending erase hides. */
   readonly erased: ReadonlySet<string>;
@@ -81,6 +81,26 @@ const copyShape = (s: Shape): Shape => ({
   eb: s.eb ? { ...s.eb } : null,
   hiddenBy: [...s.hiddenBy],
 });
+/** Whether a copy still equals its original: every field the same, arrays and objects (a binding) compared one level down. */
+function sameFields(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const key of keys) if (!sameValue(x[key], y[key])) return false;
+  return true;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, k) => v === b[k]);
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((key) => x[key] === y[key]);
+}
+
 const isElementOp = (op: ClientOp): op is ElementOp => op.k === 'add' || op.k === 'set' || op.k === 'xf';
 
 /**
@@ -113,7 +133,14 @@ export function foldPending(state: BoardState, pending: readonly ClientOp[], me:
       actions.set(action.pos, action);
     });
   }
-  const items = new Map<string, Item>([...strokes.own, ...shapes.own]);
+  // The fold reads more than it changes (a line's end reads the element it sticks to): only what differs is shown as changed.
+  const items = new Map<string, Item>();
+  for (const [own, base] of [[strokes.own, state.strokes], [shapes.own, state.shapes]] as const) {
+    for (const [id, item] of own) {
+      const original = base.get(id);
+      if (!original || !sameFields(item, original)) items.set(id, item);
+    }
+  }
   return { items, erased };
 }
 
@@ -136,22 +163,52 @@ function mergeMoves(pending: readonly ClientOp[]): ClientOp[] {
   return out;
 }
 
-/** The visible lines with an end stuck to each element, by the element's id. */
-export type StuckLines = ReadonlyMap<string, readonly string[]>;
+/**
+ * The visible lines with an end stuck to each element, kept up to date one
+ * line at a time: asked every frame of a drag, it must not cost a scan of
+ * every element each time the board changes.
+ */
+export class StuckLines {
+  private readonly byElement = new Map<string, Set<string>>();
+  private readonly ofLine = new Map<string, string[]>();
 
-export function stuckLinesOf(shapes: Iterable<Shape>): StuckLines {
-  const stuck = new Map<string, string[]>();
-  const add = (to: string, line: string) => {
-    const lines = stuck.get(to);
-    if (lines) lines.push(line);
-    else stuck.set(to, [line]);
-  };
-  for (const s of shapes) {
-    if (!isLineType(s.type) || !isVisible(s)) continue;
-    if (s.sb) add(s.sb.id, s.id);
-    if (s.eb && s.eb.id !== s.sb?.id) add(s.eb.id, s.id);
+  /** Indexes every line of `shapes` again. */
+  rebuild(shapes: Iterable<Shape>): void {
+    this.byElement.clear();
+    this.ofLine.clear();
+    for (const s of shapes) this.update(s.id, s);
   }
-  return stuck;
+
+  /** Indexes the element `id` as it is now (`shape`; undefined when gone). */
+  update(id: string, shape: Shape | undefined): void {
+    for (const to of this.ofLine.get(id) ?? []) {
+      const lines = this.byElement.get(to)!;
+      lines.delete(id);
+      if (lines.size === 0) this.byElement.delete(to);
+    }
+    this.ofLine.delete(id);
+    const to = shape ? stuckEnds(shape) : [];
+    if (to.length === 0) return;
+    this.ofLine.set(id, to);
+    for (const element of to) {
+      const lines = this.byElement.get(element);
+      if (lines) lines.add(id);
+      else this.byElement.set(element, new Set([id]));
+    }
+  }
+
+  linesOf(element: string): Iterable<string> {
+    return this.byElement.get(element) ?? [];
+  }
+}
+
+/** The elements a visible line sticks to. */
+function stuckEnds(s: Shape): string[] {
+  if (!isLineType(s.type) || !isVisible(s)) return [];
+  const to: string[] = [];
+  if (s.sb) to.push(s.sb.id);
+  if (s.eb && s.eb.id !== s.sb?.id) to.push(s.eb.id);
+  return to;
 }
 
 /**
@@ -159,12 +216,10 @@ export function stuckLinesOf(shapes: Iterable<Shape>): StuckLines {
  * elements, so they are in motion too, though no operation names them.
  */
 export function linesStuckTo(shapes: Iterable<Shape>, moved: ReadonlySet<string>): string[] {
-  return moved.size === 0 ? [] : stuckTo(stuckLinesOf(shapes), moved);
-}
-
-/** The same, from lines already indexed by what they stick to. */
-export function stuckTo(stuck: StuckLines, moved: ReadonlySet<string>): string[] {
+  if (moved.size === 0) return [];
+  const stuck = new StuckLines();
+  stuck.rebuild(shapes);
   const ids = new Set<string>();
-  for (const id of moved) for (const line of stuck.get(id) ?? []) ids.add(line);
+  for (const id of moved) for (const line of stuck.linesOf(id)) ids.add(line);
   return [...ids];
 }

@@ -277,7 +277,7 @@ export class Renderer {
         ctx.restore();
       }
     }
-    this.moving.paint(ctx, this.items.live, visible, scale);
+    this.moving.paint(ctx, this.items.live, visible, scale, (id) => this.items.atRest(id));
 
     this.evictTiles(onScreen.length);
     this.frames++;

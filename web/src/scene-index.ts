@@ -57,6 +57,8 @@ export class SceneIndex {
   /** Live items, back to front. */
   live: Geometry[] = [];
   private liveById = new Map<string, Geometry>();
+  /** How live items were drawn when they last left the tiles (the moving layer compares). */
+  private readonly restingAs = new Map<string, Geometry>();
   private readonly seen = new Map<string, number>();
   /** When an item's look last changed (performance.now()), while it matters. */
   private readonly changedAt = new Map<string, number>();
@@ -75,6 +77,7 @@ export class SceneIndex {
     if (changes === 'all') this.readAll(run);
     else this.readSome(run, changes, this.scene as ChangingScene);
     for (const id of this.changedAt.keys()) if (!run.live.has(id) && !this.settled.has(id)) this.changedAt.delete(id);
+    for (const id of this.restingAs.keys()) if (!run.live.has(id)) this.restingAs.delete(id);
     const added = run.change.added.map(({ g }) => g);
     if (added.length > 64) this.index.load(added);
     else for (const g of added) this.index.insert(g);
@@ -140,7 +143,10 @@ export class SceneIndex {
 
   private goLive(run: Run, g: Geometry): void {
     const settled = this.settled.get(g.id);
-    if (settled) run.change.removed.push(this.unindex(settled));
+    if (settled) {
+      run.change.removed.push(this.unindex(settled));
+      this.restingAs.set(g.id, settled);
+    }
     run.live.set(g.id, g);
   }
 
@@ -180,6 +186,16 @@ export class SceneIndex {
       this.seen.set(shape.id, run.generation);
       return;
     }
+    // Live and at most moved since the last frame (a drag): what it was, shifted, without building its look again.
+    const cached = this.liveById.get(shape.id);
+    const moved = cached instanceof ShapeGeometry ? cached.movedTo(shape, run.find) : null;
+    if (moved) {
+      if (moved !== cached) this.changedAt.set(shape.id, run.now);
+      if (this.scene.isLive(shape.id) || this.recent(run, shape.id)) {
+        this.goLive(run, moved);
+        return;
+      }
+    }
     const look = lookOf(shape, run.find);
     const stacking: Stacking = { pos: shape.pos, z: shape.z, i: shape.i };
     const known = this.settled.get(shape.id) ?? this.liveById.get(shape.id);
@@ -200,6 +216,11 @@ export class SceneIndex {
     this.settled.delete(g.id);
     this.seen.delete(g.id);
     return g;
+  }
+
+  /** How a live item was drawn when it was last settled, if it was. */
+  atRest(id: string): Geometry | undefined {
+    return this.restingAs.get(id);
   }
 
   /** The item drawn under an id, settled or live. */

@@ -10,6 +10,9 @@ import { hitShape, sameLook, shapePlacement, shapeTouches } from './element-geom
 import { paintShape } from './element-paint.ts';
 import type { Rect } from './view.ts';
 
+/** How far (board units) a line's end may be from where a translation takes it and still count as moved by it: rounding. */
+const EPSILON = 1e-6;
+
 /** Where an item sits in the stack (state.ts's byStack). */
 export type Stacking = { pos: number; z?: number; i?: number };
 
@@ -26,8 +29,9 @@ export class ShapeGeometry implements Rect {
     readonly id: string,
     readonly look: ShapeLook,
     stacking: Stacking,
+    bounds: Bounds = shapeBounds(look),
   ) {
-    ({ minX: this.minX, minY: this.minY, maxX: this.maxX, maxY: this.maxY } = shapeBounds(look));
+    ({ minX: this.minX, minY: this.minY, maxX: this.maxX, maxY: this.maxY } = bounds);
     this.pos = stacking.pos;
     this.z = stacking.z;
     this.i = stacking.i;
@@ -63,6 +67,37 @@ export class ShapeGeometry implements Rect {
     const [a, b, c, d, e, f] = shape.m;
     const m = look.m;
     return a === m[0] && b === m[1] && c === m[2] && d === m[3] && e === m[4] && f === m[5];
+  }
+
+  /**
+   * This geometry moved to where `shape` is, if `shape` is what it draws
+   * but for its placement's translation (a frame of a drag): itself when
+   * not moved at all, else its bounds shifted rather than built again. A
+   * line qualifies when both its ends (found with `find`, as they may
+   * follow other elements) moved by that translation too. Null for
+   * anything else.
+   */
+  movedTo(shape: Shape, find: (id: string) => Shape | undefined): ShapeGeometry | null {
+    const look = this.look;
+    if ((look.ends === null) !== (shape.pts === null)) return null;
+    if (shape.pos !== this.pos || shape.z !== this.z || shape.i !== this.i || shape.type !== look.type) return null;
+    if (shape.w !== look.w || shape.h !== look.h || shape.color !== look.color || shape.fill !== look.fill || shape.sw !== look.sw) return null;
+    if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah) return null;
+    const [a, b, c, d, e, f] = shape.m;
+    const m = look.m;
+    if (a !== m[0] || b !== m[1] || c !== m[2] || d !== m[3]) return null;
+    const [dx, dy] = [e - m[4], f - m[5]];
+    let ends: ShapeLook['ends'] = null;
+    if (look.ends) {
+      const p = shape.pts!;
+      const q = look.pts!;
+      if (p[0] !== q[0] || p[1] !== q[1] || p[2] !== q[2] || p[3] !== q[3]) return null;
+      ends = lineEnds(shape, find);
+      for (let k = 0; k < 2; k++) if (Math.abs(ends[k]![0] - look.ends[k]![0] - dx) > EPSILON || Math.abs(ends[k]![1] - look.ends[k]![1] - dy) > EPSILON) return null;
+    }
+    if (dx === 0 && dy === 0) return this;
+    const bounds = { minX: this.minX + dx, minY: this.minY + dy, maxX: this.maxX + dx, maxY: this.maxY + dy };
+    return new ShapeGeometry(this.id, { ...look, m: [a, b, c, d, e, f], ends }, this, bounds);
   }
 
   paint(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, scale: number): void {

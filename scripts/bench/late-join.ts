@@ -31,6 +31,7 @@ import { open } from 'lmdb';
 import WebSocket from 'ws';
 import { applyRecord } from '../../server/board/fold.ts';
 import { fromSnapshot, sessionsFromSnapshot, sessionsToSnapshot, toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
+import type { Shape } from '../../server/board/elements.ts';
 import { emptyBoard, type Action, type BoardState, type Stroke } from '../../server/board/state.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { SNAPSHOTS_DB } from '../../server/log/snapshots/lmdb-snapshots.ts';
@@ -103,7 +104,7 @@ type LeanAction = [pos: number, author: number, kind: Action['kind'], ...targets
  * A leaner welcome state: one array per stroke and per ink action, authors
  * named once (user, name, user, name, …); elements and their actions as sent.
  */
-type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs' | 'sessions' | 'shapes'> & { authors: string[]; strokes: LeanStroke[]; actions: LeanAction[]; elementActions: Action[] };
+type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs' | 'sessions'> & { shapes: Shape[]; authors: string[]; strokes: LeanStroke[]; actions: LeanAction[]; elementActions: Action[] };
 const LEAN_KINDS: ReadonlySet<Action['kind']> = new Set(['stroke', 'erase', 'clear']);
 
 function toLean(state: BoardState): LeanState {

@@ -9,18 +9,34 @@ import type { Action, BoardState, History, Stroke } from './state.ts';
 
 /**
  * Version of what a snapshot holds. Stored snapshots (server/log/snapshots/)
- * carry it, and one of another version is never read, the log is folded
- * instead. Bump it when the shape below changes, and also when the fold
+ * carry it, and one of a version this code cannot read is never read, the
+ * log is folded instead. Bump it when the shape below changes, and also when the fold
  * would make a different state from the same records (a snapshot is a fold
  * that was done by the code of its day).
  */
-export const SNAPSHOT_VERSION = 3;
+export const SNAPSHOT_VERSION = 4;
+/**
+ * Versions this code reads: 3 wrote every field of every stroke and
+ * element, 4 leaves out those at their usual value; fromSnapshot puts
+ * them back, so both read alike.
+ */
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
+
+/** Fields of a stroke left out of a snapshot when at these values. */
+const STROKE_USUALLY = { pr: false, ended: true, undone: false } as const;
+/** Fields of an element left out of a snapshot when at these values (hiddenBy too, when empty). */
+const SHAPE_USUALLY = { pts: null, fill: null, dash: 0, text: '', ah: 0, sb: null, eb: null, undone: false } as const;
+
+/** A stroke as a snapshot holds it: fields at their usual value may be left out. */
+export type StoredStroke = Omit<Stroke, keyof typeof STROKE_USUALLY | 'hiddenBy'> & Partial<Pick<Stroke, keyof typeof STROKE_USUALLY | 'hiddenBy'>>;
+/** An element as a snapshot holds it: fields at their usual value may be left out. */
+export type StoredShape = Omit<Shape, keyof typeof SHAPE_USUALLY | 'hiddenBy'> & Partial<Pick<Shape, keyof typeof SHAPE_USUALLY | 'hiddenBy'>>;
 
 export type BoardSnapshot = {
   pos: number;
   ts: number;
-  strokes: Stroke[];
-  shapes: Shape[];
+  strokes: StoredStroke[];
+  shapes: StoredShape[];
   actions: Action[];
   history: [user: string, history: History][];
   seqs: [cid: string, seq: number][];
@@ -37,8 +53,8 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
   return {
     pos: state.pos,
     ts: state.ts,
-    strokes: [...state.strokes.values()],
-    shapes: [...state.shapes.values()],
+    strokes: [...state.strokes.values()].map((s) => withoutUsual<Stroke, StoredStroke>(s, STROKE_USUALLY)),
+    shapes: [...state.shapes.values()].map((s) => withoutUsual<Shape, StoredShape>(s, SHAPE_USUALLY)),
     actions: [...state.actions.values()],
     history: [...state.history.entries()],
     seqs: [...state.seqs.entries()],
@@ -46,6 +62,21 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
     editKey: state.editKey,
     sessions: sessionsToSnapshot(state.sessions),
   };
+}
+
+/**
+ * A copy of `item` without the fields at their usual value, nor an empty
+ * `hiddenBy`: a fifth of a welcome of a board with many elements was such
+ * fields, sent and parsed on every join.
+ */
+function withoutUsual<T extends { hiddenBy: number[] }, Stored>(item: T, usually: object): Stored {
+  const out: Record<string, unknown> = {};
+  const usual = usually as Record<string, unknown>;
+  for (const [key, value] of Object.entries(item)) {
+    if (key in usual ? value === usual[key] : key === 'hiddenBy' && (value as number[]).length === 0) continue;
+    out[key] = value;
+  }
+  return out as Stored;
 }
 
 export function sessionsToSnapshot(log: SessionLog): BoardSnapshot['sessions'] {
@@ -57,7 +88,8 @@ export function sessionsFromSnapshot(snapshot: BoardSnapshot['sessions']): Sessi
 }
 
 /**
- * Rebuilds a state from a snapshot, taking over its objects: the state
+ * Rebuilds a state from a snapshot, taking over its objects (strokes and
+ * elements get their left-out fields back, in a copy): the state
  * folds on the snapshot's strokes and actions in place. Every caller passes
  * a snapshot it has just parsed and holds alone (a welcome, a replay line,
  * a stored snapshot), so nothing is copied: a structured clone of a board
@@ -68,8 +100,8 @@ export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
   return {
     pos: snapshot.pos,
     ts: snapshot.ts,
-    strokes: new Map(snapshot.strokes.map((s) => [s.id, s])),
-    shapes: new Map(snapshot.shapes.map((s) => [s.id, s])),
+    strokes: new Map(snapshot.strokes.map((s) => [s.id, { ...STROKE_USUALLY, ...s, hiddenBy: s.hiddenBy ?? [] }])),
+    shapes: new Map(snapshot.shapes.map((s) => [s.id, { ...SHAPE_USUALLY, ...s, hiddenBy: s.hiddenBy ?? [] }])),
     actions: new Map(snapshot.actions.map((a) => [a.pos, a])),
     history: new Map(snapshot.history),
     seqs: new Map(snapshot.seqs),

@@ -16,7 +16,8 @@
 /** 3: world coordinates with per-stroke precision (`q`), settled strokes as one chunk. */
 /** 4: binary frames for operations, records and cursors (wire.ts). */
 /** 5: elements (shapes, lines, arrows, text, notes) and transforms: `add`, `set`, `xf`. */
-export const PROTOCOL_VERSION = 5;
+/** 6: a welcome's state leaves out fields at their usual value (board/snapshot.ts). */
+export const PROTOCOL_VERSION = 6;
 
 /** Limits enforced at the edge (and, defensively, by the fold). */
 export const LIMITS = {

@@ -256,6 +256,9 @@ describe('element operations of two people, any interleaving', () => {
         const joined = fromSnapshot(JSON.parse(JSON.stringify(toSnapshot(foldRecords(records.slice(0, at + 1))))));
         foldRecords(records.slice(at + 1), joined);
         expect(toSnapshot(joined)).toEqual(JSON.parse(JSON.stringify(toSnapshot(state))));
+        // A snapshot leaves out fields at their usual value; the state read from it has every one back.
+        expect(joined.shapes).toStrictEqual(state.shapes);
+        expect(joined.strokes).toStrictEqual(state.strokes);
       }),
       { seed: 18_001, numRuns: 300 },
     );

@@ -138,6 +138,19 @@ describe('board fold', () => {
     const direct = foldRecords([...head, ...tail]);
     const resumed = foldRecords(tail, fromSnapshot(JSON.parse(JSON.stringify(toSnapshot(foldRecords(head))))));
     expect(toSnapshot(resumed)).toEqual(toSnapshot(direct));
+    expect(resumed.strokes).toStrictEqual(direct.strokes);
+  });
+
+  it('a snapshot leaves out what is at its usual value, and is read back whole', () => {
+    const m = new RecordMaker();
+    const state = foldRecords([...m.stroke('ann', 'a1'), ...m.stroke('bob', 'b1'), m.rec('ann', { k: 'erase', ids: ['b1'] }), m.rec('bob', { k: 'begin', id: 'open', color: '#1e1e1e', w: 4, p: encodePoints([{ x: 1, y: 2 }], false) })]);
+    const [a1, b1, open] = toSnapshot(state).strokes;
+    expect(a1).not.toHaveProperty('ended');
+    expect(a1).not.toHaveProperty('hiddenBy');
+    expect(a1).not.toHaveProperty('undone');
+    expect(b1!.hiddenBy).toHaveLength(1);
+    expect(open!.ended).toBe(false);
+    expect(fromSnapshot(JSON.parse(JSON.stringify(toSnapshot(state)))).strokes).toStrictEqual(state.strokes);
   });
 });
 

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { foldRecords } from '../../server/board/fold.ts';
-import { toSnapshot } from '../../server/board/snapshot.ts';
+import { fromSnapshot, toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 
 const dir = new URL('../fixtures/pre-elements/', import.meta.url);
@@ -18,8 +18,11 @@ const before = JSON.parse(readFileSync(new URL('board.json', dir), 'utf8')) as R
 describe('a log written before elements', () => {
   it('folds to the board it folded to then', () => {
     expect(records.length).toBeGreaterThan(2_000);
-    const { shapes, ...now } = toSnapshot(foldRecords(records));
-    expect(shapes).toEqual([]);
-    expect(JSON.parse(JSON.stringify(now))).toEqual(before);
+    const now = toSnapshot(foldRecords(records));
+    expect(now.shapes).toEqual([]);
+    // The fixture holds that board as snapshots of its day did (version 3, every field written): read as such a snapshot is read today.
+    const then = toSnapshot(fromSnapshot({ ...before, shapes: [] } as unknown as BoardSnapshot));
+    expect(JSON.parse(JSON.stringify(now))).toEqual(JSON.parse(JSON.stringify(then)));
+    expect(then.strokes.length).toBeGreaterThan(50);
   });
 });

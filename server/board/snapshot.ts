@@ -71,13 +71,32 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
  */
 function withoutUsual<T extends { hiddenBy: number[] }, Stored>(item: T, usually: object): Stored {
   const out: Record<string, unknown> = {};
+  const from = item as unknown as Record<string, unknown>;
   const usual = usually as Record<string, unknown>;
-  for (const [key, value] of Object.entries(item)) {
-    if (key in usual ? value === usual[key] : key === 'hiddenBy' && (value as number[]).length === 0) continue;
+  // for…in, not Object.entries: this runs for every item of a board at each join.
+  for (const key in from) {
+    const value = from[key];
+    if (value === usual[key] || (key === 'hiddenBy' && (value as number[]).length === 0)) continue;
     out[key] = value;
   }
   return out as Stored;
 }
+
+/** `item` with the fields left out given their usual value, in place (a copy of each of 17,000 items cost 400 ms). */
+function withUsual<Stored extends { hiddenBy?: number[] }, T>(item: Stored, usually: UsualFields): T {
+  const out = item as Record<string, unknown>;
+  for (let k = 0; k < usually.keys.length; k++) {
+    const key = usually.keys[k]!;
+    if (out[key] === undefined) out[key] = usually.values[k];
+  }
+  if (!item.hiddenBy) item.hiddenBy = [];
+  return item as unknown as T;
+}
+
+type UsualFields = { keys: string[]; values: unknown[] };
+const fieldsOf = (usually: object): UsualFields => ({ keys: Object.keys(usually), values: Object.values(usually) });
+const STROKE_FIELDS = fieldsOf(STROKE_USUALLY);
+const SHAPE_FIELDS = fieldsOf(SHAPE_USUALLY);
 
 export function sessionsToSnapshot(log: SessionLog): BoardSnapshot['sessions'] {
   return { closed: log.closed, open: log.open ? { ...log.open, users: [...log.open.users] } : null, names: [...log.names.entries()] };
@@ -89,7 +108,7 @@ export function sessionsFromSnapshot(snapshot: BoardSnapshot['sessions']): Sessi
 
 /**
  * Rebuilds a state from a snapshot, taking over its objects (strokes and
- * elements get their left-out fields back, in a copy): the state
+ * elements get their left-out fields back): the state
  * folds on the snapshot's strokes and actions in place. Every caller passes
  * a snapshot it has just parsed and holds alone (a welcome, a replay line,
  * a stored snapshot), so nothing is copied: a structured clone of a board
@@ -100,8 +119,8 @@ export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
   return {
     pos: snapshot.pos,
     ts: snapshot.ts,
-    strokes: new Map(snapshot.strokes.map((s) => [s.id, { ...STROKE_USUALLY, ...s, hiddenBy: s.hiddenBy ?? [] }])),
-    shapes: new Map(snapshot.shapes.map((s) => [s.id, { ...SHAPE_USUALLY, ...s, hiddenBy: s.hiddenBy ?? [] }])),
+    strokes: new Map(snapshot.strokes.map((s) => [s.id, withUsual<StoredStroke, Stroke>(s, STROKE_FIELDS)])),
+    shapes: new Map(snapshot.shapes.map((s) => [s.id, withUsual<StoredShape, Shape>(s, SHAPE_FIELDS)])),
     actions: new Map(snapshot.actions.map((a) => [a.pos, a])),
     history: new Map(snapshot.history),
     seqs: new Map(snapshot.seqs),

@@ -138,4 +138,74 @@ describe('elements on the board canvas', () => {
     await expectColours(page, [[[220, 160], RED], [[260, 160], BLUE], [[180, 120], BLUE], [[180, 105], NONE]], 'the recoloured box, all moved down', LIVE_MS);
     bob.close();
   });
+
+  it('a change repaints only around it on a tile, and the tile then shows what a page painting it whole shows', { timeout: 60_000 }, async () => {
+    const page = await env.open('/b/e2e-element-partial', 'Ann');
+    await page.waitForFunction(() => document.body.dataset.status === 'live' && location.hash.startsWith('#edit='));
+    const key = decodeURIComponent(new URL(page.url()).hash.slice('#edit='.length));
+    const bob = webClient(env.server.ws, 'e2e-element-partial', 'bob', 'Bob', key);
+    await bob.live();
+    // Ink across the view, boxes and a note over it, and an arrow between two boxes.
+    for (let y = 60; y < 500; y += 40) bob.stroke(Array.from({ length: 12 }, (_, k) => ({ x: 20 + k * 60, y: y + (k % 2) * 25 })));
+    const box = (id: string, x: number, y: number, fill: string) => ({ id, type: 'rect', m: [1, 0, 0, 1, x, y], w: 80, h: 60, color: '#1e1e1e', sw: 2, fill });
+    bob.send({ k: 'add', v: 1, els: [box('box-a', 100, 100, '#1971c2'), box('box-b', 400, 260, '#e03131'), { id: 'note', type: 'note', m: [1, 0, 0, 1, 250, 120], w: 150, h: 150, color: '#1e1e1e', fill: '#ffec99', text: 'partly painted again' }] } as ClientOp);
+    bob.send({ k: 'add', v: 1, els: [{ id: 'arrow', type: 'arrow', m: [1, 0, 0, 1, 0, 0], pts: [0, 0, 0, 0], color: '#1e1e1e', sw: 2, ah: 2, sb: { id: 'box-a', u: 1, v: 0.5 }, eb: { id: 'box-b', u: 0, v: 0.5 } }] } as ClientOp);
+    await converged([bob]);
+    expect(bob.refusals).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { whiteboard: { client: { state: { shapes: Map<string, unknown> } } } }).whiteboard.client.state.shapes.size)).toBe(4);
+    const renderer = () => page.evaluate(() => {
+      const { renderer } = (window as unknown as { whiteboard: { renderer: { workers: { partial: number }; settledOnScreen(): boolean } } }).whiteboard;
+      return { partial: renderer.workers.partial, settled: renderer.settledOnScreen() };
+    });
+    await page.waitForFunction(() => (window as unknown as { whiteboard: { renderer: { settledOnScreen(): boolean } } }).whiteboard.renderer.settledOnScreen());
+
+    // Bob moves a box (its arrow follows), fills another with green, and takes that back, one at a time: each repaints only its part of the tiles.
+    const steps: ClientOp[] = [{ k: 'xf', v: 1, ids: ['box-a'], m: [1, 0, 0, 1, 30, 140] } as ClientOp, { k: 'set', v: 1, ids: ['box-b'], p: { fill: '#2f9e44' } } as ClientOp, { k: 'undo' } as ClientOp];
+    for (const op of steps) {
+      const partial = (await renderer()).partial;
+      bob.send(op);
+      await converged([bob]);
+      await page.waitForTimeout(1_600); // a changed element settles back into the tiles a second after its last change
+      await page.waitForFunction(() => (window as unknown as { whiteboard: { renderer: { settledOnScreen(): boolean } } }).whiteboard.renderer.settledOnScreen());
+      expect((await renderer()).partial, `tiles repainted only where ${op.k} changed them`).toBeGreaterThan(partial);
+    }
+
+    // A fresh page on the same view paints every tile whole: the two canvases agree.
+    type Viewing = { whiteboard: { view: { x: number; y: number; zoom: number; set(x: number, y: number, zoom: number): void } } };
+    const view = await page.evaluate(() => {
+      const { x, y, zoom } = (window as unknown as Viewing).whiteboard.view;
+      return { x, y, zoom };
+    });
+    const fresh = await env.open('/b/e2e-element-partial', 'Cat');
+    await fresh.waitForFunction(() => document.body.dataset.status === 'live');
+    await fresh.evaluate(({ x, y, zoom }) => (window as unknown as Viewing).whiteboard.view.set(x, y, zoom), view);
+    await fresh.waitForTimeout(100);
+    await fresh.waitForFunction(() => (window as unknown as { whiteboard: { renderer: { settledOnScreen(): boolean } } }).whiteboard.renderer.settledOnScreen());
+    // Compared in the fresh page, the first canvas's pixels handed over as base64.
+    const mine = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#board')!;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let text = '';
+      for (let i = 0; i < data.length; i += 0x8000) text += String.fromCharCode(...data.subarray(i, i + 0x8000));
+      return { width: canvas.width, pixels: btoa(text) };
+    });
+    const differing = await fresh.evaluate(({ width, pixels }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#board')!;
+      if (canvas.width !== width) return -1;
+      const theirs = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const text = atob(pixels);
+      let count = 0;
+      for (let i = 0; i < theirs.length; i += 4) {
+        for (let k = 0; k < 4; k++) {
+          if (Math.abs(text.charCodeAt(i + k) - theirs[i + k]!) > 2) {
+            count++;
+            break;
+          }
+        }
+      }
+      return count;
+    }, mine);
+    expect(differing, 'pixels that differ from a whole repaint').toBe(0);
+    bob.close();
+  });
 });

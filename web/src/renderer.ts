@@ -41,7 +41,9 @@ export class Renderer {
   private readonly tiles = new Map<string, Tile>();
   /** Items settled since some tiles under them were painted, with the version that added them. */
   private overlay: { g: Geometry; version: number }[] = [];
-  private readonly workers: TileWorkers;
+  readonly workers: TileWorkers;
+  /** The tiles the last frame showed. */
+  private onScreen: Tile[] = [];
   /** Live items moving together (a drag), painted once and moved as a picture. */
   readonly moving = new MovingLayer();
   /** Counts changes to the settled items; tiles record the version they show. */
@@ -79,7 +81,7 @@ export class Renderer {
       (error: unknown) => console.error('the board font did not load', error),
     );
     this.workers = new TileWorkers(
-      (message) => this.painted(message),
+      (message, painter) => this.painted(message, painter),
       () => {
         for (const tile of this.tiles.values()) if (!tile.current) tile.requested = -1;
         this.requestFrame();
@@ -198,28 +200,22 @@ export class Renderer {
     this.workers.postAll({ t: 'items', version, add: added.map(({ item }) => item), remove: removed.map((g) => g.id) });
     const now = performance.now();
     for (const tile of this.tiles.values()) {
-      if (removed.some((g) => intersects(g, tile.rect))) {
-        tile.dirty = version;
-        tile.holdUntil = 0;
-      } else if (added.some(({ g }) => intersects(g, tile.rect))) {
-        if (tile.current) tile.holdUntil = now + REPAINT_AFTER_ADD_MS;
-        tile.dirty = version;
-      }
+      const gone = unionMeeting(removed, tile.rect);
+      const come = unionMeeting(added.map(({ g }) => g), tile.rect);
+      if (gone) tile.holdUntil = 0;
+      else if (come && tile.current) tile.holdUntil = now + REPAINT_AFTER_ADD_MS;
+      const changed = gone && come ? unionOf([gone, come]) : (gone ?? come);
+      if (changed) tile.changed(changed, version);
     }
     if (added.length > 0) setTimeout(() => this.requestFrame(), REPAINT_AFTER_ADD_MS + 10);
     // Until their tiles are painted again, new items are painted over the old pictures.
     if (added.length <= 256) for (const { g } of added) this.overlay.push({ g, version });
   }
 
-  private painted({ tile: address, version, bitmap }: FromWorker): void {
+  private painted({ tile: address, version, bitmap }: FromWorker, painter: number): void {
     const tile = this.tiles.get(tileKey(address.level, address.tx, address.ty));
-    if (!tile || version < tile.painted) {
-      bitmap.close();
-    } else {
-      tile.bitmap?.close();
-      tile.bitmap = bitmap;
-      tile.painted = version;
-    }
+    if (!tile || version < tile.painted) bitmap.close();
+    else tile.showing(bitmap, version, painter);
     this.requestFrame();
   }
 
@@ -245,6 +241,7 @@ export class Renderer {
         onScreen.push(tile);
       }
     }
+    this.onScreen = onScreen;
     // A drag of many elements: the page's thread needs its core more than the tiles need a second worker.
     this.workers.quiet = this.moving.active;
     this.requestPaints(onScreen);
@@ -288,6 +285,11 @@ export class Renderer {
     this.onFrame?.(performance.now() - started, onScreen.filter((t) => !t.bitmap && !this.isEmpty(t)).length);
   }
 
+  /** Whether the screen shows the board from its tiles alone: every tile in view painted as of now, nothing live or painted over them (tests wait for this). */
+  settledOnScreen(): boolean {
+    return !this.contentChanged && this.items.live.length === 0 && this.overlay.length === 0 && this.onScreen.length > 0 && this.onScreen.every((t) => t.current);
+  }
+
   /** Tiles with nothing settled on them need no painting. */
   private isEmpty(tile: Tile): boolean {
     return !this.items.index.collides(tile.rect);
@@ -305,7 +307,9 @@ export class Renderer {
         continue;
       }
       tile.requested = this.version;
-      this.workers.paint(tile, this.version);
+      // Only what changed, by the worker that has the rest of the tile's pixels.
+      const rects = tile.repaint();
+      this.workers.paint(tile, this.version, rects ? { painter: tile.painter, since: tile.painted, rects } : null);
     }
   }
 
@@ -354,4 +358,18 @@ export class Renderer {
       this.tiles.delete(tile.key);
     }
   }
+}
+
+/** The union of the rectangles meeting `rect`, or null if none does. */
+function unionMeeting(items: readonly Rect[], rect: Rect): Rect | null {
+  let union: Rect | null = null;
+  for (const g of items) {
+    if (!intersects(g, rect)) continue;
+    union = union ? unionOf([union, g]) : { minX: g.minX, minY: g.minY, maxX: g.maxX, maxY: g.maxY };
+  }
+  return union;
+}
+
+function unionOf([a, b]: [Rect, Rect]): Rect {
+  return { minX: Math.min(a.minX, b.minX), minY: Math.min(a.minY, b.minY), maxX: Math.max(a.maxX, b.maxX), maxY: Math.max(a.maxY, b.maxY) };
 }

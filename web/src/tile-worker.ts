@@ -13,6 +13,7 @@ import { loadBoardFont } from './fonts.ts';
 import { ShapeGeometry } from './shape-geometry.ts';
 import { StrokeGeometry } from './stroke-geometry.ts';
 import { TILE, tileRect, type FromWorker, type SettledItem, type TileAddress, type ToWorker } from './tiles.ts';
+import type { Rect } from './view.ts';
 
 type Geometry = StrokeGeometry | ShapeGeometry;
 
@@ -90,18 +91,90 @@ function update(add: SettledItem[], remove: string[]): void {
   else for (const g of added) index.insert(g);
 }
 
-function paint(tile: TileAddress): void {
+/**
+ * The pixels of the tiles this worker painted last, by tile: a change to a
+ * few elements on a tile full of ink repaints only around them (a drag on
+ * a board seen whole would otherwise repaint every tile in view at once).
+ */
+const kept = new Map<string, { version: number; canvas: OffscreenCanvas }>();
+const TILES_KEPT = 16;
+/** Device pixels around a changed rectangle repainted too, and searched further: soft edges reach past an item's bounds. */
+const EDGE_PX = 2;
+
+function paint(tile: TileAddress, only?: { since: number; rects: Rect[] }): void {
   const { level, tx, ty } = tile;
+  const key = `${level}/${tx}/${ty}`;
   const scale = 2 ** level;
+  const before = kept.get(key);
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, TILE, TILE);
-  ctx.setTransform(scale, 0, 0, scale, -tx * TILE, -ty * TILE);
-  for (const g of index.search(tileRect(tile)).sort(byStack)) {
-    g.paint(ctx, scale);
+  const region = only && before?.version === only.since ? only.rects.map((r) => onTile(r, tile)).filter((r) => r !== null) : null;
+  if (region) {
+    // The changed parts painted apart, unclipped (a clip rasterises soft edges a little differently), then copied over the tile as it is on screen.
+    const found = new Set<Geometry>();
+    for (const [x0, y0, x1, y1] of region) {
+      const near = { minX: (x0 - EDGE_PX + tx * TILE) / scale, minY: (y0 - EDGE_PX + ty * TILE) / scale, maxX: (x1 + EDGE_PX + tx * TILE) / scale, maxY: (y1 + EDGE_PX + ty * TILE) / scale };
+      for (const g of index.search(near)) found.add(g);
+    }
+    paintItems(scratch(), [...found], tile);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(before!.canvas, 0, 0);
+    for (const [x0, y0, x1, y1] of region) {
+      ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
+      ctx.drawImage(scratchCanvas!, x0, y0, x1 - x0, y1 - y0, x0, y0, x1 - x0, y1 - y0);
+    }
+  } else {
+    paintItems(ctx, index.search(tileRect(tile)), tile);
+  }
+  keep(key);
+  const bitmap = canvas.transferToImageBitmap();
+  scope.postMessage({ t: 'painted', tile, version, bitmap, partly: region !== null }, [bitmap]);
+}
+
+/** Paints `items` back to front onto a cleared tile. */
+function paintItems(on: OffscreenCanvasRenderingContext2D, items: Geometry[], { level, tx, ty }: TileAddress): void {
+  const scale = 2 ** level;
+  on.setTransform(1, 0, 0, 1, 0, 0);
+  on.clearRect(0, 0, TILE, TILE);
+  on.setTransform(scale, 0, 0, scale, -tx * TILE, -ty * TILE);
+  for (const g of items.sort(byStack)) {
+    g.paint(on, scale);
     if (g instanceof StrokeGeometry && g.outline) keepOutline(g);
   }
-  const bitmap = canvas.transferToImageBitmap();
-  scope.postMessage({ t: 'painted', tile, version, bitmap }, [bitmap]);
+}
+
+/** Where the changed parts of a tile are painted before they are copied onto it. */
+let scratchCanvas: OffscreenCanvas | null = null;
+function scratch(): OffscreenCanvasRenderingContext2D {
+  scratchCanvas ??= new OffscreenCanvas(TILE, TILE);
+  return scratchCanvas.getContext('2d')!;
+}
+
+/** A board rectangle in the tile's device pixels, whole and widened by EDGE_PX; null when off the tile. */
+function onTile(r: Rect, { level, tx, ty }: TileAddress): [number, number, number, number] | null {
+  const scale = 2 ** level;
+  const x0 = Math.max(0, Math.floor(r.minX * scale - tx * TILE) - EDGE_PX);
+  const y0 = Math.max(0, Math.floor(r.minY * scale - ty * TILE) - EDGE_PX);
+  const x1 = Math.min(TILE, Math.ceil(r.maxX * scale - tx * TILE) + EDGE_PX);
+  const y1 = Math.min(TILE, Math.ceil(r.maxY * scale - ty * TILE) + EDGE_PX);
+  return x0 < x1 && y0 < y1 ? [x0, y0, x1, y1] : null;
+}
+
+/** Keeps a copy of the tile just painted (before its bitmap goes to the page), the least recently painted dropped. */
+function keep(key: string): void {
+  let entry = kept.get(key);
+  kept.delete(key);
+  if (!entry) {
+    const oldest = kept.size >= TILES_KEPT ? kept.keys().next().value : undefined;
+    const reused = oldest === undefined ? undefined : kept.get(oldest);
+    if (oldest !== undefined) kept.delete(oldest);
+    entry = { version, canvas: reused?.canvas ?? new OffscreenCanvas(TILE, TILE) };
+  }
+  entry.version = version;
+  const copy = entry.canvas.getContext('2d')!;
+  copy.globalCompositeOperation = 'copy';
+  copy.drawImage(canvas, 0, 0);
+  kept.set(key, entry);
 }
 
 const needsFont = (tile: TileAddress) => font === 'none' && index.search(tileRect(tile)).some((g) => g instanceof ShapeGeometry && g.hasText);
@@ -120,7 +193,7 @@ async function drain(): Promise<void> {
         update(message.add, message.remove);
         version = message.version;
       } else {
-        paint(message.tile);
+        paint(message.tile, message.only);
       }
     } catch (error) {
       // Reported as the page expects a failed paint (its worker.onerror asks again), and the queue goes on.

@@ -11,6 +11,8 @@ import type { Stacking } from './shape-geometry.ts';
 import type { Rect } from './view.ts';
 
 export const TILE = 512;
+/** Changes a tile keeps apart before it is painted whole again. */
+const MAX_CHANGES = 32;
 
 export type TileAddress = { level: number; tx: number; ty: number };
 
@@ -27,6 +29,35 @@ export class Tile implements TileAddress {
   /** Not repainted before this time (performance.now()): see Renderer's REPAINT_AFTER_ADD_MS. */
   holdUntil = 0;
   used = 0;
+  /** The worker that painted the bitmap: it keeps the pixels, so it can repaint only what changed. */
+  painter = -1;
+  /**
+   * The board rectangles that changed on this tile since its bitmap, with
+   * the version that changed each; null when the whole tile must be painted.
+   */
+  changes: { rect: Rect; version: number }[] | null = null;
+
+  /** Notes a change at `version` within `rect`; too many and the tile is painted whole. */
+  changed(rect: Rect, version: number): void {
+    this.dirty = version;
+    if (!this.bitmap || this.changes === null) return;
+    if (this.changes.length >= MAX_CHANGES) this.changes = null;
+    else this.changes.push({ rect, version });
+  }
+
+  /** A bitmap as of `version` arrived: what changed after it is still to paint. */
+  showing(bitmap: ImageBitmap, version: number, painter: number): void {
+    this.bitmap?.close();
+    this.bitmap = bitmap;
+    this.painted = version;
+    this.painter = painter;
+    this.changes = this.changes?.filter((c) => c.version > version) ?? (this.current ? [] : null);
+  }
+
+  /** What to ask a worker for: the parts changed since the bitmap, or null for all of it. */
+  repaint(): Rect[] | null {
+    return this.bitmap && this.changes ? this.changes.map((c) => c.rect) : null;
+  }
 
   constructor(
     readonly level: number,
@@ -49,6 +80,8 @@ export class Tile implements TileAddress {
   dispose(): void {
     this.bitmap?.close();
     this.bitmap = null;
+    this.painter = -1;
+    this.changes = null;
   }
 }
 
@@ -91,6 +124,13 @@ export type SettledItem = SettledInk | SettledShape;
 export type ToWorker =
   /** Items settled or changed (`add`, replacing any of the same id) and gone (`remove`), as of `version`. */
   | { t: 'items'; version: number; add: SettledItem[]; remove: string[] }
-  | { t: 'paint'; tile: TileAddress; version: number };
+  /**
+   * Paint a tile as of `version`. With `only`: the bitmap of it this worker
+   * painted at version `since` is on screen, and only these board
+   * rectangles changed since (the worker paints the whole tile if it no
+   * longer has those pixels).
+   */
+  | { t: 'paint'; tile: TileAddress; version: number; only?: { since: number; rects: Rect[] } };
 
-export type FromWorker = { t: 'painted'; tile: TileAddress; version: number; bitmap: ImageBitmap };
+/** A tile painted: `partly` when only the parts changed since the bitmap on screen were painted again. */
+export type FromWorker = { t: 'painted'; tile: TileAddress; version: number; bitmap: ImageBitmap; partly: boolean };

@@ -16,6 +16,8 @@ export type LoadedBoard = {
   storedThrough: number;
   /** Records of the board folded from the log. */
   folded: number;
+  /** The stored state it began from, as stored, and the position of that state (before the records after it), when the store had it at hand. */
+  stored: { pos: number; bytes: Uint8Array } | null;
 };
 
 /** The board with every record before position `end` folded in (all of them by default). */
@@ -23,19 +25,21 @@ export async function loadBoard(log: BoardLog, board: string, options: { end?: n
   const end = options.end ?? Infinity;
   let state = emptyBoard();
   let storedThrough = -1;
+  let asStored: LoadedBoard['stored'] = null;
   if (log.snapshots) {
     try {
       const stored = await log.snapshots.load(board, end - 1);
       if (stored) ({ state, through: storedThrough } = stored);
+      if (stored?.bytes) asStored = { pos: stored.state.pos, bytes: stored.bytes };
     } catch (err) {
       options.logger?.warn({ board, err }, 'stored board state unreadable; folding the log from its start');
     }
   }
   let folded = 0;
-  if (storedThrough + 1 >= end) return { state, storedThrough, folded };
+  if (storedThrough + 1 >= end) return { state, storedThrough, folded, stored: asStored };
   for await (const page of log.read(board, storedThrough + 1, end)) {
     for (const rec of page) applyRecord(state, rec);
     folded += page.length;
   }
-  return { state, storedThrough, folded };
+  return { state, storedThrough, folded, stored: asStored };
 }

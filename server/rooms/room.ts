@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import { applyRecord, REFUSALS } from '../board/fold.ts';
 import { emptyBoard, type BoardState } from '../board/state.ts';
 import { loadBoard } from '../history/load-board.ts';
+import { stateJsonOf } from '../log/snapshots/snapshot-codec.ts';
 import { toSnapshot } from '../board/snapshot.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord } from '../log/board-log.ts';
 import {
@@ -34,6 +35,13 @@ import type { Session } from './session.ts';
 
 /** Behind by more than this many records, a client gets the whole board instead. */
 const MAX_CATCH_UP_RECORDS = 5_000;
+/**
+ * A joiner is sent the board's stored state as it was stored, then the
+ * records after it, while there are at most this many: encoding a board of
+ * a million points again for each joiner costs more than sending a few
+ * thousand records after it.
+ */
+const MAX_AFTER_STORED = 2_000;
 
 export type RoomOptions = {
   /** A board whose records weigh this much (board/weight.ts) takes no more. */
@@ -58,6 +66,8 @@ export class Room {
   /** Every live record encoded once, for the pages that adopted this context (protocol/wire.ts). */
   private readonly encoder = new DownEncoder();
   readonly loaded: Promise<void>;
+  /** The stored state the board loaded from, as stored: sent to joiners while few records came after it. */
+  private asStored: { pos: number; json: Uint8Array } | null = null;
 
   constructor(
     readonly board: string,
@@ -76,6 +86,8 @@ export class Room {
     for (const rec of this.early!) applyRecord(this.state, rec);
     this.early = null;
     this.admission = new Admission(this.state);
+    const json = loaded.stored && stateJsonOf(loaded.stored.bytes);
+    if (json) this.asStored = { pos: loaded.stored!.pos, json };
     const { storedThrough, folded } = loaded;
     this.logger.debug({ board: this.board, pos: this.state.pos, storedThrough, folded, ms: Date.now() - started }, 'board loaded');
   }
@@ -129,9 +141,19 @@ export class Room {
       role: session.role,
       ...(this.isFull() ? { full: true as const } : {}),
     };
-    if (!canResume) {
-      const acked = this.state.seqs.get(session.cid);
-      session.send({ ...welcome, state: toSnapshot(this.state), ...(acked === undefined ? {} : { acked }) });
+    const acked = this.state.seqs.get(session.cid);
+    const withState = { ...welcome, ...(acked === undefined ? {} : { acked }) };
+    if (this.asStored && this.state.pos - this.asStored.pos > MAX_AFTER_STORED) this.asStored = null;
+    if (!canResume && this.asStored) {
+      session.sendWelcome(withState, this.asStored.json);
+      if (this.asStored.pos === this.state.pos) session.sentPos = this.state.pos;
+      else await this.catchUp(session, this.asStored.pos);
+      if (!session.isOpen()) {
+        this.sessions.delete(session);
+        return;
+      }
+    } else if (!canResume) {
+      session.send({ ...withState, state: toSnapshot(this.state) });
       session.sentPos = this.state.pos;
     } else {
       session.send(welcome);

@@ -11,6 +11,8 @@ import { DownEncoder, WireError } from '../protocol/wire.ts';
 export interface ClientSocket {
   /** A text frame (a string) or a binary one. */
   send(frame: string | Uint8Array): void;
+  /** A text frame already encoded as UTF-8 (a stored board state, sent as stored). */
+  sendTextBytes(frame: Uint8Array): void;
   close(code: number, reason: string): void;
   isOpen(): boolean;
   /** Bytes queued but not yet written to the network. */
@@ -68,6 +70,17 @@ export class Session {
   /** Sends a message, after any records still waiting (so `synced` follows its records). */
   send(message: ServerMessage): void {
     this.sendText(JSON.stringify(message));
+  }
+
+  /**
+   * A welcome whose state is JSON already encoded (a stored board state,
+   * sent as it was stored rather than encoded again for every joiner).
+   */
+  sendWelcome(welcome: ServerMessage & { t: 'welcome' }, stateJson: Uint8Array): void {
+    this.flushRecords();
+    if (!this.socket.isOpen()) return;
+    const head = JSON.stringify(welcome);
+    this.socket.sendTextBytes(Buffer.concat([Buffer.from(`${head.slice(0, -1)},"state":`), stateJson, Buffer.from('}')]));
   }
 
   /** A text frame, after the records and cursors waiting (so presence never overtakes a cursor). */

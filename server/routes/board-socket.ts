@@ -47,6 +47,7 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
         req.params.board,
         {
           send: (frame) => socket.send(frame),
+          sendTextBytes: (frame) => socket.send(frame, { binary: false }),
           close: (code, reason) => socket.close(code, reason),
           isOpen: () => socket.readyState === socket.OPEN,
           bufferedAmount: () => socket.bufferedAmount,

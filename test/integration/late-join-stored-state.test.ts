@@ -1,7 +1,8 @@
 /**
  * Late join from a stored board state on the embedded log, through the real
  * entry point: the first load folds the whole log and the server stores the
- * state; later loads read it and fold only the records after it; a stored
+ * state; later loads read it and fold only the records after it, and a
+ * joiner gets the stored state as stored with the few records after it; a stored
  * state that is damaged, of another version or missing is never used, and
  * the board is the same either way. In process: a loaded board is stored
  * every 20,000 records as people draw, and when its room unloads.
@@ -9,8 +10,8 @@
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldRecords } from '../../server/board/fold.ts';
-import { SNAPSHOT_VERSION, toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
+import { applyRecord, foldRecords } from '../../server/board/fold.ts';
+import { fromSnapshot, SNAPSHOT_VERSION, toSnapshot, type BoardSnapshot } from '../../server/board/snapshot.ts';
 import type { BoardState } from '../../server/board/state.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { SNAPSHOTS_DB } from '../../server/log/snapshots/lmdb-snapshots.ts';
@@ -21,12 +22,21 @@ import { freePort, ServerProcess, startServer, tempDir } from '../support/server
 
 const BOARD = 'stored';
 
+/** The board a page joining now ends up with: the welcome's state and the records sent after it, folded. */
 async function welcomeState(ws: string, board = BOARD): Promise<BoardSnapshot> {
+  return (await joined(ws, board)).state;
+}
+
+async function joined(ws: string, board = BOARD): Promise<{ state: BoardSnapshot; welcomePos: number; records: number }> {
   const raw = await rawSocket(ws, board);
   await raw.hello();
   raw.socket.close();
-  const welcome = raw.messages.find((m) => m.t === 'welcome');
-  return (welcome as { state: BoardSnapshot }).state;
+  const welcome = raw.messages.find((m) => m.t === 'welcome') as { state: BoardSnapshot };
+  const state = fromSnapshot(welcome.state);
+  const welcomePos = state.pos;
+  const records = raw.messages.flatMap((m) => (m.t === 'rec' ? [m.r] : []));
+  for (const rec of records) applyRecord(state, rec);
+  return { state: toSnapshot(state), welcomePos, records: records.length };
 }
 
 /** The board folded from its whole log, and its last position. */
@@ -93,8 +103,12 @@ describe('late join from a stored state (embedded log, real entry point)', () =>
     await log.close();
     const want = await expected(dir.path);
     await server.start();
-    expect(await welcomeState(server.ws)).toEqual(want.state);
+    const page = await joined(server.ws);
+    expect(page.state).toEqual(want.state);
     expect(lastLoad()).toMatchObject({ storedThrough: before.last, folded: tail.records });
+    // Few records came after the stored state: it is sent as stored, and those records after it.
+    expect(page.welcomePos).toBe(before.last);
+    expect(page.records).toBe(tail.records);
     await server.stop('SIGTERM');
   });
 

@@ -135,8 +135,8 @@ export class KafkaSnapshots implements SnapshotStore {
       const entry = list[i]!;
       if (entry.pos > atMost) continue;
       tries++;
-      const state = await this.fetchState(board, entry);
-      if (state) return { state, through: Math.min(entry.through, atMost) };
+      const fetched = await this.fetchState(board, entry);
+      if (fetched) return { state: fetched.state, through: Math.min(entry.through, atMost), bytes: fetched.bytes };
       // Forgotten here, so that the board is stored again (lag) and never moved along.
       list.splice(i, 1);
       this.logger.warn({ board, pos: entry.pos }, 'stored board state unreadable; trying an older one');
@@ -144,7 +144,7 @@ export class KafkaSnapshots implements SnapshotStore {
     return null;
   }
 
-  private async fetchState(board: string, entry: Entry): Promise<BoardState | null> {
+  private async fetchState(board: string, entry: Entry): Promise<{ state: BoardState; bytes: Buffer } | null> {
     const parts: Buffer[] = [];
     const prefix = `${board}@${entry.pos}~${entry.id}#`;
     try {
@@ -159,7 +159,8 @@ export class KafkaSnapshots implements SnapshotStore {
     }
     if (parts.length !== entry.parts) return null;
     const bytes = Buffer.concat(parts);
-    return bytes.length === entry.bytes ? decodeState(bytes, entry.pos) : null;
+    const state = bytes.length === entry.bytes ? decodeState(bytes, entry.pos) : null;
+    return state ? { state, bytes } : null;
   }
 
   lag(board: string, state: BoardState): number {
@@ -268,7 +269,7 @@ export class KafkaSnapshots implements SnapshotStore {
 
   /** Loads a board nobody stores (its newest state and the records after it) and stores it. */
   private async heal(board: string, entry: Entry): Promise<void> {
-    const state = await this.fetchState(board, entry);
+    const state = (await this.fetchState(board, entry))?.state;
     if (!state) return;
     const partition = this.fanout.partitionOf(board);
     const end = this.fanout.covered(partition) + 1;

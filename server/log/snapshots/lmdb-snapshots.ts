@@ -42,7 +42,8 @@ export class LmdbSnapshots implements SnapshotStore {
     for (const { key, value } of this.db.getRange({ start: [board, last], end: [board, -1], reverse: true })) {
       const state = decodeState(value, key[1]);
       if (state) {
-        found = { state, through: key[1] };
+        // A copy: LMDB may reuse the buffer it read into.
+        found = { state, through: key[1], bytes: Buffer.from(value) };
         break;
       }
     }

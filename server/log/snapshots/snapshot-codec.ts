@@ -29,6 +29,20 @@ export function decodeState(bytes: Uint8Array, pos: number): BoardState | null {
   return fromSnapshot(state);
 }
 
+/**
+ * The `<BoardSnapshot>` part of bytes encodeState wrote (of a version this
+ * code reads), to send on as they are; null for anything else.
+ */
+export function stateJsonOf(bytes: Uint8Array): Uint8Array | null {
+  for (const v of READABLE_SNAPSHOT_VERSIONS) {
+    const prefix = Buffer.from(`{"v":${v},"state":`);
+    if (bytes.length > prefix.length + 1 && Buffer.from(bytes.buffer, bytes.byteOffset, prefix.length).equals(prefix) && bytes[bytes.length - 1] === 0x7d) {
+      return bytes.subarray(prefix.length, bytes.length - 1);
+    }
+  }
+  return null;
+}
+
 function isSnapshot(value: unknown): value is BoardSnapshot {
   if (typeof value !== 'object' || value === null) return false;
   const s = value as Record<string, unknown>;

@@ -26,6 +26,8 @@ export type StoredState = {
   state: BoardState;
   /** The state holds every record of its board at or before this position (>= state.pos). */
   through: number;
+  /** The state as stored (snapshot-codec.ts), when the store has it at hand. */
+  bytes?: Uint8Array;
 };
 
 export interface SnapshotStore {

@@ -96,12 +96,12 @@ function update(add: SettledItem[], remove: string[]): void {
  * few elements on a tile full of ink repaints only around them (a drag on
  * a board seen whole would otherwise repaint every tile in view at once).
  */
-const kept = new Map<string, { version: number; canvas: OffscreenCanvas }>();
+const kept = new Map<string, { version: number; bitmap: ImageBitmap }>();
 const TILES_KEPT = 16;
 /** Device pixels around a changed rectangle repainted too, and searched further: soft edges reach past an item's bounds. */
 const EDGE_PX = 2;
 
-function paint(tile: TileAddress, only?: { since: number; rects: Rect[] }): void {
+async function paint(tile: TileAddress, only?: { since: number; rects: Rect[] }): Promise<void> {
   const { level, tx, ty } = tile;
   const key = `${level}/${tx}/${ty}`;
   const scale = 2 ** level;
@@ -118,7 +118,7 @@ function paint(tile: TileAddress, only?: { since: number; rects: Rect[] }): void
     }
     paintItems(scratch(), [...found], tile);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.drawImage(before!.canvas, 0, 0);
+    ctx.drawImage(before!.bitmap, 0, 0);
     for (const [x0, y0, x1, y1] of region) {
       ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
       ctx.drawImage(scratchCanvas!, x0, y0, x1 - x0, y1 - y0, x0, y0, x1 - x0, y1 - y0);
@@ -126,8 +126,9 @@ function paint(tile: TileAddress, only?: { since: number; rects: Rect[] }): void
   } else {
     paintItems(ctx, index.search(tileRect(tile)), tile);
   }
-  keep(key);
   const bitmap = canvas.transferToImageBitmap();
+  // Kept before the bitmap goes to the page: its pixels, not a second rasterisation of what was drawn.
+  keep(key, await createImageBitmap(bitmap));
   scope.postMessage({ t: 'painted', tile, version, bitmap, partly: region !== null }, [bitmap]);
 }
 
@@ -160,21 +161,16 @@ function onTile(r: Rect, { level, tx, ty }: TileAddress): [number, number, numbe
   return x0 < x1 && y0 < y1 ? [x0, y0, x1, y1] : null;
 }
 
-/** Keeps a copy of the tile just painted (before its bitmap goes to the page), the least recently painted dropped. */
-function keep(key: string): void {
-  let entry = kept.get(key);
+/** Keeps the pixels of the tile just painted, the least recently painted tile's dropped. */
+function keep(key: string, bitmap: ImageBitmap): void {
+  kept.get(key)?.bitmap.close();
   kept.delete(key);
-  if (!entry) {
-    const oldest = kept.size >= TILES_KEPT ? kept.keys().next().value : undefined;
-    const reused = oldest === undefined ? undefined : kept.get(oldest);
-    if (oldest !== undefined) kept.delete(oldest);
-    entry = { version, canvas: reused?.canvas ?? new OffscreenCanvas(TILE, TILE) };
+  if (kept.size >= TILES_KEPT) {
+    const [oldest, entry] = kept.entries().next().value!;
+    entry.bitmap.close();
+    kept.delete(oldest);
   }
-  entry.version = version;
-  const copy = entry.canvas.getContext('2d')!;
-  copy.globalCompositeOperation = 'copy';
-  copy.drawImage(canvas, 0, 0);
-  kept.set(key, entry);
+  kept.set(key, { version, bitmap });
 }
 
 const needsFont = (tile: TileAddress) => font === 'none' && index.search(tileRect(tile)).some((g) => g instanceof ShapeGeometry && g.hasText);
@@ -193,7 +189,7 @@ async function drain(): Promise<void> {
         update(message.add, message.remove);
         version = message.version;
       } else {
-        paint(message.tile, message.only);
+        await paint(message.tile, message.only);
       }
     } catch (error) {
       // Reported as the page expects a failed paint (its worker.onerror asks again), and the queue goes on.

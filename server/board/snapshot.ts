@@ -10,9 +10,9 @@ import type { Action, BoardState, History, Stroke } from './state.ts';
 /**
  * Version of what a snapshot holds. Stored snapshots (server/log/snapshots/)
  * carry it, and one of a version this code cannot read is never read, the
- * log is folded instead. Bump it when the shape below changes, and also when the fold
- * would make a different state from the same records (a snapshot is a fold
- * that was done by the code of its day).
+ * log is folded instead. Bump it when the shape below changes, and also
+ * when the fold would make a different state from the same records (a
+ * snapshot is a fold that was done by the code of its day).
  */
 export const SNAPSHOT_VERSION = 4;
 /**
@@ -108,8 +108,8 @@ export function sessionsFromSnapshot(snapshot: BoardSnapshot['sessions']): Sessi
 
 /**
  * Rebuilds a state from a snapshot, taking over its objects (strokes and
- * elements get their left-out fields back): the state
- * folds on the snapshot's strokes and actions in place. Every caller passes
+ * elements get their left-out fields back): the state folds on the
+ * snapshot's strokes and actions in place. Every caller passes
  * a snapshot it has just parsed and holds alone (a welcome, a replay line,
  * a stored snapshot), so nothing is copied: a structured clone of a board
  * of a million points cost 30-50 ms of a late join (BENCHMARKS.md). Copy

@@ -78,7 +78,7 @@ export class Session {
    */
   sendWelcome(welcome: ServerMessage & { t: 'welcome' }, stateJson: Uint8Array): void {
     this.flushRecords();
-    if (!this.socket.isOpen()) return;
+    if (!this.socket.isOpen() || this.fallenBehind()) return;
     const head = JSON.stringify(welcome);
     this.socket.sendTextBytes(Buffer.concat([Buffer.from(`${head.slice(0, -1)},"state":`), stateJson, Buffer.from('}')]));
   }
@@ -90,12 +90,15 @@ export class Session {
   }
 
   private sendFrame(frame: string | Uint8Array): void {
-    if (!this.socket.isOpen()) return;
-    if (this.socket.bufferedAmount() > MAX_BUFFERED_BYTES) {
-      this.close(CLOSE.slowConsumer, 'client is not keeping up; reconnect to resume');
-      return;
-    }
+    if (!this.socket.isOpen() || this.fallenBehind()) return;
     this.socket.send(frame);
+  }
+
+  /** Whether the client let too much pile up: then it is closed (it resumes on reconnect). */
+  private fallenBehind(): boolean {
+    if (this.socket.bufferedAmount() <= MAX_BUFFERED_BYTES) return false;
+    this.close(CLOSE.slowConsumer, 'client is not keeping up; reconnect to resume');
+    return true;
   }
 
   /**

@@ -199,12 +199,13 @@ export class Renderer {
     if (this.firstContent < 0 && this.items.settled.size > 0) this.firstContent = version;
     this.workers.postAll({ t: 'items', version, add: added.map(({ item }) => item), remove: removed.map((g) => g.id) });
     const now = performance.now();
+    const come = added.map(({ g }) => g);
     for (const tile of this.tiles.values()) {
       const gone = unionMeeting(removed, tile.rect);
-      const come = unionMeeting(added.map(({ g }) => g), tile.rect);
+      const comes = unionMeeting(come, tile.rect);
       if (gone) tile.holdUntil = 0;
-      else if (come && tile.current) tile.holdUntil = now + REPAINT_AFTER_ADD_MS;
-      const changed = gone && come ? unionOf([gone, come]) : (gone ?? come);
+      else if (comes && tile.current) tile.holdUntil = now + REPAINT_AFTER_ADD_MS;
+      const changed = gone && comes ? unionOf([gone, comes]) : (gone ?? comes);
       if (changed) tile.changed(changed, version);
     }
     if (added.length > 0) setTimeout(() => this.requestFrame(), REPAINT_AFTER_ADD_MS + 10);

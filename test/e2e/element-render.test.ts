@@ -152,7 +152,7 @@ describe('elements on the board canvas', () => {
     bob.send({ k: 'add', v: 1, els: [{ id: 'arrow', type: 'arrow', m: [1, 0, 0, 1, 0, 0], pts: [0, 0, 0, 0], color: '#1e1e1e', sw: 2, ah: 2, sb: { id: 'box-a', u: 1, v: 0.5 }, eb: { id: 'box-b', u: 0, v: 0.5 } }] } as ClientOp);
     await converged([bob]);
     expect(bob.refusals).toEqual([]);
-    expect(await page.evaluate(() => (window as unknown as { whiteboard: { client: { state: { shapes: Map<string, unknown> } } } }).whiteboard.client.state.shapes.size)).toBe(4);
+    await page.waitForFunction(() => (window as unknown as { whiteboard: { client: { state: { shapes: Map<string, unknown> } } } }).whiteboard.client.state.shapes.size === 4);
     const renderer = () => page.evaluate(() => {
       const { renderer } = (window as unknown as { whiteboard: { renderer: { workers: { partial: number }; settledOnScreen(): boolean } } }).whiteboard;
       return { partial: renderer.workers.partial, settled: renderer.settledOnScreen() };

@@ -72,16 +72,20 @@ describe('elements in the history, in Chromium', () => {
 
       // The replay at 1x: the box appears where it was made, is seen on its way down, and ends as the board is.
       const replay = await env.open(`/b/${board}/replay?speed=1`, 'Viewer');
-      // Sampled in the page every frame, so a busy machine cannot make the test miss a moment.
-      await replay.evaluate(() => {
-        const seen: number[] = [];
-        (window as unknown as { seenBoxY: number[] }).seenBoxY = seen;
-        requestAnimationFrame(function sample() {
-          const box = (window as unknown as ReplayWindow).replay.player?.state.shapes.get('box');
-          if (box) seen.push(box.m[5]);
+      // Sampled in the page every frame from before its scripts run (so the replay is loaded again), so a busy machine cannot make the test miss a moment.
+      await replay.context().addInitScript({
+        content: `(() => {
+          const seen = [];
+          window.seenBoxY = seen;
+          const sample = () => {
+            const box = window.replay?.player?.state.shapes.get('box');
+            if (box) seen.push(box.m[5]);
+            requestAnimationFrame(sample);
+          };
           requestAnimationFrame(sample);
-        });
+        })();`,
       });
+      await replay.reload();
       await replay.waitForFunction(() => document.body.dataset.replay === 'ended', undefined, { timeout: 60_000 });
       const seen = new Set(await replay.evaluate(() => (window as unknown as { seenBoxY: number[] }).seenBoxY));
       expect(seen.has(100)).toBe(true);

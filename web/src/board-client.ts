@@ -274,6 +274,8 @@ export class BoardClient {
   /** Ids of the items changed since last asked (server/board/changed-items.ts), or 'all' when the state was replaced. */
   takeChanged(): ReadonlySet<string> | 'all' {
     const changed = this.changed;
+    // Asked at every read of the scene: nothing new costs nothing.
+    if (changed !== 'all' && changed.size === 0) return changed;
     this.changed = new Set();
     return changed;
   }

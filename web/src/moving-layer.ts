@@ -16,7 +16,7 @@
 import type { Geometry } from './scene-index.ts';
 import { ShapeGeometry } from './shape-geometry.ts';
 import { StrokeGeometry } from './stroke-geometry.ts';
-import { intersects } from './tiles.ts';
+import { intersects, unionOf } from './tiles.ts';
 import type { Rect } from './view.ts';
 
 /** Below this many items, painting them is as cheap as keeping a picture. */
@@ -167,17 +167,6 @@ const IDENTITY = [1, 0, 0, 1, 0, 0] as const;
 function movedMatrix(a: readonly number[], b: readonly number[]): [number, number] | null {
   if (a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2] || a[3] !== b[3]) return null;
   return [b[4]! - a[4]!, b[5]! - a[5]!];
-}
-
-function unionOf(items: readonly Rect[]): Rect {
-  const r = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
-  for (const g of items) {
-    if (g.minX < r.minX) r.minX = g.minX;
-    if (g.minY < r.minY) r.minY = g.minY;
-    if (g.maxX > r.maxX) r.maxX = g.maxX;
-    if (g.maxY > r.maxY) r.maxY = g.maxY;
-  }
-  return r;
 }
 
 function clip(a: Rect, b: Rect): Rect | null {

@@ -217,9 +217,7 @@ function stuckEnds(s: Shape): string[] {
  */
 export function linesStuckTo(shapes: Iterable<Shape>, moved: ReadonlySet<string>): string[] {
   if (moved.size === 0) return [];
-  const stuck = new StuckLines();
-  stuck.rebuild(shapes);
-  const ids = new Set<string>();
-  for (const id of moved) for (const line of stuck.linesOf(id)) ids.add(line);
-  return [...ids];
+  const ids: string[] = [];
+  for (const s of shapes) if (stuckEnds(s).some((id) => moved.has(id))) ids.push(s.id);
+  return ids;
 }

@@ -16,7 +16,7 @@ import { loadBoardFont } from './fonts.ts';
 import { MovingLayer } from './moving-layer.ts';
 import { SceneIndex, type Geometry } from './scene-index.ts';
 import type { Scene } from './scene.ts';
-import { intersects, levelFor, Tile, TILE, tileKey, type FromWorker } from './tiles.ts';
+import { intersects, levelFor, Tile, TILE, tileKey, unionOf, type FromWorker } from './tiles.ts';
 import { TileWorkers } from './tile-workers.ts';
 import type { Rect, View } from './view.ts';
 
@@ -363,14 +363,6 @@ export class Renderer {
 
 /** The union of the rectangles meeting `rect`, or null if none does. */
 function unionMeeting(items: readonly Rect[], rect: Rect): Rect | null {
-  let union: Rect | null = null;
-  for (const g of items) {
-    if (!intersects(g, rect)) continue;
-    union = union ? unionOf([union, g]) : { minX: g.minX, minY: g.minY, maxX: g.maxX, maxY: g.maxY };
-  }
-  return union;
-}
-
-function unionOf([a, b]: [Rect, Rect]): Rect {
-  return { minX: Math.min(a.minX, b.minX), minY: Math.min(a.minY, b.minY), maxX: Math.max(a.maxX, b.maxX), maxY: Math.max(a.maxY, b.maxY) };
+  const meeting = items.filter((g) => intersects(g, rect));
+  return meeting.length > 0 ? unionOf(meeting) : null;
 }

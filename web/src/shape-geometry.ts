@@ -53,20 +53,11 @@ export class ShapeGeometry implements Rect {
    */
   drawsAsIs(shape: Shape, find: (id: string) => Shape | undefined): boolean {
     const look = this.look;
-    if ((look.ends === null) !== (shape.pts === null)) return false;
-    if (look.ends) {
-      const [[x1, y1], [x2, y2]] = lineEnds(shape, find);
-      const [[a1, b1], [a2, b2]] = look.ends;
-      const p = shape.pts!;
-      const q = look.pts!;
-      if (x1 !== a1 || y1 !== b1 || x2 !== a2 || y2 !== b2 || p[0] !== q[0] || p[1] !== q[1] || p[2] !== q[2] || p[3] !== q[3]) return false;
-    }
-    if (shape.pos !== this.pos || shape.z !== this.z || shape.i !== this.i || shape.type !== look.type) return false;
-    if (shape.w !== look.w || shape.h !== look.h || shape.color !== look.color || shape.fill !== look.fill || shape.sw !== look.sw) return false;
-    if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah) return false;
-    const [a, b, c, d, e, f] = shape.m;
-    const m = look.m;
-    return a === m[0] && b === m[1] && c === m[2] && d === m[3] && e === m[4] && f === m[5];
+    if (!this.sameButWhere(shape) || shape.m[4] !== look.m[4] || shape.m[5] !== look.m[5]) return false;
+    if (!look.ends) return true;
+    const [[x1, y1], [x2, y2]] = lineEnds(shape, find);
+    const [[a1, b1], [a2, b2]] = look.ends;
+    return x1 === a1 && y1 === b1 && x2 === a2 && y2 === b2;
   }
 
   /**
@@ -78,26 +69,35 @@ export class ShapeGeometry implements Rect {
    * anything else.
    */
   movedTo(shape: Shape, find: (id: string) => Shape | undefined): ShapeGeometry | null {
+    if (!this.sameButWhere(shape)) return null;
     const look = this.look;
-    if ((look.ends === null) !== (shape.pts === null)) return null;
-    if (shape.pos !== this.pos || shape.z !== this.z || shape.i !== this.i || shape.type !== look.type) return null;
-    if (shape.w !== look.w || shape.h !== look.h || shape.color !== look.color || shape.fill !== look.fill || shape.sw !== look.sw) return null;
-    if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah) return null;
     const [a, b, c, d, e, f] = shape.m;
-    const m = look.m;
-    if (a !== m[0] || b !== m[1] || c !== m[2] || d !== m[3]) return null;
-    const [dx, dy] = [e - m[4], f - m[5]];
+    const [dx, dy] = [e - look.m[4], f - look.m[5]];
     let ends: ShapeLook['ends'] = null;
     if (look.ends) {
-      const p = shape.pts!;
-      const q = look.pts!;
-      if (p[0] !== q[0] || p[1] !== q[1] || p[2] !== q[2] || p[3] !== q[3]) return null;
       ends = lineEnds(shape, find);
       for (let k = 0; k < 2; k++) if (Math.abs(ends[k]![0] - look.ends[k]![0] - dx) > EPSILON || Math.abs(ends[k]![1] - look.ends[k]![1] - dy) > EPSILON) return null;
     }
     if (dx === 0 && dy === 0) return this;
     const bounds = { minX: this.minX + dx, minY: this.minY + dy, maxX: this.maxX + dx, maxY: this.maxY + dy };
     return new ShapeGeometry(this.id, { ...look, m: [a, b, c, d, e, f], ends }, this, bounds);
+  }
+
+  /** Whether `shape` is what this draws in all but where it is: kind, size, style, text, a line's own ends, stack place, and its placement's linear part. */
+  private sameButWhere(shape: Shape): boolean {
+    const look = this.look;
+    if ((look.ends === null) !== (shape.pts === null)) return false;
+    if (shape.pos !== this.pos || shape.z !== this.z || shape.i !== this.i || shape.type !== look.type) return false;
+    if (shape.w !== look.w || shape.h !== look.h || shape.color !== look.color || shape.fill !== look.fill || shape.sw !== look.sw) return false;
+    if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah) return false;
+    if (look.ends) {
+      const p = shape.pts!;
+      const q = look.pts!;
+      if (p[0] !== q[0] || p[1] !== q[1] || p[2] !== q[2] || p[3] !== q[3]) return false;
+    }
+    const [a, b, c, d] = shape.m;
+    const m = look.m;
+    return a === m[0] && b === m[1] && c === m[2] && d === m[3];
   }
 
   paint(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, scale: number): void {

@@ -108,6 +108,18 @@ export function levelFor(deviceScale: number): number {
   return Math.max(-7, Math.min(4, level));
 }
 
+/** The smallest rectangle holding all of `items` (inverted, infinite, for none). */
+export function unionOf(items: readonly Rect[]): Rect {
+  const r = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+  for (const g of items) {
+    if (g.minX < r.minX) r.minX = g.minX;
+    if (g.minY < r.minY) r.minY = g.minY;
+    if (g.maxX > r.maxX) r.maxX = g.maxX;
+    if (g.maxY > r.maxY) r.maxY = g.maxY;
+  }
+  return r;
+}
+
 export function intersects(a: Rect, b: Rect): boolean {
   return a.minX <= b.maxX && a.maxX >= b.minX && a.minY <= b.maxY && a.maxY >= b.minY;
 }

@@ -15,6 +15,7 @@ import { SharedPresence } from './presence/shared-presence.ts';
 import { Rooms } from './rooms/rooms.ts';
 import { boardSocketRoute } from './routes/board-socket.ts';
 import { SESSION_GAP_MS } from './board/sessions.ts';
+import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
 import { pageRoutes } from './routes/pages.ts';
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     storageProblem,
     loadedState: (board) => rooms.loadedState(board),
   });
+  await fileRoutes(app, deps.log, { quotas, storageProblem, loadedState: (board) => rooms.loadedState(board) });
   await pageRoutes(app, deps.webRoot);
   return app;
 }

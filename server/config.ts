@@ -41,6 +41,11 @@ function quotasFromEnv(env: NodeJS.ProcessEnv): Quotas {
     apiRequestsPerMinute: integer(env, 'API_REQUESTS_PER_MINUTE', d.apiRequestsPerMinute, 1),
     forksPerMinute: integer(env, 'FORKS_PER_MINUTE', d.forksPerMinute, 1),
     forkPointsPerHour: integer(env, 'FORK_POINTS_PER_HOUR', d.forkPointsPerHour, 1),
+    maxFileBytes: integer(env, 'MAX_FILE_MB', d.maxFileBytes / 2 ** 20, 1) * 2 ** 20,
+    maxImagePixels: integer(env, 'MAX_IMAGE_MEGAPIXELS', d.maxImagePixels / 1e6, 1) * 1e6,
+    maxImageSide: integer(env, 'MAX_IMAGE_SIDE', d.maxImageSide, 64),
+    maxBoardFileBytes: integer(env, 'MAX_BOARD_FILES_MB', d.maxBoardFileBytes / 2 ** 20, 1) * 2 ** 20,
+    uploadsPerHour: integer(env, 'UPLOADS_PER_HOUR', d.uploadsPerHour, 1),
   };
   // Below one full operation (1000 points), every full operation would have to wait.
   if (quotas.writeBurstPoints < 1_000) throw new Error(`WRITE_BURST_POINTS must be at least 1000 (one full operation), got ${quotas.writeBurstPoints}`);

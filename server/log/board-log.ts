@@ -4,6 +4,7 @@
  * and test/contract/board-log-contract.ts holds both to the same rules.
  */
 import type { LogRecord } from '../protocol/messages.ts';
+import type { FileStore } from '../files/file-store.ts';
 import type { SnapshotStore } from './snapshots/snapshot-store.ts';
 
 /** What a caller appends; the log assigns `pos` and `ts`. */
@@ -55,6 +56,9 @@ export interface BoardLog {
    * and history/load-board.ts.
    */
   readonly snapshots?: SnapshotStore;
+
+  /** Pictures on boards, named by the hash of their bytes (files/file-store.ts): beside the log, never in it. */
+  readonly files: FileStore;
 
   /** Stops subscriptions and releases the store. Safe to call twice. */
   close(): Promise<void>;

@@ -13,6 +13,7 @@
  *   records   [board, pos]      -> record body
  *   by-time   [board, ts, pos]  -> null (the timestamp index)
  *   snapshots [board, pos]      -> a stored board state (snapshots/lmdb-snapshots.ts)
+ *   files, file-info, board-files  -> pictures on boards (files/lmdb-files.ts)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { LogRecord } from '../protocol/messages.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from './board-log.ts';
 import { LmdbSnapshots } from './snapshots/lmdb-snapshots.ts';
+import { LmdbFiles } from '../files/lmdb-files.ts';
 
 type Body = Omit<LogRecord, 'board' | 'pos'>;
 type Key = [string, number];
@@ -42,6 +44,7 @@ export class EmbeddedLog implements BoardLog {
   private readonly records: Database<Body, Key>;
   private readonly byTime: Database<null, TimeKey>;
   readonly snapshots: LmdbSnapshots;
+  readonly files: LmdbFiles;
   private readonly listeners = new Set<RecordListener>();
   private readonly readyListeners = new Set<ReadyListener>();
   /** Next position and last timestamp per board, loaded on first append. */
@@ -58,6 +61,7 @@ export class EmbeddedLog implements BoardLog {
     this.records = this.root.openDB({ name: 'records', sharedStructuresKey: Symbol.for('structures') });
     this.byTime = this.root.openDB({ name: 'by-time' });
     this.snapshots = new LmdbSnapshots(this.root, (board) => this.head(board).next - 1);
+    this.files = new LmdbFiles(this.root);
   }
 
   private head(board: string): { next: number; ts: number } {
@@ -133,6 +137,7 @@ export class EmbeddedLog implements BoardLog {
     for (const listener of this.readyListeners) listener(false);
     this.readyListeners.clear();
     await this.snapshots.close();
+    this.files.close();
     await this.root.close();
   }
 }

@@ -24,6 +24,16 @@ export type Quotas = {
   forksPerMinute: number;
   /** Weight of the forks one address may write per hour (FORK_POINTS_PER_HOUR). */
   forkPointsPerHour: number;
+  /** Bytes of one uploaded picture (MAX_FILE_MB). */
+  maxFileBytes: number;
+  /** Pixels of an uploaded picture, read from its header before decoding (MAX_IMAGE_MEGAPIXELS). */
+  maxImagePixels: number;
+  /** Long side in pixels past which a picture is scaled down (MAX_IMAGE_SIDE). */
+  maxImageSide: number;
+  /** Bytes of the distinct pictures put on one board (MAX_BOARD_FILES_MB). */
+  maxBoardFileBytes: number;
+  /** Uploads per address and hour (UPLOADS_PER_HOUR). */
+  uploadsPerHour: number;
 };
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -35,4 +45,9 @@ export const DEFAULT_QUOTAS: Quotas = {
   apiRequestsPerMinute: 120,
   forksPerMinute: 10,
   forkPointsPerHour: 5_000_000,
+  maxFileBytes: 10 * 2 ** 20,
+  maxImagePixels: 100_000_000,
+  maxImageSide: 4_096,
+  maxBoardFileBytes: 200 * 2 ** 20,
+  uploadsPerHour: 300,
 };

@@ -2,6 +2,7 @@
  * The rules every BoardLog backend keeps. A backend's test file calls
  * `registerBoardLogContract` with a factory for fresh, empty storage.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyRecord, foldRecords } from '../../server/board/fold.ts';
 import { SNAPSHOT_VERSION, toSnapshot } from '../../server/board/snapshot.ts';
@@ -171,6 +172,53 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
       expect(log.isReady()).toBe(false);
       await expect(log.append(draft('b1'))).rejects.toThrow();
       await log.close(); // closing twice is harmless
+    });
+
+    describe('files on boards', () => {
+      /** A file as intake leaves it: its name is the hash of its bytes. */
+      const file = (size: number, fill: number) => {
+        const data = Buffer.alloc(size, fill);
+        for (let i = 0; i < size; i += 997) data[i] = i % 251;
+        return { info: { hash: createHash('sha256').update(data).digest('hex'), type: 'image/png' as const, bytes: size, width: 10, height: 20 }, data };
+      };
+
+      it('stores a file by its hash and gives back exactly its bytes, across parts and a reopen', async () => {
+        // Larger than a part on Kafka (512 KB): read back from several.
+        const big = file(1_300_000, 7);
+        await log.files.put('b1', big.info, big.data);
+        expect(await log.files.info(big.info.hash)).toEqual(big.info);
+        const got = await log.files.get(big.info.hash);
+        expect(got?.info).toEqual(big.info);
+        expect(got?.data.equals(big.data)).toBe(true);
+        await log.close();
+        const reopened = await open();
+        expect((await reopened.files.get(big.info.hash))?.data.equals(big.data)).toBe(true);
+      });
+
+      it('stores a file once however often it is put, and counts it once per board', async () => {
+        const a = file(2_000, 1);
+        const b = file(3_000, 2);
+        await log.files.put('b1', a.info, a.data);
+        await log.files.put('b1', a.info, a.data);
+        await log.files.put('b2', a.info, a.data);
+        await log.files.put('b2', b.info, b.data);
+        expect([...(await log.files.boardFiles('b1'))]).toEqual([[a.info.hash, 2_000]]);
+        expect(new Map(await log.files.boardFiles('b2'))).toEqual(new Map([[a.info.hash, 2_000], [b.info.hash, 3_000]]));
+        expect((await log.files.boardFiles('b3')).size).toBe(0);
+      });
+
+      it('answers null for a file nobody stored', async () => {
+        const hash = 'ab'.repeat(32);
+        expect(await log.files.get(hash)).toBeNull();
+        expect(await log.files.info(hash)).toBeNull();
+      });
+
+      it('serves a file stored through another open log of the same storage', async () => {
+        const other = await open();
+        const a = file(5_000, 3);
+        await other.files.put('b1', a.info, a.data);
+        expect((await log.files.get(a.info.hash))?.data.equals(a.data)).toBe(true);
+      });
     });
 
     if (!capabilities.snapshots) {

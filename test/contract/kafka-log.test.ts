@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import { LastingConsumer } from '../../server/log/kafka/lasting-consumer.ts';
 import { INDEX_FORMAT_VERSION } from '../../server/log/kafka/kafka-snapshots.ts';
-import { snapshotTopics } from '../../server/log/kafka/settings.ts';
+import { fileTopics, snapshotTopics } from '../../server/log/kafka/settings.ts';
 import { kafkaTestSettings, openTestKafkaLog } from '../support/server.ts';
 import { foldRecords } from '../../server/board/fold.ts';
 import { toSnapshot } from '../../server/board/snapshot.ts';
@@ -34,7 +34,7 @@ registerBoardLogContract('Kafka', async () => {
     dispose: async () => {
       const admin = new Kafka({ brokers: [brokers], clientId: 'contract-cleanup' }).admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: [topic, topics.states, topics.index] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic, topics.states, topics.index, fileTopics(settings).parts, fileTopics(settings).index] }).catch(() => undefined);
       await admin.disconnect();
     },
     storeRawState: async (board, pos, bytes) => {

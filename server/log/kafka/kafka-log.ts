@@ -12,6 +12,8 @@
  *   timestamp lookups through the admin client. No read joins a group.
  * - Stored board states bound every load to about `snapshotEvery` offsets
  *   of the board's partition (kafka-snapshots.ts).
+ * - Files on boards live in two more compacted topics, followed the same way
+ *   (kafka-files.ts).
  * - Readiness follows a probe of the cluster and the outcome of produces.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,12 +21,13 @@ import { Kafka, logLevel, type Admin, type LogEntry, type Producer } from 'kafka
 import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
+import { KafkaFiles } from './kafka-files.ts';
 import { KafkaSnapshots, type SnapshotTopics } from './kafka-snapshots.ts';
 import { LastingConsumer } from './lasting-consumer.ts';
 import { RangeReader } from './range-reader.ts';
 import { Appender } from './appender.ts';
 import { decodeMessage, partitionFinder } from './record-format.ts';
-import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
+import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, fileTopics, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
 
 const PROBE_EVERY_MS = 1_000;
 const COMMIT_EVERY_MS = 1_000;
@@ -40,9 +43,10 @@ function kafkaLogger(logger: Logger) {
 
 type TopicSpec = { topic: string; numPartitions: number; configEntries: { name: string; value: string }[] };
 
-/** The log's topic and the two compacted topics of stored states beside it. */
+/** The log's topic and the compacted topics of stored states and files beside it. */
 function topicSpecs(settings: KafkaSettings): TopicSpec[] {
   const topics = snapshotTopics(settings);
+  const files = fileTopics(settings);
   const kept = [
     { name: 'cleanup.policy', value: 'compact' },
     { name: 'retention.ms', value: '-1' },
@@ -62,6 +66,8 @@ function topicSpecs(settings: KafkaSettings): TopicSpec[] {
     // One partition each: read by offset (states) or whole (index), never by board.
     { topic: topics.states, numPartitions: 1, configEntries: kept },
     { topic: topics.index, numPartitions: 1, configEntries: kept },
+    { topic: files.parts, numPartitions: 1, configEntries: kept },
+    { topic: files.index, numPartitions: 1, configEntries: kept },
   ];
 }
 
@@ -105,12 +111,17 @@ export class KafkaLog implements BoardLog {
   /** Next offset of the index of stored states, and what was last committed. */
   private indexConsumed = '0';
   private indexCommitted = '';
+  /** The same for the index of files. */
+  private fileIndexConsumed = '0';
+  private fileIndexCommitted = '';
   private commitTimer: NodeJS.Timeout | null = null;
   private committing = false;
   /** Produce requests sent and records they carried (batching at work); messages reads went through. */
   private scanned = 0;
   readonly snapshots: KafkaSnapshots;
+  readonly files: KafkaFiles;
   private readonly topics: SnapshotTopics;
+  private readonly fileTopics: { parts: string; index: string };
 
   private constructor(
     private readonly settings: KafkaSettings,
@@ -132,6 +143,9 @@ export class KafkaLog implements BoardLog {
       bounds: (partition: number) => this.bounds(partition),
     };
     this.snapshots = new KafkaSnapshots(snapshotProducer, reader, this.topics, view, settings.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY, fanoutGroup, logger);
+    this.fileTopics = fileTopics(settings);
+    const fileIndexEnd = async () => Number((await admin.fetchTopicOffsets(this.fileTopics.index))[0]!.high);
+    this.files = new KafkaFiles(snapshotProducer, reader, this.fileTopics, fileIndexEnd, logger);
   }
 
   /** Connects, creates the topic when missing, and starts the fan-out consumer. */
@@ -143,10 +157,12 @@ export class KafkaLog implements BoardLog {
     const topics = snapshotTopics(settings);
     const ends = await admin.fetchTopicOffsets(settings.topic);
     const [indexBounds] = await admin.fetchTopicOffsets(topics.index);
+    const files = fileTopics(settings);
+    const [fileIndexBounds] = await admin.fetchTopicOffsets(files.index);
     const appender = await Appender.open(kafka, settings.topic, settings.producers ?? DEFAULT_PRODUCERS, logger);
     const snapshotProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     await snapshotProducer.connect();
-    const reader = await RangeReader.open(kafka, admin, [settings.topic, topics.states], settings.groupPrefix, logger);
+    const reader = await RangeReader.open(kafka, admin, [settings.topic, topics.states, files.parts], settings.groupPrefix, logger);
 
     const fanoutGroup = `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
     const fanout = kafka.consumer({
@@ -160,11 +176,12 @@ export class KafkaLog implements BoardLog {
       retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
     });
     await fanout.connect();
-    await fanout.subscribe({ topics: [settings.topic, topics.index], fromBeginning: false });
+    await fanout.subscribe({ topics: [settings.topic, topics.index, files.index], fromBeginning: false });
     const lasting = new LastingConsumer(fanout, fanoutGroup, logger);
     const log = new KafkaLog(settings, kafka, admin, appender, lasting, fanoutGroup, reader, snapshotProducer, ends.length, logger);
     let indexed = Number(indexBounds!.low);
     let indexCaughtUp: (() => void) | null = null;
+    let fileIndexCaughtUp: (() => void) | null = null;
     await lasting.run({
       // kafkajs's auto-commit commits after every partition's batch: a
       // round trip to the broker each time, which held the fan-out to a few
@@ -181,6 +198,13 @@ export class KafkaLog implements BoardLog {
           indexed = Number(batch.lastOffset()) + 1;
           log.indexConsumed = String(indexed);
           if (indexed >= Number(indexBounds!.high)) indexCaughtUp?.();
+          return;
+        }
+        if (batch.topic === files.index) {
+          const next = Number(batch.lastOffset()) + 1;
+          log.files.indexedBatch(batch.messages, next);
+          log.fileIndexConsumed = String(next);
+          if (next >= Number(fileIndexBounds!.high)) fileIndexCaughtUp?.();
           return;
         }
         for (const message of batch.messages) {
@@ -200,12 +224,20 @@ export class KafkaLog implements BoardLog {
     // Every stored state is known before the first load.
     fanout.seek({ topic: topics.index, partition: 0, offset: indexBounds!.low });
     log.indexConsumed = indexBounds!.low;
+    // So is every file: a page asks for its board's pictures as soon as it has the board.
+    fanout.seek({ topic: files.index, partition: 0, offset: fileIndexBounds!.low });
+    log.fileIndexConsumed = fileIndexBounds!.low;
+    const fileIndexRead = Number(fileIndexBounds!.low) >= Number(fileIndexBounds!.high) ? Promise.resolve() : new Promise<void>((resolve, reject) => {
+      fileIndexCaughtUp = resolve;
+      setTimeout(() => reject(new Error(`reading the index of files (${files.index}) took over 60 s`)), 60_000).unref();
+    });
     if (indexed < Number(indexBounds!.high)) {
       await new Promise<void>((resolve, reject) => {
         indexCaughtUp = resolve;
         setTimeout(() => reject(new Error(`reading the index of stored states (${topics.index}) took over 60 s`)), 60_000).unref();
       });
     }
+    await fileIndexRead;
     void log.snapshots.catchUp().catch((err: unknown) => logger.warn({ err }, 'catching up on stored board states failed'));
     // Committed now, so that a consumer restarting before its first records
     // resumes here rather than at the end of the topic as it is by then.
@@ -331,10 +363,13 @@ export class KafkaLog implements BoardLog {
     const index = this.indexConsumed;
     const offsets = changed.map(([partition, offset]) => ({ topic: this.settings.topic, partition, offset }));
     if (index !== this.indexCommitted) offsets.push({ topic: this.topics.index, partition: 0, offset: index });
+    const fileIndex = this.fileIndexConsumed;
+    if (fileIndex !== this.fileIndexCommitted) offsets.push({ topic: this.fileTopics.index, partition: 0, offset: fileIndex });
     if (offsets.length === 0) return;
     await this.fanout.consumer.commitOffsets(offsets);
     for (const [partition, offset] of changed) this.committed.set(partition, offset);
     this.indexCommitted = index;
+    this.fileIndexCommitted = fileIndex;
   }
 
   async close(): Promise<void> {
@@ -345,6 +380,7 @@ export class KafkaLog implements BoardLog {
     this.listeners.clear();
     const quietly = (what: string) => (err: unknown) => this.logger.warn({ err }, `${what} failed during close`);
     await this.snapshots.close();
+    this.files.close();
     await this.fanout.disconnect().catch(quietly('fan-out disconnect'));
     await this.admin.deleteGroups([this.fanoutGroup]).catch(quietly('deleting the fan-out group'));
     await this.reader.close();

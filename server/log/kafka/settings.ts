@@ -63,6 +63,11 @@ export function snapshotTopics(settings: Pick<KafkaSettings, 'topic'>): { log: s
   return { log: settings.topic, states: `${settings.topic}-states`, index: `${settings.topic}-index` };
 }
 
+/** The compacted topics of files on boards beside the log's topic (kafka-files.ts). */
+export function fileTopics(settings: Pick<KafkaSettings, 'topic'>): { parts: string; index: string } {
+  return { parts: `${settings.topic}-files`, index: `${settings.topic}-file-index` };
+}
+
 /**
  * See `producers`. One: on a local broker two to eight producers gave no
  * lower latency and cost 5-11 points of a core more (BENCHMARKS.md,

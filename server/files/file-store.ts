@@ -1,0 +1,42 @@
+/**
+ * Files on boards (images, PDF pages), beside the log: never in it. A board's
+ * log holds an image element naming its file by the SHA-256 of its bytes;
+ * the bytes live here, stored once however often they are pasted. Both logs
+ * keep them (the embedded log in its LMDB environment, Kafka in compacted
+ * topics beside the boards' topic), and test/contract/file-store-contract.ts
+ * holds both to the same rules.
+ */
+
+/** The types a stored file may have: what intake (image-intake.ts) writes. */
+export const FILE_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+export type FileType = (typeof FILE_TYPES)[number];
+
+/** What is known of a stored file without reading it. */
+export type FileInfo = {
+  /** SHA-256 of its bytes, lowercase hex: its name everywhere. */
+  hash: string;
+  type: FileType;
+  bytes: number;
+  width: number;
+  height: number;
+};
+
+export const FILE_HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+export interface FileStore {
+  /**
+   * Stores a file (a no-op for its bytes when stored already) and counts it
+   * among the board's files. Resolves once both are durable; a failure
+   * leaves nothing that `get` would return.
+   */
+  put(board: string, info: FileInfo, data: Buffer): Promise<void>;
+
+  /** The file's description and bytes, or null when no file has that hash. */
+  get(hash: string): Promise<{ info: FileInfo; data: Buffer } | null>;
+
+  /** Whether a file with that hash is stored, and its description. */
+  info(hash: string): Promise<FileInfo | null>;
+
+  /** The distinct files put on a board, and their bytes (its upload limit counts these). */
+  boardFiles(board: string): Promise<ReadonlyMap<string, number>>;
+}

@@ -64,9 +64,10 @@ export async function intakeImage(upload: Buffer, limits: ImageLimits): Promise<
   if (!format) throw new IntakeError(415, 'the file is not a PNG, JPEG, WebP or GIF image (SVG and PDF are turned into pictures by the page before upload)');
   // pages: 1 reads a GIF's (or an animated WebP's) first frame only.
   const options = { limitInputPixels: limits.maxInputPixels, pages: 1, failOn: 'error' } as const;
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    meta = await sharp(upload, options).metadata();
+    // The header only: nothing is decoded yet, so no pixel limit applies here; ours comes next.
+    meta = await sharp(upload, { ...options, limitInputPixels: false }).metadata();
   } catch {
     throw new IntakeError(415, `the file starts as a ${format.toUpperCase()} but does not read as one`);
   }

@@ -1,6 +1,6 @@
 // Bundles the web app (web/src, plus the protocol and fold it shares with
 // the server) into web/dist, next to a copy of the page, its styles and its font.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -14,6 +14,9 @@ await build({
     app: new URL('src/main.ts', web).pathname,
     replay: new URL('src/replay-main.ts', web).pathname,
     'tile-worker': new URL('src/tile-worker.ts', web).pathname,
+    // PDF import (pdf.js), loaded by the page only when a PDF is imported.
+    'pdf-render': new URL('src/pdf-render.ts', web).pathname,
+    'pdf-worker': createRequire(import.meta.url).resolve('pdfjs-dist/build/pdf.worker.mjs'),
   },
   outdir: dist.pathname,
   bundle: true,
@@ -32,4 +35,7 @@ const fontFile = 'atkinson-hyperlegible-latin-400-normal.woff2';
 const fontPackage = dirname(createRequire(import.meta.url).resolve('@fontsource/atkinson-hyperlegible'));
 mkdirSync(new URL('fonts/', dist), { recursive: true });
 copyFileSync(join(fontPackage, 'files', fontFile), new URL(`fonts/${fontFile}`, dist));
+// pdf.js's fonts, character maps and image decoders, fetched by its worker from this origin.
+const pdfPackage = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+for (const dir of ['standard_fonts', 'cmaps', 'wasm']) cpSync(join(pdfPackage, dir), new URL(`pdf/${dir}/`, dist), { recursive: true });
 console.log('web app built into web/dist');

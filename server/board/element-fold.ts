@@ -14,7 +14,7 @@
 import { LIMITS, type ClientOp } from '../protocol/messages.ts';
 import { countPoints } from '../protocol/points.ts';
 import { duplicateId, elementProblem, propsProblem, type ElementSpec } from './element-rules.ts';
-import { apply, ARROW_END, BOX_TYPES, IDENTITY, invert, isIdentity, isLineType, isPlacement, multiply, propsOf, type Matrix, type PropName, type Props, type Shape } from './elements.ts';
+import { apply, ARROW_END, BOX_TYPES, IDENTITY, invert, isIdentity, isLineType, isLocked, isPlacement, multiply, propsOf, type Matrix, type PropName, type Props, type Shape } from './elements.ts';
 import type { OpRecord, Refusal, Verdict } from './fold.ts';
 import { isVisible, itemOf, stackOf, type Action, type BoardState, type Stroke } from './state.ts';
 import { ERROR } from '../protocol/messages.ts';
@@ -121,6 +121,8 @@ export function shapeOf(spec: ElementSpec, made: Pick<Shape, 'user' | 'name' | '
     ah: spec.ah ?? (type === 'arrow' ? ARROW_END : 0),
     sb: spec.sb ? { ...spec.sb } : null,
     eb: spec.eb ? { ...spec.eb } : null,
+    file: spec.file ?? null,
+    lock: spec.lock ?? 0,
     ...(spec.z !== undefined ? { z: spec.z } : {}),
     undone: false,
     hiddenBy: [],
@@ -223,6 +225,8 @@ function transform(state: BoardState, rec: OpRecord, op: XfOp, push: (action: Ac
   else if (Array.isArray(op.ids) && op.ids.length > 0) items = drawnItems(state, [...new Set(op.ids)]);
   else return refuse('xf names its elements (ids), all of them (all) or continues (c)');
   if (!Array.isArray(items)) return items;
+  // A locked element stays where it is, whoever moves what around it.
+  items = items.filter((item) => !isLocked(item));
   if (items.length === 0) return noEffect('there is nothing to move');
   const placed = items.map((item) => multiply(m, placementOf(item)));
   if (!placed.every(isPlacement)) return refuse('that transform takes elements out of range');
@@ -287,7 +291,7 @@ export function setElementApplied(state: BoardState, action: Action, applied: bo
   }
   // xf
   const m = applied ? action.m! : invert(action.m!);
-  const items = action.targets.map((id) => itemOf(state, id)).filter((i) => i !== undefined);
+  const items = action.targets.map((id) => itemOf(state, id)).filter((i): i is Item => i !== undefined && !isLocked(i));
   for (const item of items) {
     const placed = multiply(m, placementOf(item));
     // Someone else's transform since may have left no room for this one: that item stays.

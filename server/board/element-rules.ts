@@ -5,6 +5,7 @@
  * (element-fold.ts) both run them, so a record written by other means is
  * judged as a page's operation would be. Nothing here throws.
  */
+import { FILE_HASH_PATTERN } from '../files/file-store.ts';
 import { COLOR_PATTERN, ID_PATTERN, LIMITS } from '../protocol/messages.ts';
 import { countPoints, decodePointValues } from '../protocol/points.ts';
 import type { ClientOp } from '../protocol/messages.ts';
@@ -46,6 +47,10 @@ function propProblem(name: string, v: unknown): string | null {
       return v === null || isBinding(v) ? null : `${name} must be a binding or null`;
     case 'z':
       return isNum(v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) ? null : 'z is out of range';
+    case 'file':
+      return typeof v === 'string' && FILE_HASH_PATTERN.test(v) ? null : 'file must be the SHA-256 of a stored file, in hex';
+    case 'lock':
+      return v === 0 || v === 1 ? null : 'lock must be 0 or 1';
     default:
       return `${name} is not a property`;
   }
@@ -93,7 +98,8 @@ export function elementProblem(spec: ElementSpec): string | null {
     if (problem) return problem;
   }
   if (spec.type === 'ink') return inkProblem(spec);
-  if (spec.sw === undefined && spec.type !== 'text' && spec.type !== 'note') return `${spec.type} needs a width (sw)`;
+  if (spec.type === 'image' && spec.file === undefined) return 'an image needs its file';
+  if (spec.sw === undefined && spec.type !== 'text' && spec.type !== 'note' && spec.type !== 'image') return `${spec.type} needs a width (sw)`;
   if (isLineType(spec.type)) return spec.pts ? null : `${spec.type} needs its ends (pts)`;
   return spec.w !== undefined && spec.h !== undefined ? null : `${spec.type} needs a size (w, h)`;
 }

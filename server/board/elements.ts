@@ -1,5 +1,7 @@
 /**
- * Elements besides ink: shapes, lines and arrows, text and sticky notes.
+ * Elements besides ink: shapes, lines and arrows, text, sticky notes and
+ * images (a picture stored beside the log, files/file-store.ts, named by
+ * the hash of its bytes).
  * Every element (ink included) is placed on the board by an affine matrix;
  * its own geometry (a box, a line's two ends, a stroke's points) never
  * changes when it is moved, resized or rotated, so a move of a 5,000-point
@@ -8,10 +10,10 @@
  */
 
 /** Kinds of element other than ink, as the log names them. */
-export const SHAPE_TYPES = ['rect', 'ellipse', 'diamond', 'line', 'arrow', 'text', 'note'] as const;
+export const SHAPE_TYPES = ['rect', 'ellipse', 'diamond', 'line', 'arrow', 'text', 'note', 'image'] as const;
 export type ShapeType = (typeof SHAPE_TYPES)[number];
 /** Kinds placed by a box (0, 0)-(w, h) in their own coordinates; the others are lines. */
-export const BOX_TYPES: ReadonlySet<ShapeType> = new Set(['rect', 'ellipse', 'diamond', 'text', 'note']);
+export const BOX_TYPES: ReadonlySet<ShapeType> = new Set(['rect', 'ellipse', 'diamond', 'text', 'note', 'image']);
 export const isLineType = (type: ShapeType) => type === 'line' || type === 'arrow';
 
 /**
@@ -52,6 +54,13 @@ export type Props = {
   eb?: Binding | null;
   /** Stacking order: higher is drawn later; ties go by log position. */
   z?: number;
+  /** An image's file: the SHA-256 of its bytes, hex. */
+  file?: string;
+  /**
+   * 1: locked, a background (a PDF's pages): clicks, the marquee and select
+   * all pass it by, and moves and erasers leave it. Any editor unlocks it.
+   */
+  lock?: 0 | 1;
 };
 export type PropName = keyof Props;
 
@@ -75,6 +84,9 @@ export type Shape = {
   ah: number;
   sb: Binding | null;
   eb: Binding | null;
+  /** An image's file (Props.file), null for other kinds. */
+  file: string | null;
+  lock: 0 | 1;
   /** Stacking order once changed; absent means its position. */
   z?: number;
   /** Its place among the items of the `add` that made it, past the first. */
@@ -87,15 +99,21 @@ export type Shape = {
 };
 
 /** Which properties each kind of element has; a `set` changes only those. */
-const BOX_PROPS: ReadonlySet<PropName> = new Set(['color', 'fill', 'sw', 'dash', 'w', 'h', 'z']);
-const TEXT_PROPS: ReadonlySet<PropName> = new Set(['color', 'fill', 'text', 'fs', 'w', 'h', 'z']);
-const LINE_PROPS: ReadonlySet<PropName> = new Set(['color', 'sw', 'dash', 'ah', 'pts', 'sb', 'eb', 'z']);
+const BOX_PROPS: ReadonlySet<PropName> = new Set(['color', 'fill', 'sw', 'dash', 'w', 'h', 'z', 'lock']);
+const TEXT_PROPS: ReadonlySet<PropName> = new Set(['color', 'fill', 'text', 'fs', 'w', 'h', 'z', 'lock']);
+const LINE_PROPS: ReadonlySet<PropName> = new Set(['color', 'sw', 'dash', 'ah', 'pts', 'sb', 'eb', 'z', 'lock']);
+/** An image's colour is its placeholder's, shown until its picture arrives. */
+const IMAGE_PROPS: ReadonlySet<PropName> = new Set(['color', 'file', 'w', 'h', 'z', 'lock']);
 /** Ink keeps its points; its colour, width and place in the stack can change. */
 export const INK_PROPS: ReadonlySet<PropName> = new Set(['color', 'sw', 'z']);
+
+/** Whether an item is locked (ink never is). */
+export const isLocked = (item: object) => (item as { lock?: number }).lock === 1;
 
 export function propsOf(type: ShapeType | 'ink'): ReadonlySet<PropName> {
   if (type === 'ink') return INK_PROPS;
   if (type === 'text' || type === 'note') return TEXT_PROPS;
+  if (type === 'image') return IMAGE_PROPS;
   return isLineType(type) ? LINE_PROPS : BOX_PROPS;
 }
 

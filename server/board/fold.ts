@@ -13,6 +13,7 @@
  * It mutates the state it is given instead of copying it: a board can hold
  * a million points, and every caller owns its own state.
  */
+import { isLocked } from './elements.ts';
 import { addToSessions } from './sessions.ts';
 import { ERROR, LIMITS, type LogRecord } from '../protocol/messages.ts';
 import { countPoints, joinChunks } from '../protocol/points.ts';
@@ -171,7 +172,8 @@ function apply(state: BoardState, rec: OpRecord): Verdict {
     case 'erase':
     case 'clear': {
       const candidates = op.k === 'clear' ? [...state.strokes.values(), ...state.shapes.values()] : op.ids.map((id) => itemOf(state, id));
-      const targets = candidates.filter((s) => s !== undefined && isVisible(s)).map((s) => s!.id);
+      // Locked elements (a worksheet under the class's ink) are neither erased nor cleared: unlocked first, they can be.
+      const targets = candidates.filter((s) => s !== undefined && isVisible(s) && !isLocked(s)).map((s) => s!.id);
       if (targets.length === 0) return op.k === 'clear' ? REFUSALS.nothingToClear : REFUSALS.nothingToErase;
       const action: Action = { pos: rec.pos, user: rec.user, kind: op.k, targets };
       setApplied(state, action, true);

@@ -83,13 +83,13 @@ export const NOTE_PADDING = 12;
 export const NOTE_FILL = '#ffec99';
 
 /** What drawing an element needs: its properties, and for a line its two ends on the board (lineEnds). */
-export type ShapeLook = Pick<Shape, 'type' | 'm' | 'w' | 'h' | 'pts' | 'color' | 'fill' | 'sw' | 'dash' | 'text' | 'fs' | 'ah'> & { ends: [Point2, Point2] | null };
+export type ShapeLook = Pick<Shape, 'type' | 'm' | 'w' | 'h' | 'pts' | 'color' | 'fill' | 'sw' | 'dash' | 'text' | 'fs' | 'ah' | 'file'> & { ends: [Point2, Point2] | null };
 
 /** The look of an element as drawn now, its bound line ends following their elements. */
 export function lookOf(shape: Shape, find: (id: string) => { m: Matrix; w: number; h: number } | undefined): ShapeLook {
-  const { type, m, w, h, pts, color, fill, sw, dash, text, fs, ah } = shape;
+  const { type, m, w, h, pts, color, fill, sw, dash, text, fs, ah, file } = shape;
   // Copies: the fold changes a line's ends in place, and a renderer compares the look it drew with the one now.
-  return { type, m: [...m], w, h, pts: pts ? [...pts] : null, color, fill, sw, dash, text, fs, ah, ends: isLineType(type) ? lineEnds(shape, find) : null };
+  return { type, m: [...m], w, h, pts: pts ? [...pts] : null, color, fill, sw, dash, text, fs, ah, file, ends: isLineType(type) ? lineEnds(shape, find) : null };
 }
 
 /** Receives a path: Path2D and CanvasRenderingContext2D are such sinks, and so is svgPathOf's builder. */
@@ -161,8 +161,8 @@ export function dashPattern(sw: number): [number, number] {
 }
 
 /** Whether a kind draws its outline (text and notes have none) and whether it is filled. */
-export const isStroked = (look: Pick<ShapeLook, 'type' | 'sw'>) => look.type !== 'text' && look.type !== 'note' && look.sw > 0;
-export const fillOf = (look: Pick<ShapeLook, 'type' | 'fill'>): string | null => (look.type === 'note' ? (look.fill ?? NOTE_FILL) : isLineType(look.type) ? null : look.fill);
+export const isStroked = (look: Pick<ShapeLook, 'type' | 'sw'>) => look.type !== 'text' && look.type !== 'note' && look.type !== 'image' && look.sw > 0;
+export const fillOf = (look: Pick<ShapeLook, 'type' | 'fill'>): string | null => (look.type === 'note' ? (look.fill ?? NOTE_FILL) : isLineType(look.type) || look.type === 'image' ? null : look.fill);
 
 /**
  * Where the text of a text element or note goes, in its own units: lines

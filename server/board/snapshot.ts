@@ -25,7 +25,7 @@ export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSIO
 /** Fields of a stroke left out of a snapshot when at these values. */
 const STROKE_USUALLY = { pr: false, ended: true, undone: false } as const;
 /** Fields of an element left out of a snapshot when at these values (hiddenBy too, when empty). */
-const SHAPE_USUALLY = { pts: null, fill: null, dash: 0, text: '', ah: 0, sb: null, eb: null, undone: false } as const;
+const SHAPE_USUALLY = { pts: null, fill: null, dash: 0, text: '', ah: 0, sb: null, eb: null, file: null, lock: 0, undone: false } as const;
 
 /** A stroke as a snapshot holds it: fields at their usual value may be left out. */
 export type StoredStroke = Omit<Stroke, keyof typeof STROKE_USUALLY | 'hiddenBy'> & Partial<Pick<Stroke, keyof typeof STROKE_USUALLY | 'hiddenBy'>>;

@@ -7,6 +7,7 @@
  * Rules that JSON Schema cannot say (points decode within range, names are
  * trimmed) are checked after the schema, in validate.ts.
  */
+import { FILE_HASH_PATTERN } from '../files/file-store.ts';
 import Type, { type Static, type TLiteral, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { MAX_OFFSET, SHAPE_TYPES } from '../board/elements.ts';
@@ -46,6 +47,8 @@ const PROP_SCHEMAS = {
   sb: Type.Union([Binding, Type.Null()]),
   eb: Type.Union([Binding, Type.Null()]),
   z: Type.Number({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+  file: Type.String({ pattern: FILE_HASH_PATTERN.source }),
+  lock: Type.Union([Type.Literal(0), Type.Literal(1)]),
 };
 const optional = <T extends Record<string, TSchema>>(schemas: T) =>
   Object.fromEntries(Object.entries(schemas).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: ReturnType<typeof Type.Optional<T[K]>> };

@@ -25,7 +25,7 @@ async function server(quotas: Partial<Quotas> = {}): Promise<RunningServer> {
 
 function upload(s: RunningServer, board: string, body: Buffer, headers: Record<string, string> = {}): Promise<Response> {
   // The browser's word on the type is deliberately wrong here and there: it must not matter.
-  return fetch(`${s.http}/api/boards/${board}/files`, { method: 'POST', body, headers: { 'content-type': 'image/png', ...headers } });
+  return fetch(`${s.http}/api/boards/${board}/files`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'image/png', ...headers } });
 }
 
 const png = (width: number, height: number, seed = 0) =>

@@ -108,8 +108,28 @@ describe('quota settings from the environment', () => {
       API_REQUESTS_PER_MINUTE: '5',
       FORKS_PER_MINUTE: '2',
       FORK_POINTS_PER_HOUR: '50',
+      MAX_FILE_MB: '3',
+      MAX_IMAGE_MEGAPIXELS: '20',
+      MAX_IMAGE_SIDE: '2048',
+      MAX_BOARD_FILES_MB: '40',
+      UPLOADS_PER_HOUR: '12',
     }).quotas;
-    expect(quotas).toEqual({ writePointsPerSecond: 100, writeBurstPoints: 2000, maxConnectionsPerIp: 7, maxBoardPoints: 9, minFreeDiskBytes: 0, apiRequestsPerMinute: 5, forksPerMinute: 2, forkPointsPerHour: 50 });
+    expect(quotas).toEqual({
+      writePointsPerSecond: 100,
+      writeBurstPoints: 2000,
+      maxConnectionsPerIp: 7,
+      maxBoardPoints: 9,
+      minFreeDiskBytes: 0,
+      apiRequestsPerMinute: 5,
+      forksPerMinute: 2,
+      forkPointsPerHour: 50,
+      maxFileBytes: 3 * 2 ** 20,
+      maxImagePixels: 20_000_000,
+      maxImageSide: 2048,
+      maxBoardFileBytes: 40 * 2 ** 20,
+      uploadsPerHour: 12,
+    });
+    expect(() => configFromEnv({ MAX_IMAGE_SIDE: '10' })).toThrow(/MAX_IMAGE_SIDE must be an integer of at least 64/);
     expect(() => configFromEnv({ MAX_BOARD_POINTS: 'lots' })).toThrow(/MAX_BOARD_POINTS/);
     expect(() => configFromEnv({ WRITE_BURST_POINTS: '10' })).toThrow(/WRITE_BURST_POINTS must be at least 1000/);
   });

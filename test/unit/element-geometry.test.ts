@@ -13,7 +13,7 @@ const at = (x: number, y: number): Matrix => [1, 0, 0, 1, x, y];
 const turned = (angle: number, x: number, y: number): Matrix => [Math.cos(angle), Math.sin(angle), -Math.sin(angle), Math.cos(angle), x, y];
 
 function look(over: Partial<ShapeLook>): ShapeLook {
-  return { type: 'rect', m: at(0, 0), w: 100, h: 50, pts: null, color: '#1e1e1e', fill: null, sw: 2, dash: 0, text: '', fs: 20, ah: 0, ends: null, ...over };
+  return { type: 'rect', m: at(0, 0), w: 100, h: 50, pts: null, color: '#1e1e1e', fill: null, sw: 2, dash: 0, text: '', fs: 20, ah: 0, file: null, ends: null, ...over };
 }
 const line = (ends: [[number, number], [number, number]], over: Partial<ShapeLook> = {}) => look({ type: 'line', pts: [...ends[0], ...ends[1]], ends, ...over });
 

@@ -58,8 +58,8 @@ export function insideShape(look: ShapeLook, point: Point): boolean {
   return x >= 0 && x <= w && y >= 0 && y <= h;
 }
 
-/** Whether the inside of an element can be picked: filled shapes, notes and text boxes; a shape with no fill only by its outline. */
-const solid = (look: ShapeLook) => fillOf(look) !== null || look.type === 'text' || look.type === 'note';
+/** Whether the inside of an element can be picked: filled shapes, notes, text boxes and images; a shape with no fill only by its outline. */
+const solid = (look: ShapeLook) => fillOf(look) !== null || look.type === 'text' || look.type === 'note' || look.type === 'image';
 
 /** Whether the segment a-b comes within `radius` of the lines an element draws (half its stroke width counted). */
 function nearOutline(look: ShapeLook, a: Point, b: Point, radius: number): boolean {
@@ -119,7 +119,7 @@ export function shapePlacement(look: ShapeLook): { m: Matrix; w: number; h: numb
 /** Whether two looks draw the same picture (the renderer repaints tiles only when one changed). */
 export function sameLook(a: ShapeLook, b: ShapeLook): boolean {
   if (a.type !== b.type || a.w !== b.w || a.h !== b.h || a.color !== b.color || a.fill !== b.fill || a.sw !== b.sw) return false;
-  if (a.dash !== b.dash || a.text !== b.text || a.fs !== b.fs || a.ah !== b.ah) return false;
+  if (a.dash !== b.dash || a.text !== b.text || a.fs !== b.fs || a.ah !== b.ah || a.file !== b.file) return false;
   if (!sameNumbers(a.m, b.m) || !sameNumbers(a.pts, b.pts)) return false;
   if (!a.ends || !b.ends) return a.ends === b.ends;
   return sameNumbers([...a.ends[0], ...a.ends[1]], [...b.ends[0], ...b.ends[1]]);

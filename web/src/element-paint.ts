@@ -7,6 +7,7 @@
 import { arrowHeads, baselineOf, dashPattern, fillOf, isStroked, textLayoutOf, traceShape, type ShapeLook } from '../../server/board/outline.ts';
 import { textWidth } from '../../server/text/layout.ts';
 import { fontCss } from './fonts.ts';
+import { pictureOf } from './pictures.ts';
 
 export { NOTE_PADDING, NOTE_FILL, type ShapeLook } from '../../server/board/outline.ts';
 
@@ -20,6 +21,7 @@ type Ctx = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
  * from afar would see it, for a fraction of the cost.
  */
 export function paintShape(ctx: Ctx, look: ShapeLook, scale: number): void {
+  if (look.type === 'image') return paintImage(ctx, look, scale);
   const fill = fillOf(look);
   if (fill) {
     const outline = new Path2D();
@@ -47,6 +49,30 @@ export function paintShape(ctx: Ctx, look: ShapeLook, scale: number): void {
     path.lineTo(...b);
   }
   ctx.stroke(path);
+}
+
+/** Placeholder of a picture not in yet: its final size, a light box with a thin border. */
+const PLACEHOLDER_FILL = '#f1f3f5';
+const PLACEHOLDER_LINE = '#ced4da';
+
+/** An image: its picture stretched over its box, or a placeholder of that size until the picture is in. */
+function paintImage(ctx: Ctx, look: ShapeLook, scale: number): void {
+  const picture = look.file ? pictureOf(look.file) : null;
+  const [a, b, c, d, e, f] = look.m;
+  ctx.save();
+  ctx.transform(a, b, c, d, e, f);
+  if (picture) {
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(picture, 0, 0, look.w, look.h);
+  } else {
+    ctx.fillStyle = PLACEHOLDER_FILL;
+    ctx.fillRect(0, 0, look.w, look.h);
+    ctx.strokeStyle = PLACEHOLDER_LINE;
+    // One device pixel whatever the zoom or the image's own scale.
+    ctx.lineWidth = 1 / (scale * Math.sqrt(Math.abs(a * d - b * c)) || 1);
+    ctx.strokeRect(0, 0, look.w, look.h);
+  }
+  ctx.restore();
 }
 
 /** Below this size on screen (device pixels), a line of text is a bar: glyphs that small cannot be read. */

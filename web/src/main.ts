@@ -3,6 +3,8 @@
  * connection. Each tool lives in its own module; this file only routes
  * pointer and keyboard input to the tool chosen.
  */
+import { isLocked } from '../../server/board/elements.ts';
+import { isVisible } from '../../server/board/state.ts';
 import { textLayoutOf } from '../../server/board/outline.ts';
 import { ERROR, type Role } from '../../server/protocol/messages.ts';
 import { BoardClient } from './board-client.ts';
@@ -14,12 +16,13 @@ import type { EditorContext } from './editor-context.ts';
 import { exportMenu } from './export.ts';
 import { cleanNickname, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
 import { zoomControls } from './navigation.ts';
-import { showPeople, showStatus, toast } from './page-chrome.ts';
+import { showPeople, showProgress, showStatus, toast } from './page-chrome.ts';
+import { wirePictureInput } from './picture-input.ts';
 import { isShapeTool, PointerInput } from './pointer-input.ts';
 import { Renderer } from './renderer.ts';
 import { SelectTool } from './select-tool.ts';
 import { Selection } from './selection.ts';
-import { deleteSelection, duplicateSelection, nudge, restack, selectAll, selectedIds } from './selection-actions.ts';
+import { deleteSelection, duplicateSelection, nudge, restack, selectAll, selectedIds, unlockAll } from './selection-actions.ts';
 import { SelectionOverlay } from './selection-overlay.ts';
 import { ShapeTool } from './shape-tool.ts';
 import { Sharing } from './share.ts';
@@ -85,8 +88,17 @@ function redraw(): void {
 }
 
 const sharing = new Sharing(client, board, key, toast);
+/** The Unlock button shows while something is locked; looked for at most twice a second, not at every change. */
+let lockCheck = 0;
+function showUnlock(): void {
+  lockCheck ||= window.setTimeout(() => {
+    lockCheck = 0;
+    $<HTMLElement>('#unlock-all').hidden = ![...client.state.shapes.values()].some((s) => isLocked(s) && isVisible(s));
+  }, 500);
+}
 client.on('change', () => {
   redraw();
+  showUnlock();
   selection.keepOnly((id) => scene.itemOf(id) !== undefined);
   textEditor.check();
 });
@@ -227,6 +239,27 @@ document.addEventListener('keydown', (event) => {
   if (textEditor.editing) return;
   handleShortcut(event, { tool: chooseTool, command });
 });
+wirePictureInput(
+  ctx,
+  {
+    board,
+    editKey: key,
+    centre: () => [view.x + view.width / 2 / view.zoom, view.y + view.height / 2 / view.zoom],
+    viewSize: () => ({ w: view.width / view.zoom, h: view.height / view.zoom }),
+    boardPoint: (clientX, clientY) => {
+      const box = canvas.getBoundingClientRect();
+      const at = view.toWorld(clientX - box.left, clientY - box.top);
+      return [at.x, at.y];
+    },
+    active: () => !textEditor.editing && !isTyping(document.activeElement),
+    progress: (label, done) => showProgress($('#import-progress'), label, done),
+    placed: () => setTool('select'),
+  },
+  stage,
+  $<HTMLInputElement>('#picture-file'),
+  $('#insert-picture'),
+);
+$('#unlock-all').addEventListener('click', () => unlockAll(ctx));
 wireClipboard(ctx, {
   // What is pasted is selected, to move it at once.
   pasted: () => setTool('select'),

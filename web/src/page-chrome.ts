@@ -1,6 +1,6 @@
 /**
  * The board page around the board: the connection banner, the people on
- * the board, and toasts.
+ * the board, toasts, and an import's progress.
  */
 import type { Participant } from '../../server/protocol/messages.ts';
 import type { BoardClient, Status } from './board-client.ts';
@@ -18,6 +18,14 @@ export function toast(text: string): void {
   el.hidden = false;
   clearTimeout(toastTimer);
   toastTimer = window.setTimeout(() => (el.hidden = true), 4_000);
+}
+
+/** A long import's progress (a PDF's pages): its label and how much is done, 0-1; hidden when the label is null. */
+export function showProgress(el: HTMLElement, label: string | null, done = 0): void {
+  el.hidden = label === null;
+  if (label === null) return;
+  el.querySelector('span')!.textContent = label;
+  el.querySelector('progress')!.value = done;
 }
 
 export function showStatus(client: BoardClient, sharing: Sharing, status: Status, detail: string): void {

@@ -14,6 +14,8 @@ import { byStack } from '../../server/board/state.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { loadBoardFont } from './fonts.ts';
 import { MovingLayer } from './moving-layer.ts';
+import { onPicture } from './pictures.ts';
+import { ShapeGeometry } from './shape-geometry.ts';
 import { SceneIndex, type Geometry } from './scene-index.ts';
 import type { Scene } from './scene.ts';
 import { intersects, levelFor, Tile, TILE, tileKey, unionOf, type FromWorker } from './tiles.ts';
@@ -86,7 +88,30 @@ export class Renderer {
         for (const tile of this.tiles.values()) if (!tile.current) tile.requested = -1;
         this.requestFrame();
       },
+      (hash) => this.pictureIn(hash),
     );
+    // Live images are painted by this page, from its own pictures.
+    onPicture(() => this.requestFrame());
+  }
+
+  /**
+   * A worker has a picture it painted as a placeholder: the tiles showing
+   * an image of that file are painted again, as of a new version every
+   * worker is told of (they report the version they painted).
+   */
+  private pictureIn(hash: string): void {
+    const rects: Rect[] = [];
+    for (const g of this.items.settled.values()) if (g instanceof ShapeGeometry && g.look.file === hash) rects.push(g);
+    if (rects.length === 0) return;
+    const version = ++this.version;
+    this.workers.postAll({ t: 'items', version, add: [], remove: [] });
+    for (const tile of this.tiles.values()) {
+      const changed = unionMeeting(rects, tile.rect);
+      if (!changed) continue;
+      tile.changed(changed, version);
+      tile.holdUntil = 0;
+    }
+    this.requestFrame();
   }
 
   /** Matches the canvas backing store to its CSS size and the screen's density. */
@@ -213,7 +238,7 @@ export class Renderer {
     if (added.length <= 256) for (const { g } of added) this.overlay.push({ g, version });
   }
 
-  private painted({ tile: address, version, bitmap }: FromWorker, painter: number): void {
+  private painted({ tile: address, version, bitmap }: Extract<FromWorker, { t: 'painted' }>, painter: number): void {
     const tile = this.tiles.get(tileKey(address.level, address.tx, address.ty));
     if (!tile || version < tile.painted) bitmap.close();
     else tile.showing(bitmap, version, painter);

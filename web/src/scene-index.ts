@@ -14,7 +14,7 @@
 import RBush from 'rbush';
 import { lookOf } from '../../server/board/outline.ts';
 import { byStack } from '../../server/board/state.ts';
-import type { Matrix, Shape } from '../../server/board/elements.ts';
+import { isLocked, type Matrix, type Shape } from '../../server/board/elements.ts';
 import type { Point } from '../../server/protocol/points.ts';
 import { within } from './element-geometry.ts';
 import { isShape, tellsChanges, type ChangingScene, type InkItem, type Scene, type SceneItem } from './scene.ts';
@@ -233,19 +233,25 @@ export class SceneIndex {
     return [...this.index.search(rect), ...this.live];
   }
 
+  /** Locked elements (a worksheet laid under the class's ink) are passed by clicks, the marquee and the eraser. */
+  private pickable(g: Geometry): boolean {
+    const item = tellsChanges(this.scene) ? this.scene.item(g.id) : undefined;
+    return !(item && isLocked(item));
+  }
+
   itemsAt(point: Point, radius: number): string[] {
     const near = this.near({ minX: point.x - radius, minY: point.y - radius, maxX: point.x + radius, maxY: point.y + radius });
-    return near.filter((g) => g.hits(point, radius)).sort(frontToBack).map((g) => g.id);
+    return near.filter((g) => g.hits(point, radius) && this.pickable(g)).sort(frontToBack).map((g) => g.id);
   }
 
   itemsIn(rect: Rect): string[] {
-    return this.near(rect).filter((g) => within(g.pointBounds(), rect)).sort(byStack).map((g) => g.id);
+    return this.near(rect).filter((g) => within(g.pointBounds(), rect) && this.pickable(g)).sort(byStack).map((g) => g.id);
   }
 
   itemsTouching(a: Point, b: Point, radius: number): string[] {
     const reach = radius + 40;
     const near = this.near({ minX: Math.min(a.x, b.x) - reach, minY: Math.min(a.y, b.y) - reach, maxX: Math.max(a.x, b.x) + reach, maxY: Math.max(a.y, b.y) + reach });
-    return near.filter((g) => g.touches(a, b, radius)).sort(frontToBack).map((g) => g.id);
+    return near.filter((g) => g.touches(a, b, radius) && this.pickable(g)).sort(frontToBack).map((g) => g.id);
   }
 
   placementOf(id: string): { m: Matrix; w: number; h: number } | null {

@@ -4,7 +4,7 @@
  * step) unless the selection names more ids than an operation may; a
  * selection of everything moves with `all: 1`, one operation however big.
  */
-import type { Matrix, Props } from '../../server/board/elements.ts';
+import { isLocked, type Matrix, type Props } from '../../server/board/elements.ts';
 import { stackOf } from '../../server/board/state.ts';
 import { LIMITS } from '../../server/protocol/messages.ts';
 import type { EditorContext } from './editor-context.ts';
@@ -24,13 +24,14 @@ export function selectedIds(ctx: EditorContext): string[] {
 export function isEverythingSelected(ctx: EditorContext): boolean {
   const ids = selectedIds(ctx);
   if (ids.length === 0) return false;
-  const visible = ctx.scene.visible();
-  return visible.length === ids.length && visible.every((item) => ctx.selection.has(item.id));
+  const selectable = ctx.scene.visible().filter((item) => !isLocked(item));
+  return selectable.length === ids.length && selectable.every((item) => ctx.selection.has(item.id));
 }
 
+/** Everything shown but what is locked (a background stays put under select all and a move). */
 export function selectAll(ctx: EditorContext): void {
   if (!ctx.canEdit()) return;
-  ctx.selection.set(ctx.scene.visible().map((item) => item.id));
+  ctx.selection.set(ctx.scene.visible().filter((item) => !isLocked(item)).map((item) => item.id));
 }
 
 export function deleteSelection(ctx: EditorContext): void {
@@ -98,6 +99,21 @@ export function setFontSize(ctx: EditorContext, fs: number): void {
     ctx.client.send({ k: 'set', v: 1, ids: [id], p: { fs, w: Math.ceil(shape.w * k), h: Math.round(shape.h * k * 100) / 100 } });
   }
   if (others.length > 0) restyle(ctx, { fs });
+  ctx.redraw();
+}
+
+/** Locks the selection as a background: clicks, the marquee, select all, moves and erasers then pass it by. */
+export function lockSelection(ctx: EditorContext): void {
+  restyle(ctx, { lock: 1 });
+  ctx.selection.clear();
+}
+
+/** Unlocks everything locked (any editor may): the way back from lockSelection. The unlocked items are selected. */
+export function unlockAll(ctx: EditorContext): void {
+  const ids = ctx.scene.visible().filter(isLocked).map((item) => item.id);
+  if (!ctx.canEdit() || ids.length === 0) return;
+  for (const part of chunks(ids)) ctx.client.send({ k: 'set', v: 1, ids: part, p: { lock: 0 } });
+  ctx.selection.set(ids);
   ctx.redraw();
 }
 

@@ -89,7 +89,7 @@ export class ShapeGeometry implements Rect {
     if ((look.ends === null) !== (shape.pts === null)) return false;
     if (shape.pos !== this.pos || shape.z !== this.z || shape.i !== this.i || shape.type !== look.type) return false;
     if (shape.w !== look.w || shape.h !== look.h || shape.color !== look.color || shape.fill !== look.fill || shape.sw !== look.sw) return false;
-    if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah) return false;
+    if (shape.dash !== look.dash || shape.text !== look.text || shape.fs !== look.fs || shape.ah !== look.ah || shape.file !== look.file) return false;
     if (look.ends) {
       const p = shape.pts!;
       const q = look.pts!;

@@ -3,11 +3,12 @@
  * and text size. A choice becomes the style of what is drawn next and, if
  * something is selected, is set on the selection (one `set`, one undo
  * step); each element takes the properties its kind has. Also the
- * selection's buttons: delete, duplicate, bring to front, send to back.
+ * selection's buttons: delete, duplicate, bring to front, send to back,
+ * lock.
  */
 import type { Props } from '../../server/board/elements.ts';
 import type { EditorContext } from './editor-context.ts';
-import { deleteSelection, duplicateSelection, restack, restyle, selectedIds, setFontSize } from './selection-actions.ts';
+import { deleteSelection, duplicateSelection, lockSelection, restack, restyle, selectedIds, setFontSize } from './selection-actions.ts';
 
 export type StylePanelHost = {
   /** A style was chosen: the page may switch from a tool that draws nothing (eraser, hand) to the pen. */
@@ -66,6 +67,7 @@ export function wireStylePanel(ctx: EditorContext, host: StylePanelHost): void {
   button('duplicate-selection', () => duplicateSelection(ctx));
   button('bring-front', () => restack(ctx, 'front'));
   button('send-back', () => restack(ctx, 'back'));
+  button('lock-selection', () => lockSelection(ctx));
 }
 
 /** Marks the buttons of a value as chosen. */

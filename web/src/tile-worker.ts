@@ -10,6 +10,7 @@
 import RBush from 'rbush';
 import { byStack } from '../../server/board/state.ts';
 import { loadBoardFont } from './fonts.ts';
+import { onPicture } from './pictures.ts';
 import { ShapeGeometry } from './shape-geometry.ts';
 import { StrokeGeometry } from './stroke-geometry.ts';
 import { TILE, tileRect, type FromWorker, type SettledItem, type TileAddress, type ToWorker } from './tiles.ts';
@@ -200,6 +201,9 @@ async function drain(): Promise<void> {
   }
   draining = false;
 }
+
+// A picture painted as its placeholder is in: the page asks again for the tiles it is on.
+onPicture((hash) => scope.postMessage({ t: 'picture', hash }, []));
 
 scope.onmessage = ({ data }) => {
   queue.push(data);

@@ -18,11 +18,16 @@ const WORKERS = 2;
 export class TileWorkers {
   private readonly workers: { worker: Worker; inFlight: number }[] = [];
 
-  /** `painted` receives each bitmap and which worker painted it; `failed` is told when a paint was lost (its tiles must be asked for again). */
-  constructor(painted: (message: FromWorker, painter: number) => void, failed: () => void) {
+  /**
+   * `painted` receives each bitmap and which worker painted it; `failed` is
+   * told when a paint was lost (its tiles must be asked for again);
+   * `picture` when a worker has a picture it painted as a placeholder.
+   */
+  constructor(painted: (message: Extract<FromWorker, { t: 'painted' }>, painter: number) => void, failed: () => void, picture: (hash: string) => void) {
     for (let i = 0; i < WORKERS; i++) {
       const entry = { worker: new Worker('/tile-worker.js', { type: 'module', name: `tiles-${i}` }), inFlight: 0 };
       entry.worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
+        if (data.t === 'picture') return picture(data.hash);
         entry.inFlight--;
         if (data.partly) this.partial++;
         painted(data, i);

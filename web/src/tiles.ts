@@ -144,5 +144,9 @@ export type ToWorker =
    */
   | { t: 'paint'; tile: TileAddress; version: number; only?: { since: number; rects: Rect[] } };
 
-/** A tile painted: `partly` when only the parts changed since the bitmap on screen were painted again. */
-export type FromWorker = { t: 'painted'; tile: TileAddress; version: number; bitmap: ImageBitmap; partly: boolean };
+/**
+ * A tile painted (`partly` when only the parts changed since the bitmap on
+ * screen were painted again), or a picture in (pictures.ts): tiles that
+ * showed its placeholder are to be painted again.
+ */
+export type FromWorker = { t: 'painted'; tile: TileAddress; version: number; bitmap: ImageBitmap; partly: boolean } | { t: 'picture'; hash: string };

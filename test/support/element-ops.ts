@@ -14,6 +14,7 @@ const color = fc.constantFrom('#1e1e1e', '#e03131', '#2f9e44', '#1971c2', '#ffec
 const coord = fc.integer({ min: -5_000, max: 5_000 });
 const size = fc.integer({ min: 0, max: 800 });
 const unit = fc.double({ min: 0, max: 1, noNaN: true });
+const fileHash = fc.constantFrom('a'.repeat(64), 'b'.repeat(64), '0123456789abcdef'.repeat(4));
 
 /** Translation, scale or rotation, or some of each: always invertible. */
 export const placement: fc.Arbitrary<number[]> = fc
@@ -31,13 +32,15 @@ export function elementSpec(ids: readonly string[]): fc.Arbitrary<Record<string,
   const box = fc.record({ ...common, type: fc.constantFrom('rect', 'ellipse', 'diamond'), w: size, h: size, sw: fc.integer({ min: 1, max: 16 }), fill: fc.option(color, { nil: null }), dash: fc.constantFrom(0, 1) });
   const text = fc.record({ ...common, type: fc.constantFrom('text', 'note'), w: size, h: size, text: fc.string({ maxLength: 60 }), fs: fc.integer({ min: 8, max: 64 }), fill: fc.option(color, { nil: null }) });
   const line = fc.record({ ...common, type: fc.constantFrom('line', 'arrow'), pts: fc.array(coord, { minLength: 4, maxLength: 4 }), sw: fc.integer({ min: 1, max: 16 }), ah: fc.integer({ min: 0, max: 3 }), sb: binding(ids), eb: binding(ids) });
+  // Images name a file by its hash; the log never holds the picture, so any well-formed hash folds.
+  const image = fc.record({ ...common, type: fc.constant('image'), w: size, h: size, file: fileHash, lock: fc.option(fc.constantFrom(0, 1), { nil: undefined }) });
   const ink = fc.record({
     ...common,
     type: fc.constant('ink'),
     sw: fc.integer({ min: 1, max: 16 }),
     p: fc.array(fc.record({ x: coord, y: coord }), { minLength: 1, maxLength: 8 }).map((points) => encodePoints(points, false)),
   });
-  return fc.oneof(box, text, line, ink).map((spec) => Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)));
+  return fc.oneof(box, text, line, image, ink).map((spec) => Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)));
 }
 
 /** Some properties to set, each as its schema allows. */
@@ -56,6 +59,8 @@ function props(ids: readonly string[]): fc.Arbitrary<Record<string, unknown>> {
       pts: fc.array(coord, { minLength: 4, maxLength: 4 }),
       sb: fc.option(fc.record({ id: anyId(ids), u: unit, v: unit }), { nil: null }),
       z: fc.integer({ min: -1_000, max: 1_000_000 }),
+      file: fileHash,
+      lock: fc.constantFrom(0, 1),
     },
     { requiredKeys: [] },
   ).filter((p) => Object.keys(p).length > 0);

@@ -178,6 +178,54 @@ describe('elements in the fold', () => {
     expect(visibleItems(b.state).map((i) => i.id)).toEqual(['r', 's']);
   });
 
+  it('an image names its file by hash and is placed, resized and undone like any box', () => {
+    const b = board();
+    const file = 'ab'.repeat(32);
+    expect(b.by('ann', add({ id: 'pic', type: 'image', m: at(10, 20), w: 300, h: 200, color: '#ced4da', file })))?.toBeNull();
+    expect(shape(b.state, 'pic')).toMatchObject({ type: 'image', file, w: 300, h: 200, lock: 0 });
+    expect(b.by('ann', move(['pic'], 5, 5))).toBeNull();
+    expect(shape(b.state, 'pic').m).toEqual(at(15, 25));
+    // Without a file, or with a file that is not a hash, or with properties it has not, it is refused whole.
+    expect(b.by('ann', add({ id: 'p2', type: 'image', m: at(0, 0), w: 1, h: 1, color: '#ced4da' }))?.reason).toMatch(/needs its file/);
+    expect(b.by('ann', add({ id: 'p3', type: 'image', m: at(0, 0), w: 1, h: 1, color: '#ced4da', file: '../etc/passwd' }))?.reason).toMatch(/SHA-256/);
+    expect(b.by('ann', add({ id: 'p4', type: 'image', m: at(0, 0), w: 1, h: 1, color: '#ced4da', file, text: 'x' }))?.reason).toMatch(/does not apply/);
+    // A line sticks to a picture as to any box.
+    expect(b.by('ann', add({ id: 'ar', type: 'arrow', m: at(0, 0), pts: [0, 0, 50, 50], color: '#1e1e1e', sw: 2, eb: { id: 'pic', u: 0.5, v: 0.5 } }))).toBeNull();
+    expect(lineEnds(shape(b.state, 'ar'), find(b.state))[1]).toEqual([165, 125]);
+    b.by('ann', { k: 'undo' });
+    b.by('ann', { k: 'undo' });
+    b.by('ann', { k: 'undo' });
+    expect(visibleItems(b.state)).toEqual([]);
+  });
+
+  it('a locked element is passed by moves (named or all), erase and clear; unlocking is an undoable set', () => {
+    const b = board();
+    b.by('ann', add(rect('page', 0, 0, { lock: 1 }), rect('r', 200, 0)));
+    expect(shape(b.state, 'page').lock).toBe(1);
+    expect(b.by('bob', move(['page'], 10, 0))?.code).toBe('no-effect');
+    expect(b.by('bob', move('all', 10, 0))).toBeNull();
+    expect([shape(b.state, 'page').m, shape(b.state, 'r').m]).toEqual([at(0, 0), at(210, 0)]);
+    expect(b.by('bob', { k: 'erase', ids: ['page'] })?.code).toBe('no-effect');
+    expect(b.by('bob', { k: 'clear' })).toBeNull();
+    expect(visibleItems(b.state).map((i) => i.id)).toEqual(['page']);
+    b.by('bob', { k: 'undo' });
+    // Unlocked by anyone, it moves and erases again; undoing the unlock locks it again.
+    expect(b.by('bob', set(['page'], { lock: 0 }))).toBeNull();
+    expect(b.by('bob', move(['page'], 10, 0))).toBeNull();
+    expect(shape(b.state, 'page').m).toEqual(at(10, 0));
+    b.by('bob', { k: 'undo' });
+    b.by('bob', { k: 'undo' });
+    expect(shape(b.state, 'page').lock).toBe(1);
+    // Locked since someone's move: their undo leaves it where it is.
+    b.by('ann', move(['r'], 0, 10));
+    b.by('bob', set(['r'], { lock: 1 }));
+    b.by('ann', { k: 'undo' });
+    expect(shape(b.state, 'r').m).toEqual(at(210, 10));
+    // Ink has no lock: a set of it alone changes nothing.
+    b.by('ann', add({ id: 'ink', type: 'ink', m: at(0, 0), color: '#2f9e44', sw: 4, p: encodePoints([{ x: 1, y: 1 }], false) }));
+    expect(b.by('ann', set(['ink'], { lock: 1 }))?.code).toBe('no-effect');
+  });
+
   it('refuses transforms that would leave the board, and elements past the board’s limit', () => {
     const b = board();
     b.by('ann', add(rect('r')));

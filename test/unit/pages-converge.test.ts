@@ -42,10 +42,12 @@ const pick = <T,>(items: readonly T[], n: number): T | undefined => (items.lengt
 
 function opArbitrary(): fc.Arbitrary<(page: Page, known: string[]) => ClientOp> {
   return fc.oneof(
-    fc.record({ x: fc.integer({ min: 0, max: 500 }), kind: fc.constantFrom('rect', 'note') }).map(({ x, kind }) => (page: Page) => {
+    fc.record({ x: fc.integer({ min: 0, max: 500 }), kind: fc.constantFrom('rect', 'note', 'image') }).map(({ x, kind }) => (page: Page) => {
       const id = `${page.cid}-${++page.made}`;
-      return { k: 'add', v: 1, els: [{ id, type: kind, m: at(x, 0), w: 100, h: 60, color: '#1e1e1e', ...(kind === 'rect' ? { sw: 2 } : { fill: '#ffec99', text: 'hi' }) }] } as unknown as ClientOp;
+      const own = kind === 'rect' ? { sw: 2 } : kind === 'note' ? { fill: '#ffec99', text: 'hi' } : { file: 'c'.repeat(64) };
+      return { k: 'add', v: 1, els: [{ id, type: kind, m: at(x, 0), w: 100, h: 60, color: '#1e1e1e', ...own }] } as unknown as ClientOp;
     }),
+    fc.record({ n: fc.nat(), lock: fc.constantFrom(0, 1) }).map(({ n, lock }) => (_page: Page, known: string[]) => ({ k: 'set', v: 1, ids: [pick(known, n) ?? 'none'], p: { lock } }) as ClientOp),
     fc.record({ n: fc.nat(), color: fc.constantFrom(...COLORS) }).map(({ n, color }) => (_page: Page, known: string[]) => ({ k: 'set', v: 1, ids: [pick(known, n) ?? 'none'], p: { color } }) as ClientOp),
     fc.record({ n: fc.nat(), dx: fc.integer({ min: -20, max: 20 }) }).map(({ n, dx }) => (_page: Page, known: string[]) => ({ k: 'xf', v: 1, ids: [pick(known, n) ?? 'none'], m: at(dx, 1) }) as ClientOp),
     fc.integer({ min: -20, max: 20 }).map((dx) => () => ({ k: 'xf', v: 1, c: 1, m: at(dx, 0) }) as ClientOp),

@@ -11,7 +11,7 @@
  * points costs a few copies per frame. Pure: no DOM, no client.
  */
 import { applyElementOp, type ElementOp } from '../../server/board/element-fold.ts';
-import { isLineType, multiply, type Matrix, type Shape } from '../../server/board/elements.ts';
+import { isLineType, isLocked, multiply, type Matrix, type Shape } from '../../server/board/elements.ts';
 import type { OpRecord } from '../../server/board/fold.ts';
 import { isVisible, type Action, type BoardState, type History, type Stroke } from '../../server/board/state.ts';
 import type { ClientOp } from '../../server/protocol/messages.ts';
@@ -121,7 +121,8 @@ export function foldPending(state: BoardState, pending: readonly ClientOp[], me:
   for (const op of mergeMoves(pending)) {
     if (op.k === 'undo' || op.k === 'redo' || op.k === 'clear') break;
     if (op.k === 'erase') {
-      for (const id of op.ids) erased.add(id);
+      // As the fold: a locked element is not erased (it may have been locked since the eraser passed).
+      for (const id of op.ids) if (!isLocked(shapes.get(id) ?? {})) erased.add(id);
       continue;
     }
     if (!isElementOp(op)) continue;

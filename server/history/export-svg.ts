@@ -110,7 +110,20 @@ export type SvgExportMeta = {
    * Without it, text asks for the board font by name and falls back.
    */
   fontFace?: string;
+  /**
+   * The pictures of the image elements, by file hash, as URLs the document
+   * carries (data: URLs, so that it stands alone). A picture missing here
+   * is drawn as the placeholder the board shows until a picture arrives.
+   */
+  pictures?: ReadonlyMap<string, string>;
 };
+
+/** The files of the image elements a state shows: what an export of it must carry. */
+export function picturesOf(state: BoardState): Set<string> {
+  const files = new Set<string>();
+  for (const shape of state.shapes.values()) if (shape.type === 'image' && shape.file && isVisible(shape)) files.add(shape.file);
+  return files;
+}
 
 const meets = (b: Bounds, box: ViewBox) => b.minX <= box.x + box.width && b.maxX >= box.x && b.minY <= box.y + box.height && b.maxY >= box.y;
 
@@ -134,8 +147,19 @@ function inkSvg(stroke: Stroke, points = strokePoints(stroke)): string | null {
   return `<path data-id="${escapeXml(stroke.id)}"${authorOf(stroke)} fill="${escapeXml(stroke.color)}"${transform} d="${d}"/>\n`;
 }
 
+/** An image: its picture over its box, under its matrix; the board's placeholder when the picture is not at hand. */
+function imageSvg(shape: Shape, look: ShapeLook, pictures: SvgExportMeta['pictures']): string {
+  const picture = look.file ? pictures?.get(look.file) : undefined;
+  const size = `width="${num(look.w)}" height="${num(look.h)}"`;
+  const body = picture
+    ? `<image href="${escapeXml(picture)}" ${size} preserveAspectRatio="none"/>`
+    : `<rect ${size} fill="#f1f3f5" stroke="#ced4da" stroke-width="1" vector-effect="non-scaling-stroke"/>`;
+  return `<g data-id="${escapeXml(shape.id)}"${authorOf(shape)} data-type="image" transform="${matrixOf(look.m)}">${body}</g>\n`;
+}
+
 /** An element: its fill and outline as one path in board units, its text under its matrix, its arrowheads. */
-function shapeSvg(shape: Shape, look: ShapeLook): string {
+function shapeSvg(shape: Shape, look: ShapeLook, pictures?: SvgExportMeta['pictures']): string {
+  if (look.type === 'image') return imageSvg(shape, look, pictures);
   const parts: string[] = [];
   const fill = fillOf(look);
   const stroked = isStroked(look);
@@ -188,7 +212,7 @@ export function* svgDocument(state: BoardState, meta: SvgExportMeta): Generator<
     } else {
       const look = lookOf(item, find);
       if (meta.box && !meets(shapeBounds(look), box)) continue;
-      yield shapeSvg(item, look);
+      yield shapeSvg(item, look, meta.pictures);
     }
   }
   yield '</svg>\n';

@@ -5,7 +5,7 @@
  * ordinary operations under their original authors, so the new board needs
  * no special record type and its authors can still undo their own work.
  */
-import { apply, invert, isLineType, lineEnds, type Props, type Shape } from '../board/elements.ts';
+import { apply, invert, isLineType, lineEnds, propsOf, type Props, type Shape } from '../board/elements.ts';
 import { foldRecords } from '../board/fold.ts';
 import { isVisible, visibleItems, type BoardState, type Stroke } from '../board/state.ts';
 import type { Op } from '../protocol/messages.ts';
@@ -32,20 +32,21 @@ export async function planFork(log: BoardLog, source: string, at: number, target
     }
     // Ends stuck to an element come later than it may: the line is made where it is drawn, then stuck again.
     const [start, end] = isLineType(item.type) ? lineEnds(item, (id) => drawnShape(state, id)) : [null, null];
-    const { id, type, m, w, h, color, fill, sw, dash, text, fs, ah } = item;
-    const spec: Record<string, unknown> = { id, type, m, color };
+    const { id, type, m } = item;
+    const spec: Record<string, unknown> = { id, type, m };
+    // Every property the kind has, as it is now; the stack is the order of the adds, and stuck ends come after.
+    for (const name of propsOf(type)) {
+      if (name === 'z' || name === 'sb' || name === 'eb' || name === 'pts') continue;
+      const value = item[name];
+      if (value !== null && value !== undefined && !(name === 'lock' && value === 0)) spec[name] = value;
+    }
     if (isLineType(type)) {
       const back = invert(m);
       spec.pts = [...apply(back, ...start!), ...apply(back, ...end!)];
-      Object.assign(spec, { sw, dash, ah });
       const p: Props = {};
       if (item.sb && drawn.has(item.sb.id)) p.sb = item.sb;
       if (item.eb && drawn.has(item.eb.id)) p.eb = item.eb;
       if (p.sb || p.eb) sticking.push({ line: item, p });
-    } else if (type === 'text' || type === 'note') {
-      Object.assign(spec, { w, h, fill, text, fs });
-    } else {
-      Object.assign(spec, { w, h, fill, sw, dash });
     }
     push(item.user, item.name, { k: 'add', v: 1, els: [spec] } as Op);
   }

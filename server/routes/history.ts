@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { recordWeight } from '../board/weight.ts';
-import { exportFileName, svgDocument } from '../history/export-svg.ts';
+import { exportFileName, picturesOf, svgDocument } from '../history/export-svg.ts';
 import { svgFontFace } from '../text/font-file.ts';
 import { appendFork, planFork } from '../history/fork.ts';
 import { boardAt, replayLines } from '../history/replay.ts';
@@ -93,8 +93,14 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
       const { board } = req.params;
       const at = req.query.at ?? Date.now();
       const state = await boardAt(log, board, at);
+      // The pictures go inside the document, so that it shows them wherever it is opened.
+      const pictures = new Map<string, string>();
+      for (const hash of picturesOf(state)) {
+        const file = await log.files.get(hash);
+        if (file) pictures.set(hash, `data:${file.info.type};base64,${file.data.toString('base64')}`);
+      }
       // Pulled stroke by stroke as the response drains (history/export-svg.ts).
-      const stream = Readable.from(svgDocument(state, { board, at, fontFace: svgFontFace() }), { objectMode: false });
+      const stream = Readable.from(svgDocument(state, { board, at, fontFace: svgFontFace(), pictures }), { objectMode: false });
       return reply
         .type('image/svg+xml; charset=utf-8')
         .header('content-disposition', `attachment; filename="${exportFileName(board, at)}"`)

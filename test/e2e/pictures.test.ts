@@ -5,6 +5,8 @@
  * takes an upload back; an SVG is drawn as a picture and nothing in it
  * runs or loads.
  */
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readAll } from '../contract/board-log-contract.ts';
 import { useBrowserAndServer } from '../support/browser.ts';
@@ -124,6 +126,66 @@ describe('pictures on the board in Chromium', () => {
     await bob.waitForTimeout(500);
     expect(hits).toEqual([]);
     expect(await ann.evaluate(() => (window as unknown as { svgHit?: number }).svgHit)).toBeUndefined();
+  });
+});
+
+/** Pixels of a PNG near `rgb`, decoded in a page. */
+function pngPixelsLike(page: Page, png: Buffer, rgb: [number, number, number], tolerance = 30): Promise<number> {
+  return page.evaluate(
+    async ([b64, c, t]) => {
+      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - c[0]) + Math.abs(data[i + 1]! - c[1]) + Math.abs(data[i + 2]! - c[2]) <= t) n++;
+      return n;
+    },
+    [png.toString('base64'), rgb, tolerance] as const,
+  );
+}
+
+describe('pictures in the board’s history', () => {
+  it('the replay shows a picture as the board did, the PNG and SVG exports hold it, and a fork carries it', { timeout: 120_000 }, async () => {
+    const board = 'e2e-pic-history';
+    const [ann] = await twoEditorsOn(env, board);
+    const before = Date.now();
+    await ann.waitForTimeout(30);
+    await pasteFiles(ann, [{ name: 'purple.png', type: 'image/png', bytes: await solidPicture(200, 120, [156, 54, 181]) }]);
+    await ann.waitForFunction(() => (window as unknown as { whiteboard: { client: { unacknowledged: number; state: { shapes: Map<string, unknown> } } } }).whiteboard.client.state.shapes.size === 1);
+    await settled(ann);
+    const [image] = await shapesOf(ann);
+
+    // PNG of the view: the picture, painted from its file.
+    await ann.keyboard.press('Escape');
+    await ann.click('#export summary');
+    const [png] = await Promise.all([ann.waitForEvent('download'), ann.click('[data-export="png-view"]')]);
+    expect(await pngPixelsLike(ann, await readFile((await png.path())!), [156, 54, 181])).toBeGreaterThan(20_000);
+
+    // The server's SVG at a moment: before the paste, no picture; after it, the picture inside the document.
+    const svgAt = async (at: number) => (await fetch(`${env.server.http}/api/boards/${board}/export.svg?at=${at}`)).text();
+    expect(await svgAt(before)).not.toContain('<image');
+    const svg = await svgAt(Date.now());
+    const href = /<image href="data:image\/png;base64,([^"]+)"/.exec(svg)?.[1];
+    expect(href).toBeDefined();
+    const served = Buffer.from(await (await fetch(`${env.server.http}/files/${image!.file}`)).arrayBuffer());
+    expect(Buffer.from(href!, 'base64').equals(served)).toBe(true);
+
+    // The replay, played to its end, shows it where the board did.
+    const view = { x: 0, y: 0, zoom: 1 };
+    const replay = await env.open(`/b/${board}/replay?speed=8`, 'Viewer', {}, { [`whiteboard.view.${board}`]: JSON.stringify(view) });
+    await replay.waitForFunction(() => document.body.dataset.replay === 'ended', undefined, { timeout: 60_000 });
+    const [x, y] = [image!.m[4] + 100, image!.m[5] + 60];
+    await expect.poll(() => pixelsLike(replay, { x: x - 40, y: y - 30, w: 80, h: 60 }, [156, 54, 181], 30)).toBeGreaterThan(4_000);
+
+    // A fork of the board carries the element, and its picture is served to the new board's pages.
+    const fork = await fetch(`${env.server.http}/api/boards/${board}/fork`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: Date.now() }) });
+    const { url } = (await fork.json()) as { url: string };
+    const forked = await env.open(url, 'Forker', {}, { [`whiteboard.view.${url.split('/')[2]}`]: JSON.stringify(view) });
+    await forked.waitForFunction(() => document.body.dataset.status === 'live');
+    expect((await shapesOf(forked)).map((s) => [s.type, s.file])).toEqual([['image', image!.file]]);
+    await expect.poll(() => pixelsLike(forked, { x: x - 40, y: y - 30, w: 80, h: 60 }, [156, 54, 181], 30)).toBeGreaterThan(4_000);
   });
 });
 

@@ -10,7 +10,8 @@
  * carries it as a data: URL.
  */
 import type { BoardState } from '../../server/board/state.ts';
-import { exportFileName, svgDocument, type ViewBox } from '../../server/history/export-svg.ts';
+import { exportFileName, picturesOf, svgDocument, type ViewBox } from '../../server/history/export-svg.ts';
+import { picturesReady } from './pictures.ts';
 import { fontFaceCss } from '../../server/text/layout.ts';
 import { boardFontDataUrl, loadBoardFont } from './fonts.ts';
 import type { Renderer } from './renderer.ts';
@@ -80,8 +81,9 @@ export async function pngBlob(renderer: Renderer, view: View, extent: ExportExte
   // zoom the tiles are painted at (100% on most screens), the image is then
   // the canvas to the pixel, wherever the view's corner falls.
   ctx.setTransform(scale, 0, 0, scale, Math.round(-rect.minX * scale), Math.round(-rect.minY * scale));
-  // Text in a stand-in font would be a different picture from the screen's.
+  // Text in a stand-in font would be a different picture from the screen's; a picture not yet in, a placeholder.
   await loadBoardFont();
+  await picturesReady(renderer.pictureFiles());
   renderer.paintInto(ctx, rect, scale);
   return canvas.convertToBlob({ type: 'image/png' });
 }
@@ -94,8 +96,26 @@ export async function svgBlob(source: ExportSource, { whole }: ExportExtent): Pr
   // Only a board with text needs the font (about 30 KB as base64).
   const withText = [...state.shapes.values()].some((s) => (s.type === 'text' || s.type === 'note') && s.text !== '');
   const fontFace = withText ? fontFaceCss(await boardFontDataUrl()) : undefined;
+  const pictures = new Map<string, string>();
+  for (const hash of picturesOf(state)) {
+    const url = await pictureDataUrl(hash);
+    if (url) pictures.set(hash, url);
+  }
   // The pieces go into the Blob as they are: a big board is never one string.
-  return new Blob([...svgDocument(state, { board: source.board, at: source.time(), box, fontFace })], { type: 'image/svg+xml' });
+  return new Blob([...svgDocument(state, { board: source.board, at: source.time(), box, fontFace, pictures })], { type: 'image/svg+xml' });
+}
+
+/** A stored picture as a data: URL, for an SVG that shows it wherever it is opened; null if it cannot be had. */
+async function pictureDataUrl(hash: string): Promise<string | null> {
+  const res = await fetch(`/files/${hash}`).catch(() => null);
+  if (!res?.ok) return null;
+  const blob = await res.blob();
+  return new Promise((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(typeof reader.result === 'string' ? reader.result : null);
+    reader.onerror = () => resolve(null);
+    reader.readAsDataURL(blob);
+  });
 }
 
 export async function exportPng(source: ExportSource, extent: ExportExtent): Promise<void> {

@@ -94,6 +94,14 @@ export class Renderer {
     onPicture(() => this.requestFrame());
   }
 
+  /** The files of the images drawn (an export waits for their pictures). */
+  pictureFiles(): Set<string> {
+    this.sync();
+    const files = new Set<string>();
+    for (const g of [...this.items.settled.values(), ...this.items.live]) if (g instanceof ShapeGeometry && g.look.file) files.add(g.look.file);
+    return files;
+  }
+
   /**
    * A worker has a picture it painted as a placeholder: the tiles showing
    * an image of that file are painted again, as of a new version every

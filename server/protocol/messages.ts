@@ -17,7 +17,8 @@
 /** 4: binary frames for operations, records and cursors (wire.ts). */
 /** 5: elements (shapes, lines, arrows, text, notes) and transforms: `add`, `set`, `xf`. */
 /** 6: a welcome's state leaves out fields at their usual value (board/snapshot.ts). */
-export const PROTOCOL_VERSION = 6;
+/** 7: image elements (`type: 'image'`, `file`: a stored file's hash) and locked elements (`lock`). */
+export const PROTOCOL_VERSION = 7;
 
 /** Limits enforced at the edge (and, defensively, by the fold). */
 export const LIMITS = {

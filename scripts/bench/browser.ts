@@ -116,7 +116,7 @@ function withoutKafka(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('KAFKA_')));
 }
 
-async function startServer(dataDir: string): Promise<{ http: string; child: ChildProcess }> {
+export async function startServer(dataDir: string): Promise<{ http: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,

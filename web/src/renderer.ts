@@ -60,9 +60,11 @@ export class Renderer {
   onFrame: FrameListener | null = null;
   /**
    * When (performance.now()) the screen first showed settled ink, and when
-   * it first showed all of it: what the benchmark reports as a page inked.
+   * it first showed all of it: what the benchmark reports as a page inked;
+   * and when a tile worker last had a picture it had painted as a
+   * placeholder (the pictures follow the ink).
    */
-  readonly inked = { first: 0, complete: 0 };
+  readonly inked = { first: 0, complete: 0, pictures: 0 };
 
   /**
    * `scene` is everything drawn, ink and elements (scene.ts); the renderer
@@ -108,6 +110,7 @@ export class Renderer {
    * worker is told of (they report the version they painted).
    */
   private pictureIn(hash: string): void {
+    this.inked.pictures = performance.now();
     const rects: Rect[] = [];
     for (const g of this.items.settled.values()) if (g instanceof ShapeGeometry && g.look.file === hash) rects.push(g);
     if (rects.length === 0) return;

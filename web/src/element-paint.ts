@@ -57,8 +57,10 @@ const PLACEHOLDER_LINE = '#ced4da';
 
 /** An image: its picture stretched over its box, or a placeholder of that size until the picture is in. */
 function paintImage(ctx: Ctx, look: ShapeLook, scale: number): void {
-  const picture = look.file ? pictureOf(look.file) : null;
   const [a, b, c, d, e, f] = look.m;
+  const k = scale * Math.sqrt(Math.abs(a * d - b * c));
+  // Decoded at the size it is drawn at (pictures.ts), so a tile draws a picture of its own size.
+  const picture = look.file ? pictureOf(look.file, Math.max(look.w, look.h) * k, look.w >= look.h) : null;
   ctx.save();
   ctx.transform(a, b, c, d, e, f);
   if (picture) {
@@ -69,7 +71,7 @@ function paintImage(ctx: Ctx, look: ShapeLook, scale: number): void {
     ctx.fillRect(0, 0, look.w, look.h);
     ctx.strokeStyle = PLACEHOLDER_LINE;
     // One device pixel whatever the zoom or the image's own scale.
-    ctx.lineWidth = 1 / (scale * Math.sqrt(Math.abs(a * d - b * c)) || 1);
+    ctx.lineWidth = 1 / (k || 1);
     ctx.strokeRect(0, 0, look.w, look.h);
   }
   ctx.restore();

@@ -83,7 +83,7 @@ export async function pngBlob(renderer: Renderer, view: View, extent: ExportExte
   ctx.setTransform(scale, 0, 0, scale, Math.round(-rect.minX * scale), Math.round(-rect.minY * scale));
   // Text in a stand-in font would be a different picture from the screen's; a picture not yet in, a placeholder.
   await loadBoardFont();
-  await picturesReady(renderer.pictureFiles());
+  await picturesReady(renderer.picturesAt(scale));
   renderer.paintInto(ctx, rect, scale);
   return canvas.convertToBlob({ type: 'image/png' });
 }

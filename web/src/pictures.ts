@@ -1,70 +1,126 @@
 /**
  * The pictures of image elements, as each painting context (the page, each
- * tile worker) holds them: fetched from `/files/<hash>` on first need and
- * decoded once into an ImageBitmap. Until one arrives its element is painted
- * as a placeholder of its final size, and the context is told when it is
- * in, to paint again. Files are named by their content's hash and served
- * immutable, so the browser's cache answers the second context that asks.
+ * tile worker) holds them: a file is fetched from `/files/<hash>` once and
+ * decoded at the size it is drawn at, in steps of powers of two (64 to
+ * 4,096 pixels on its long side), so that a board of fifty photos seen
+ * whole holds fifty thumbnails, not fifty photos, and a tile paints a
+ * picture of its own size. Until the right size is in, the nearest one
+ * decoded stands in (or, with none, its element is a placeholder of its
+ * final size), and the context is told when it arrives, to paint again.
+ * Files are named by their content's hash and served immutable, so the
+ * browser's cache answers the second context that asks.
  */
 
-type Entry = ImageBitmap | 'loading' | 'failed';
+type Decoded = { bitmap: ImageBitmap; pixels: number };
 
-const pictures = new Map<string, Entry>();
+/** The files' bytes, fetched once (their own limit: a board's photos are tens of megabytes). */
+const files = new Map<string, Promise<Blob | null>>();
+const FILES_KEPT = 64;
+/** Decoded pictures by `hash@size`; 'loading' while one is decoded, 'failed' when it cannot be. */
+const decoded = new Map<string, Decoded | 'loading' | 'failed'>();
+/** Pixels of decoded pictures kept, least recently drawn closed first (32 M: 128 MB). */
+const PIXELS_KEPT = 32_000_000;
+let pixelsHeld = 0;
 const listeners = new Set<(hash: string) => void>();
-/** Decoded pictures kept; past this many the least recently used are closed (and fetched again if needed). */
-const KEPT = 256;
 
-/** The picture of a file if it is in; otherwise null, and it is fetched (once). */
-export function pictureOf(hash: string): ImageBitmap | null {
-  const entry = pictures.get(hash);
-  if (entry instanceof ImageBitmap) {
-    pictures.delete(hash);
-    pictures.set(hash, entry);
-    return entry;
-  }
-  if (entry === undefined) void load(hash);
-  return null;
+const MIN_SIDE = 64;
+const MAX_SIDE = 4_096;
+
+/** The size a picture is decoded at to be drawn `px` device pixels on its long side. */
+export function sizeFor(px: number): number {
+  let side = MIN_SIDE;
+  while (side < px && side < MAX_SIDE) side *= 2;
+  return side;
 }
 
-/** Whether a file's picture cannot be had (gone, or not a picture): its placeholder stays. */
-export const pictureFailed = (hash: string) => pictures.get(hash) === 'failed';
+/**
+ * The picture of a file to draw `px` device pixels on its long side (`wide`:
+ * whether its long side is its width): the right size if it is in, else
+ * the nearest decoded one while the right one is fetched (once), else null.
+ */
+export function pictureOf(hash: string, px: number, wide = true): ImageBitmap | null {
+  const side = sizeFor(px);
+  const key = `${hash}@${side}`;
+  const entry = decoded.get(key);
+  if (entry && typeof entry === 'object') {
+    decoded.delete(key);
+    decoded.set(key, entry);
+    return entry.bitmap;
+  }
+  if (entry === undefined) void decode(hash, side, wide, key);
+  return nearest(hash, side);
+}
 
-async function load(hash: string): Promise<void> {
-  pictures.set(hash, 'loading');
-  let entry: Entry = 'failed';
+/** The decoded size of a file closest to `side`, larger ones first. */
+function nearest(hash: string, side: number): ImageBitmap | null {
+  let best: { side: number; bitmap: ImageBitmap } | null = null;
+  for (const [key, entry] of decoded) {
+    if (typeof entry !== 'object' || !key.startsWith(`${hash}@`)) continue;
+    const s = Number(key.slice(hash.length + 1));
+    const better = !best || (s >= side ? best.side < side || s < best.side : best.side < side && s > best.side);
+    if (better) best = { side: s, bitmap: entry.bitmap };
+  }
+  return best?.bitmap ?? null;
+}
+
+function fileOf(hash: string): Promise<Blob | null> {
+  let file = files.get(hash);
+  if (!file) {
+    file = fetch(`/files/${hash}`).then(
+      (res) => (res.ok ? res.blob() : null),
+      () => null,
+    );
+    files.set(hash, file);
+    if (files.size > FILES_KEPT) files.delete(files.keys().next().value!);
+  }
+  return file;
+}
+
+async function decode(hash: string, side: number, wide: boolean, key: string): Promise<void> {
+  decoded.set(key, 'loading');
+  let entry: Decoded | 'failed' = 'failed';
   try {
-    const res = await fetch(`/files/${hash}`);
-    if (res.ok) entry = await createImageBitmap(await res.blob());
+    const blob = await fileOf(hash);
+    if (blob) {
+      const bitmap = await createImageBitmap(blob, { ...(wide ? { resizeWidth: side } : { resizeHeight: side }), resizeQuality: 'high' });
+      entry = { bitmap, pixels: bitmap.width * bitmap.height };
+    }
   } catch (error) {
     console.error('a picture did not load', hash, error);
   }
-  pictures.set(hash, entry);
-  for (const [old, value] of pictures) {
-    if (pictures.size <= KEPT) break;
-    if (value instanceof ImageBitmap) value.close();
-    pictures.delete(old);
+  decoded.set(key, entry);
+  if (typeof entry === 'object') {
+    pixelsHeld += entry.pixels;
+    for (const [old, value] of decoded) {
+      if (pixelsHeld <= PIXELS_KEPT || old === key) break;
+      if (typeof value !== 'object') continue;
+      value.bitmap.close();
+      pixelsHeld -= value.pixels;
+      decoded.delete(old);
+    }
   }
   for (const listener of listeners) listener(hash);
 }
 
-/** Calls `listener` with each file whose picture arrived (or failed) in this context. */
+/** Calls `listener` with each file a picture of which arrived (or failed) in this context. */
 export function onPicture(listener: (hash: string) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
-/** Resolves once every one of these files' pictures is in or has failed: exports wait for them. */
-export async function picturesReady(hashes: Iterable<string>): Promise<void> {
-  const wanted = [...new Set(hashes)].filter((hash) => !(pictureOf(hash) || pictureFailed(hash)));
-  if (wanted.length === 0) return;
+/** Resolves once each of these pictures, at these sizes, is in or has failed: exports wait for them. */
+export async function picturesReady(wanted: Iterable<{ hash: string; px: number; wide: boolean }>): Promise<void> {
+  const waiting = [...wanted].filter(({ hash, px, wide }) => {
+    pictureOf(hash, px, wide);
+    const entry = decoded.get(`${hash}@${sizeFor(px)}`);
+    return entry === 'loading';
+  });
+  if (waiting.length === 0) return;
   await new Promise<void>((resolve) => {
-    const left = new Set(wanted);
-    const off = onPicture((hash) => {
-      left.delete(hash);
-      if (left.size === 0) {
-        off();
-        resolve();
-      }
+    const off = onPicture(() => {
+      if (waiting.some(({ hash, px }) => decoded.get(`${hash}@${sizeFor(px)}`) === 'loading')) return;
+      off();
+      resolve();
     });
   });
 }

@@ -96,12 +96,16 @@ export class Renderer {
     onPicture(() => this.requestFrame());
   }
 
-  /** The files of the images drawn (an export waits for their pictures). */
-  pictureFiles(): Set<string> {
+  /** The pictures of the images drawn, at the size a painting at `scale` draws them (an export waits for them). */
+  picturesAt(scale: number): { hash: string; px: number; wide: boolean }[] {
     this.sync();
-    const files = new Set<string>();
-    for (const g of [...this.items.settled.values(), ...this.items.live]) if (g instanceof ShapeGeometry && g.look.file) files.add(g.look.file);
-    return files;
+    const out: { hash: string; px: number; wide: boolean }[] = [];
+    for (const g of [...this.items.settled.values(), ...this.items.live]) {
+      if (!(g instanceof ShapeGeometry) || !g.look.file) continue;
+      const [a, b, c, d] = g.look.m;
+      out.push({ hash: g.look.file, px: Math.max(g.look.w, g.look.h) * scale * Math.sqrt(Math.abs(a * d - b * c)), wide: g.look.w >= g.look.h });
+    }
+    return out;
   }
 
   /**

@@ -1,0 +1,32 @@
+import sharp from 'sharp';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium } from '/work/main/test/support/browser.ts';
+import { startServer } from '/work/main/scripts/bench/browser.ts';
+const dir = await mkdtemp(join(tmpdir(), 'paste-'));
+const { http, child } = await startServer(dir);
+const browser = await launchChromium();
+const open = async (path: string) => { const c = await browser.newContext({ viewport: { width: 1280, height: 800 } }); await c.addInitScript(() => localStorage.setItem('whiteboard.name', 'X')); const p = await c.newPage(); await p.goto(`${http}${path}`); await p.waitForFunction(() => document.body.dataset.status === 'live'); return p; };
+const [sw, sh] = [1008, 756];
+const base = await sharp(randomBytes(sw * sh * 3), { raw: { width: sw, height: sh, channels: 3 } }).resize(4032, 3024, { kernel: 'cubic' }).raw().toBuffer();
+const g = randomBytes(base.length); for (let i = 0; i < base.length; i++) base[i] = Math.min(255, Math.max(0, base[i]! + ((g[i]! & 31) - 16)));
+const middle = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#e03131' } }).png().toBuffer();
+const bytes = await sharp(await sharp(base, { raw: { width: 4032, height: 3024, channels: 3 } }).jpeg({ quality: 76 }).toBuffer()).composite([{ input: middle, left: 1416, top: 1062 }]).jpeg({ quality: 76 }).toBuffer();
+for (let round = 0; round < 3; round++) {
+  const ann = await open(`/b/p${round}`);
+  await ann.waitForFunction(() => location.hash.startsWith('#edit='));
+  const bob = await open(new URL(ann.url()).pathname);
+  await ann.evaluate((b64) => { (window as any).photo = new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'photo.jpg', { type: 'image/jpeg' }); }, bytes.toString('base64'));
+  await bob.evaluate(() => { const w = window as any; w.marks = {}; w.whiteboard.client.on('record', (r: any) => { if (r.op.k === 'add' && !w.marks.rec) w.marks.rec = performance.timeOrigin + performance.now(); });
+    const tick = () => { const c = document.querySelector('#board') as HTMLCanvasElement; const d = c.getContext('2d')!.getImageData(Math.round(c.width / 2), Math.round(c.height / 2), 1, 1).data; if (d[0]! > 180 && d[1]! < 90) { w.marks.red = performance.timeOrigin + performance.now(); return; } requestAnimationFrame(tick); }; requestAnimationFrame(tick); });
+  const t0 = await ann.evaluate(() => { const data = new DataTransfer(); data.items.add((window as any).photo); const t = performance.timeOrigin + performance.now(); document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true })); return t; });
+  await bob.waitForFunction(() => (window as any).marks.red, undefined, { timeout: 30000 });
+  const annRes = await ann.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.includes('/files')).map((r) => [r.name.split('/').pop()!.slice(0, 8), Math.round(performance.timeOrigin + r.startTime), Math.round(performance.timeOrigin + r.responseEnd)]));
+  const bobRes = await bob.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.includes('/files')).map((r) => [r.name.split('/').pop()!.slice(0, 8), Math.round(performance.timeOrigin + r.startTime), Math.round(performance.timeOrigin + r.responseEnd)]));
+  const marks = await bob.evaluate(() => (window as any).marks);
+  const rel = (v: number) => Math.round(v - t0);
+  console.log(JSON.stringify({ annUpload: annRes.map((r: any) => [rel(r[1]), rel(r[2])]), bobRecord: rel(marks.rec), bobRed: rel(marks.red), bobFetch: bobRes.map((r: any) => [r[0], rel(r[1]), rel(r[2])]) }));
+}
+await browser.close(); child.kill('SIGTERM');

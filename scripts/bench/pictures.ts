@@ -48,7 +48,8 @@ async function seed(dir: string): Promise<number> {
   try {
     for (let i = 0; i < PICTURES; i++) {
       const m = [1, 0, 0, 1, (i % COLUMNS) * (W + GAP), Math.floor(i / COLUMNS) * (H + GAP)];
-      const { info, data } = await intakeImage(await photo(1600, 1200, 85), { maxBytes: DEFAULT_QUOTAS.maxFileBytes, maxInputPixels: DEFAULT_QUOTAS.maxImagePixels, maxSide: DEFAULT_QUOTAS.maxImageSide });
+      const { info, data, variants } = await intakeImage(await photo(1600, 1200, 85), { maxBytes: DEFAULT_QUOTAS.maxFileBytes, maxInputPixels: DEFAULT_QUOTAS.maxImagePixels, maxSide: DEFAULT_QUOTAS.maxImageSide });
+      for (const variant of variants) await log.files.put('pictures', variant.info, variant.data);
       await log.files.put('pictures', info, data);
       bytes += info.bytes;
       const record = (board: string, el: Record<string, unknown>) => ({ board, user: 'seed', cid: 'seed', seq: i + 1, name: 'Seed', op: { k: 'add', v: 1, els: [{ id: `e${i}`, m, color: '#1e1e1e', w: W, h: H, ...el }] } });
@@ -121,6 +122,8 @@ async function pastePhoto(http: string, board: string): Promise<PasteFigures> {
     await ann.evaluate((b64) => {
       (window as unknown as { photo: File }).photo = new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'photo.jpg', { type: 'image/jpeg' });
     }, bytes.toString('base64'));
+    // tsx names the page functions' inner functions with a helper the page lacks.
+    await bob.evaluate('window.__name = (f) => f');
     // The other page notes, by the epoch clock both pages share, when the element arrives and when the canvas's middle turns red.
     await bob.evaluate(() => {
       const w = window as unknown as PageWindow & { seen: { element?: number; picture?: number } };

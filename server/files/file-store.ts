@@ -19,7 +19,16 @@ export type FileInfo = {
   bytes: number;
   width: number;
   height: number;
+  /**
+   * Smaller copies, by their long side in pixels ("512", "2048"), each a
+   * stored file of its own: what a page decodes to draw the picture small
+   * (GET /files/<hash>?side=512). Absent for pictures no larger.
+   */
+  variants?: Record<string, string>;
 };
+
+/** The long sides, in pixels, of the smaller copies kept of a picture (pages decode these, web/src/pictures.ts). */
+export const VARIANT_SIDES = [512, 2_048] as const;
 
 export const FILE_HASH_PATTERN = /^[0-9a-f]{64}$/;
 

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import type { FileInfo, FileType } from './file-store.ts';
+import { VARIANT_SIDES, type FileInfo, type FileType } from './file-store.ts';
 
 export type ImageLimits = {
   /** Bytes of an upload (MAX_FILE_MB). */
@@ -53,11 +53,15 @@ export function sniffImage(bytes: Buffer): Sniffed | null {
 /** What each format is kept as: a GIF's first frame becomes a PNG. */
 const KEPT_AS: Record<Sniffed, FileType> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/png' };
 
+export type Intake = { info: FileInfo; data: Buffer; variants: { side: number; info: FileInfo; data: Buffer }[] };
+type Sharp = ReturnType<typeof sharp>;
+
 /**
  * Checks an upload and encodes it again; the result is what is stored and
- * served. Throws IntakeError with the reason when the upload is refused.
+ * served, with its smaller copies (VARIANT_SIDES) made from it. Throws
+ * IntakeError with the reason when the upload is refused.
  */
-export async function intakeImage(upload: Buffer, limits: ImageLimits): Promise<{ info: FileInfo; data: Buffer }> {
+export async function intakeImage(upload: Buffer, limits: ImageLimits): Promise<Intake> {
   if (upload.length === 0) throw new IntakeError(400, 'the file is empty');
   if (upload.length > limits.maxBytes) throw new IntakeError(413, `the file is larger than ${Math.round(limits.maxBytes / 2 ** 20)} MB`);
   const format = sniffImage(upload);
@@ -85,11 +89,26 @@ export async function intakeImage(upload: Buffer, limits: ImageLimits): Promise<
   try {
     // rotate() with no angle applies the EXIF orientation; no withMetadata(): nothing of the original's metadata is written.
     const image = sharp(upload, options).rotate().resize({ width: limits.maxSide, height: limits.maxSide, fit: 'inside', withoutEnlargement: true });
-    const encoded = type === 'image/jpeg' ? image.jpeg({ quality: 85 }) : type === 'image/webp' ? image.webp({ quality: 85 }) : image.png({ compressionLevel: 8 });
-    ({ data, info } = await encoded.toBuffer({ resolveWithObject: true }));
+    ({ data, info } = await encode(image, type).toBuffer({ resolveWithObject: true }));
   } catch {
     throw new IntakeError(415, `the ${format.toUpperCase()} image could not be decoded`);
   }
-  const hash = createHash('sha256').update(data).digest('hex');
-  return { info: { hash, type, bytes: data.length, width: info.width, height: info.height }, data };
+  // Smaller copies, from the picture as stored (metadata already gone).
+  const variants: Intake['variants'] = [];
+  for (const side of VARIANT_SIDES) {
+    if (Math.max(info.width, info.height) <= side) break;
+    const small = await encode(sharp(data).resize({ width: side, height: side, fit: 'inside' }), type).toBuffer({ resolveWithObject: true });
+    variants.push({ side, info: describe(small.data, type, small.info), data: small.data });
+  }
+  const main = describe(data, type, info);
+  if (variants.length > 0) main.variants = Object.fromEntries(variants.map((v) => [String(v.side), v.info.hash]));
+  return { info: main, data, variants };
+}
+
+function encode(image: Sharp, type: FileType): Sharp {
+  return type === 'image/jpeg' ? image.jpeg({ quality: 85 }) : type === 'image/webp' ? image.webp({ quality: 85 }) : image.png({ compressionLevel: 8 });
+}
+
+function describe(data: Buffer, type: FileType, size: { width: number; height: number }): FileInfo {
+  return { hash: createHash('sha256').update(data).digest('hex'), type, bytes: data.length, width: size.width, height: size.height };
 }

@@ -76,25 +76,31 @@ export async function fileRoutes(app: FastifyInstance, log: BoardLog, options: F
         }
         const onBoard = await files.boardFiles(board);
         const bytes = [...onBoard.values()].reduce((sum, b) => sum + b, 0);
-        if (!onBoard.has(file.info.hash) && bytes + file.info.bytes > quotas.maxBoardFileBytes) {
+        const adding = [file, ...file.variants].filter((f) => !onBoard.has(f.info.hash)).reduce((sum, f) => sum + f.info.bytes, 0);
+        if (adding > 0 && bytes + adding > quotas.maxBoardFileBytes) {
           return reply.code(413).send({ error: `the board's pictures would take more than ${quotas.maxBoardFileBytes / 2 ** 20} MB` });
         }
+        // The smaller copies first: a file is served once its description is stored, and it names them.
+        for (const variant of file.variants) await files.put(board, variant.info, variant.data);
         await files.put(board, file.info, file.data);
         return reply.code(201).send(file.info);
       },
     );
   });
 
-  app.get<{ Params: { hash: string } }>('/files/:hash', async (req, reply) => {
+  // `side`: its smaller copy of that long side, if it has one (a page drawing it small), else the file itself.
+  app.get<{ Params: { hash: string }; Querystring: { side?: string } }>('/files/:hash', async (req, reply) => {
     const { hash } = req.params;
     if (!FILE_HASH_PATTERN.test(hash)) return reply.code(404).send({ error: 'no such file' });
-    if (req.headers['if-none-match'] === `"${hash}"`) return reply.code(304).send();
-    const file = await files.get(hash);
+    const info = await files.info(hash);
+    const served = (req.query.side && info?.variants?.[req.query.side]) || hash;
+    if (req.headers['if-none-match'] === `"${served}"`) return reply.code(304).send();
+    const file = await files.get(served);
     if (!file) return reply.code(404).send({ error: 'no such file' });
     return reply
       .type(file.info.type)
       .header('cache-control', `public, max-age=${YEAR_S}, immutable`)
-      .header('etag', `"${hash}"`)
+      .header('etag', `"${served}"`)
       .header('x-content-type-options', 'nosniff')
       // A picture opened on its own runs nothing and loads nothing.
       .header('content-security-policy', "default-src 'none'; img-src 'self'; sandbox")

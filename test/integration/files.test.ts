@@ -176,6 +176,24 @@ describe('uploading pictures', () => {
     expect(meta.orientation).toBeUndefined();
   });
 
+  it('keeps smaller copies of a large picture, served by their long side; a small picture has none', async () => {
+    const s = await server();
+    const info = (await (await upload(s, 'copies', await png(3_000, 1_500))).json()) as { hash: string; variants: Record<string, string> };
+    expect(Object.keys(info.variants).sort()).toEqual(['2048', '512']);
+    const sizeOf = async (query: string) => {
+      const res = await fetch(`${s.http}/files/${info.hash}${query}`);
+      expect(res.headers.get('cache-control')).toContain('immutable');
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      return [meta.width, meta.height];
+    };
+    expect(await sizeOf('?side=512')).toEqual([512, 256]);
+    expect(await sizeOf('?side=2048')).toEqual([2048, 1024]);
+    expect(await sizeOf('')).toEqual([3000, 1500]);
+    expect(await sizeOf('?side=77')).toEqual([3000, 1500]);
+    const small = (await (await upload(s, 'copies', await png(300, 200))).json()) as { variants?: object };
+    expect(small.variants).toBeUndefined();
+  });
+
   it('scales a picture down past the long side allowed', async () => {
     const s = await server({ maxImageSide: 1_000 });
     const res = await upload(s, 'big', await png(2_500, 400));

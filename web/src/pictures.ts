@@ -1,10 +1,13 @@
 /**
  * The pictures of image elements, as each painting context (the page, each
- * tile worker) holds them: a file is fetched from `/files/<hash>` once and
- * decoded at the size it is drawn at, in steps of powers of two (64 to
- * 4,096 pixels on its long side), so that a board of fifty photos seen
- * whole holds fifty thumbnails, not fifty photos, and a tile paints a
- * picture of its own size. Until the right size is in, the nearest one
+ * tile worker) holds them: decoded at one of three sizes (512, 2,048 or
+ * 4,096 pixels on its long side), the smallest that covers what is drawn,
+ * so that a board of fifty photos seen whole or at 100% holds fifty small
+ * pictures, not fifty photos. The server keeps a copy of each picture at
+ * the two smaller sizes (`/files/<hash>?side=512`), so a page fetches and
+ * decodes a small file to draw a picture small. Few sizes, because each
+ * size is a decode: with one per power of two, panning at 100% decoded
+ * every photo anew and a frame in three came late (BENCHMARKS.md). Until the right size is in, the nearest one
  * decoded stands in (or, with none, its element is a placeholder of its
  * final size), and the context is told when it arrives, to paint again.
  * Files are named by their content's hash and served immutable, so the
@@ -13,7 +16,7 @@
 
 type Decoded = { bitmap: ImageBitmap; pixels: number };
 
-/** The files' bytes, fetched once (their own limit: a board's photos are tens of megabytes). */
+/** The files' bytes by `hash@size`, fetched once (their own limit: a board's photos are tens of megabytes). */
 const files = new Map<string, Promise<Blob | null>>();
 const FILES_KEPT = 64;
 /** Decoded pictures by `hash@size`; 'loading' while one is decoded, 'failed' when it cannot be. */
@@ -23,14 +26,11 @@ const PIXELS_KEPT = 32_000_000;
 let pixelsHeld = 0;
 const listeners = new Set<(hash: string) => void>();
 
-const MIN_SIDE = 64;
-const MAX_SIDE = 4_096;
+const SIDES = [512, 2_048, 4_096];
 
 /** The size a picture is decoded at to be drawn `px` device pixels on its long side. */
 export function sizeFor(px: number): number {
-  let side = MIN_SIDE;
-  while (side < px && side < MAX_SIDE) side *= 2;
-  return side;
+  return SIDES.find((side) => side >= px) ?? SIDES.at(-1)!;
 }
 
 /**
@@ -63,14 +63,16 @@ function nearest(hash: string, side: number): ImageBitmap | null {
   return best?.bitmap ?? null;
 }
 
-function fileOf(hash: string): Promise<Blob | null> {
-  let file = files.get(hash);
+function fileOf(hash: string, side: number): Promise<Blob | null> {
+  const key = `${hash}@${side}`;
+  let file = files.get(key);
   if (!file) {
-    file = fetch(`/files/${hash}`).then(
+    // The largest size is the file itself; the others its smaller copies, where it has them.
+    file = fetch(side < SIDES.at(-1)! ? `/files/${hash}?side=${side}` : `/files/${hash}`).then(
       (res) => (res.ok ? res.blob() : null),
       () => null,
     );
-    files.set(hash, file);
+    files.set(key, file);
     if (files.size > FILES_KEPT) files.delete(files.keys().next().value!);
   }
   return file;
@@ -80,9 +82,15 @@ async function decode(hash: string, side: number, wide: boolean, key: string): P
   decoded.set(key, 'loading');
   let entry: Decoded | 'failed' = 'failed';
   try {
-    const blob = await fileOf(hash);
+    const blob = await fileOf(hash, side);
     if (blob) {
-      const bitmap = await createImageBitmap(blob, { ...(wide ? { resizeWidth: side } : { resizeHeight: side }), resizeQuality: 'high' });
+      let bitmap = await createImageBitmap(blob);
+      // A file with no copy of this size (an old upload): made smaller here.
+      if (Math.max(bitmap.width, bitmap.height) > side * 1.25) {
+        const big = bitmap;
+        bitmap = await createImageBitmap(big, { ...(wide ? { resizeWidth: side } : { resizeHeight: side }), resizeQuality: 'medium' });
+        big.close();
+      }
       entry = { bitmap, pixels: bitmap.width * bitmap.height };
     }
   } catch (error) {

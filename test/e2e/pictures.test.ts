@@ -38,6 +38,23 @@ describe('pictures on the board in Chromium', () => {
     await expect.poll(() => pixelsLike(bob, { x: x - 50, y: y - 50, w: 100, h: 100 }, [224, 49, 49], 30)).toBe(0);
   });
 
+  it('the toolbar’s picture button takes files from the file picker; a picture larger than the view is scaled to fit it', { timeout: 120_000 }, async () => {
+    const [ann, bob] = await twoEditorsOn(env, 'e2e-pic-picker');
+    const [chooser] = await Promise.all([ann.waitForEvent('filechooser'), ann.click('#insert-picture')]);
+    await chooser.setFiles([{ name: 'wide.png', mimeType: 'image/png', buffer: await solidPicture(3_000, 1_000, [25, 113, 194]) }]);
+    await expect.poll(async () => (await shapesOf(bob)).length).toBe(1);
+    const [image] = await shapesOf(bob);
+    const view = await ann.evaluate(() => {
+      const c = document.querySelector('#board')!.getBoundingClientRect();
+      return { w: c.width, h: c.height };
+    });
+    // 80% of the view's width, the picture's proportions kept, centred in the view.
+    expect(image!.w).toBeCloseTo(0.8 * view.w, 0);
+    expect(image!.w / image!.h).toBeCloseTo(3, 1);
+    expect(image!.m[4] + image!.w / 2).toBeCloseTo(view.w / 2, 0);
+    await expect.poll(() => pixelsLike(bob, { x: view.w / 2 - 50, y: view.h / 2 - 20, w: 100, h: 40 }, [25, 113, 194], 30)).toBeGreaterThan(3_000);
+  });
+
   it('a JPEG dropped on one page lands where it was dropped; the other page moves and resizes it, and both see it', { timeout: 120_000 }, async () => {
     const [ann, bob] = await twoEditorsOn(env, 'e2e-pic-drop');
     await dropFiles(ann, [300, 250], [{ name: 'photo.jpg', type: 'image/jpeg', bytes: await solidPicture(200, 100, [47, 158, 68], 'jpeg') }]);
@@ -67,7 +84,10 @@ describe('pictures on the board in Chromium', () => {
   it('a 3-page PDF imported on one page arrives as 3 locked pages on the other, which writes over them without moving them', { timeout: 120_000 }, async () => {
     const [ann, bob] = await twoEditorsOn(env, 'e2e-pic-pdf');
     await dropFiles(ann, [500, 100], [{ name: 'worksheet.pdf', type: 'application/pdf', bytes: smallPdf(3) }]);
+    // The import shows its progress, page by page, and the bar goes once it is done.
+    await ann.waitForFunction(() => /worksheet\.pdf: (opening|page \d of 3)/.test(document.querySelector('#import-progress')!.textContent ?? ''));
     await expect.poll(async () => (await shapesOf(bob)).length, { timeout: 60_000 }).toBe(3);
+    await ann.waitForFunction(() => document.querySelector<HTMLElement>('#import-progress')!.hidden);
     const pages = await shapesOf(bob);
     expect(pages.every((p) => p.type === 'image' && p.lock === 1)).toBe(true);
     // Top to bottom, one width, A4's proportions.

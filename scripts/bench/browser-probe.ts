@@ -3,7 +3,7 @@
  * probe that records animation frame intervals and when the board went
  * live, and `record`, which measures one activity's frames.
  */
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export type Percentiles = { p50: number; p95: number; max: number };
 /** Frames while doing something: intervals, the renderer's work, and the share of frames where part of the view waited for its tile (a scaled stand-in showed). */
@@ -25,6 +25,16 @@ export const PROBE = `(() => {
     requestAnimationFrame(tick);
   });
 })();`;
+
+/** A page of a board in a fresh profile (1280x800), its nickname known and the probe in place, as the benchmarks open one. */
+export async function openProbedPage(browser: Browser, url: string, nickname: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
+  await context.addInitScript({ content: PROBE });
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
+}
 
 type Probe = { live: number; intervals: number[]; work: number[]; behind: number; recording: boolean; last: number };
 export type PageWindow = { probe: Probe; whiteboard: { renderer: { inked: { first: number; complete: number }; onFrame: ((ms: number, behind: number) => void) | null } } };

@@ -24,7 +24,7 @@ import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
 import { storeBoardState } from '../seed/store-state.ts';
 import { DRAGGED, dragElements, elementsShown, NICKNAME, selectAllThenMove, typeInNote, type SelectAllFigures } from './browser-elements.ts';
-import { PROBE, record, type Activity, type PageWindow } from './browser-probe.ts';
+import { openProbedPage, record, type Activity, type PageWindow } from './browser-probe.ts';
 
 export type BrowserFigures = {
   board: string;
@@ -51,11 +51,7 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 async function measurePage(http: string, board: string, points: number, seconds: number): Promise<BrowserFigures> {
   const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), NICKNAME);
-    await context.addInitScript({ content: PROBE });
-    const page = await context.newPage();
-    await page.goto(`${http}/b/${board}`);
+    const page = await openProbedPage(browser, `${http}/b/${board}`, NICKNAME);
     await page.waitForFunction(() => (window as unknown as PageWindow).probe.live > 0, undefined, { timeout: 60_000 });
     if (points > 0) await page.waitForFunction(() => (window as unknown as PageWindow).whiteboard.renderer.inked.complete > 0, undefined, { timeout: 60_000 });
     const times = await page.evaluate(() => {

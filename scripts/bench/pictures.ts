@@ -23,7 +23,7 @@ import { DEFAULT_QUOTAS } from '../../server/quotas/quotas.ts';
 import { launchChromium } from '../../test/support/browser.ts';
 import { startServer } from './browser.ts';
 import { NICKNAME } from './browser-elements.ts';
-import { PROBE, record, type Activity } from './browser-probe.ts';
+import { openProbedPage, record, type Activity } from './browser-probe.ts';
 
 const PICTURES = 50;
 const COLUMNS = 10;
@@ -68,11 +68,7 @@ type JoinFigures = { inkedMs: number; picturesMs: number; panning: Activity };
 async function lateJoin(http: string, board: string, seconds: number): Promise<JoinFigures> {
   const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), NICKNAME);
-    await context.addInitScript({ content: PROBE });
-    const page = await context.newPage();
-    await page.goto(`${http}/b/${board}`);
+    const page = await openProbedPage(browser, `${http}/b/${board}`, NICKNAME);
     await page.waitForFunction(() => (window as unknown as PageWindow).whiteboard.renderer.inked.complete > 0, undefined, { timeout: 60_000 });
     // The pictures are in once a second passes with none arriving and every tile on screen painted.
     await page.waitForFunction(

@@ -12,7 +12,7 @@
  * Files are immutable, so they are served with a year of caching.
  */
 import type { FastifyInstance } from 'fastify';
-import { FILE_HASH_PATTERN, type FileStore } from '../files/file-store.ts';
+import { FILE_HASH_PATTERN, VARIANT_SIDES, type FileStore } from '../files/file-store.ts';
 import { intakeImage, IntakeError } from '../files/image-intake.ts';
 import type { BoardState } from '../board/state.ts';
 import { loadBoard } from '../history/load-board.ts';
@@ -92,8 +92,9 @@ export async function fileRoutes(app: FastifyInstance, log: BoardLog, options: F
   app.get<{ Params: { hash: string }; Querystring: { side?: string } }>('/files/:hash', async (req, reply) => {
     const { hash } = req.params;
     if (!FILE_HASH_PATTERN.test(hash)) return reply.code(404).send({ error: 'no such file' });
-    const info = await files.info(hash);
-    const served = (req.query.side && info?.variants?.[req.query.side]) || hash;
+    const side = req.query.side;
+    const copy = side !== undefined && (VARIANT_SIDES as readonly number[]).includes(Number(side)) ? (await files.info(hash))?.variants?.[String(Number(side))] : undefined;
+    const served = copy !== undefined && FILE_HASH_PATTERN.test(copy) ? copy : hash;
     if (req.headers['if-none-match'] === `"${served}"`) return reply.code(304).send();
     const file = await files.get(served);
     if (!file) return reply.code(404).send({ error: 'no such file' });

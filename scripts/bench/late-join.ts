@@ -116,12 +116,12 @@ async function storeState(dataDir: string, stored: { pos: number; bytes: Buffer 
 /** Placement, stack and place in its add, for ink moved or restacked (0 for none). */
 type InkExtra = Pick<Stroke, 'm' | 'z' | 'i'> | 0;
 type LeanStroke = [id: string, author: number, color: string, w: number, flags: number, q: number, n: number, pos: number, ts: number, hiddenBy: number[], extra: InkExtra, ...chunks: string[]];
-type LeanAction = [pos: number, author: number, kind: Action['kind'], ...targets: string[]];
+type LeanAction = [pos: number, ts: number, author: number, kind: Action['kind'], ...targets: string[]];
 /**
  * A leaner welcome state: one array per stroke and per ink action, authors
  * named once (user, name, user, name, …); elements and their actions as sent.
  */
-type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'history' | 'seqs' | 'sessions'> & { shapes: Shape[]; authors: string[]; strokes: LeanStroke[]; actions: LeanAction[]; elementActions: Action[] };
+type LeanState = Pick<BoardSnapshot, 'pos' | 'ts' | 'size' | 'editKey' | 'owner' | 'keyGen' | 'paused' | 'settings' | 'history' | 'seqs' | 'sessions'> & { shapes: Shape[]; authors: string[]; strokes: LeanStroke[]; actions: LeanAction[]; elementActions: Action[] };
 const LEAN_KINDS: ReadonlySet<Action['kind']> = new Set(['stroke', 'erase', 'clear']);
 
 function toLean(state: BoardState): LeanState {
@@ -136,9 +136,9 @@ function toLean(state: BoardState): LeanState {
   const extra = (s: Stroke): InkExtra => (s.m || s.z !== undefined || s.i ? { ...(s.m ? { m: s.m } : {}), ...(s.z !== undefined ? { z: s.z } : {}), ...(s.i ? { i: s.i } : {}) } : 0);
   const strokes = [...state.strokes.values()].map((s): LeanStroke => [s.id, author(s.user, s.name), s.color, s.w, (s.pr ? 1 : 0) | (s.ended ? 2 : 0) | (s.undone ? 4 : 0), s.q ?? 0, s.n, s.pos, s.ts, s.hiddenBy, extra(s), ...s.chunks]);
   const all = [...state.actions.values()];
-  const actions = all.filter((a) => LEAN_KINDS.has(a.kind)).map((a): LeanAction => [a.pos, author(a.user, ''), a.kind, ...a.targets]);
+  const actions = all.filter((a) => LEAN_KINDS.has(a.kind)).map((a): LeanAction => [a.pos, a.ts, author(a.user, ''), a.kind, ...a.targets]);
   const elementActions = all.filter((a) => !LEAN_KINDS.has(a.kind));
-  return { pos: state.pos, ts: state.ts, size: state.size, editKey: state.editKey, authors, strokes, shapes: [...state.shapes.values()], actions, elementActions, history: [...state.history], seqs: [...state.seqs], sessions: sessionsToSnapshot(state.sessions) };
+  return { pos: state.pos, ts: state.ts, size: state.size, editKey: state.editKey, owner: state.owner, keyGen: state.keyGen, paused: state.paused, settings: state.settings, authors, strokes, shapes: [...state.shapes.values()], actions, elementActions, history: [...state.history], seqs: [...state.seqs], sessions: sessionsToSnapshot(state.sessions) };
 }
 
 function fromLean(lean: LeanState): BoardState {
@@ -148,9 +148,9 @@ function fromLean(lean: LeanState): BoardState {
     strokes.set(id, { id, user: authors[a * 2]!, name: authors[a * 2 + 1]!, color, w, pr: (flags & 1) === 1, ...(q ? { q } : {}), chunks, n, ended: (flags & 2) === 2, undone: (flags & 4) === 4, hiddenBy, pos, ts, ...(extra || {}) });
   }
   // Actions are kept in the order they were made, which is their positions' order.
-  const inkActions = lean.actions.map(([pos, a, kind, ...targets]): Action => ({ pos, user: authors[a * 2]!, kind, targets }));
+  const inkActions = lean.actions.map(([pos, ts, a, kind, ...targets]): Action => ({ pos, ts, user: authors[a * 2]!, kind, targets }));
   const actions = new Map([...inkActions, ...lean.elementActions].sort((x, y) => x.pos - y.pos).map((x) => [x.pos, x]));
-  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, strokes, shapes: new Map(lean.shapes.map((x) => [x.id, x])), actions, history: new Map(lean.history), seqs: new Map(lean.seqs), sessions: sessionsFromSnapshot(lean.sessions) };
+  return { pos: lean.pos, ts: lean.ts, size: lean.size, editKey: lean.editKey, owner: lean.owner, keyGen: lean.keyGen, paused: lean.paused, settings: lean.settings, strokes, shapes: new Map(lean.shapes.map((x) => [x.id, x])), actions, history: new Map(lean.history), seqs: new Map(lean.seqs), sessions: sessionsFromSnapshot(lean.sessions) };
 }
 
 function timed(runs: number, fn: () => unknown): number {

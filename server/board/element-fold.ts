@@ -66,7 +66,7 @@ function add(state: BoardState, rec: OpRecord, op: AddOp, push: (action: Action)
     if (spec.type === 'ink') state.strokes.set(spec.id, item as Stroke);
     else state.shapes.set(spec.id, item as Shape);
   });
-  push({ pos: rec.pos, user: rec.user, kind: 'add', targets: op.els.map((s) => s.id) });
+  push({ pos: rec.pos, ts: rec.ts, user: rec.user, kind: 'add', targets: op.els.map((s) => s.id) });
   return null;
 }
 
@@ -195,7 +195,7 @@ function set(state: BoardState, rec: OpRecord, op: SetOp, push: (action: Action)
     continued.before = continued.before!.map((old, i) => ({ ...before[i], ...old }));
     continued.after = { ...continued.after, ...op.p };
   } else {
-    push({ pos: rec.pos, user: rec.user, kind: 'set', targets: items.map((i) => i.id), cid: rec.cid, before, after: structuredClone(op.p) });
+    push({ pos: rec.pos, ts: rec.ts, user: rec.user, kind: 'set', targets: items.map((i) => i.id), cid: rec.cid, before, after: structuredClone(op.p) });
   }
   return null;
 }
@@ -235,7 +235,7 @@ function transform(state: BoardState, rec: OpRecord, op: XfOp, push: (action: Ac
     continued.m = multiply(m, continued.m!);
     return null;
   }
-  const action: Action = { pos: rec.pos, user: rec.user, kind: 'xf', targets: items.map((i) => i.id), cid: rec.cid, m };
+  const action: Action = { pos: rec.pos, ts: rec.ts, user: rec.user, kind: 'xf', targets: items.map((i) => i.id), cid: rec.cid, m };
   unstick(state, action, items, m);
   push(action);
   return null;

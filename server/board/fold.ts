@@ -19,12 +19,13 @@ import { ERROR, LIMITS, type LogRecord } from '../protocol/messages.ts';
 import { countPoints, joinChunks } from '../protocol/points.ts';
 import { recordWeight } from './weight.ts';
 import { applyElementOp, setElementApplied } from './element-fold.ts';
+import { applyBoardOp, applyOwnerOp, applyRevert, setBoardApplied } from './owner-fold.ts';
 import { emptyBoard, isVisible, itemOf, type Action, type BoardState, type History } from './state.ts';
 
 /** Why the fold ignored an operation; `null` means it was applied. */
 export type Verdict = null | Refusal;
 export type Refusal = {
-  code: typeof ERROR.refused | typeof ERROR.noEffect | typeof ERROR.strokeTooLong;
+  code: typeof ERROR.refused | typeof ERROR.noEffect | typeof ERROR.strokeTooLong | typeof ERROR.notOwner;
   reason: string;
   /** The client's sequence number was folded already: a resend, not a new operation. */
   duplicate?: true;
@@ -67,12 +68,19 @@ function pushAction(state: BoardState, action: Action): void {
   h.redo = [];
   h.undo.push(action.pos);
   state.actions.set(action.pos, action);
-  if (h.undo.length > LIMITS.maxUndoDepth) state.actions.delete(h.undo.shift()!);
+  if (h.undo.length > LIMITS.maxUndoDepth) {
+    const oldest = state.actions.get(h.undo.shift()!);
+    // Past its author's reach, an action is kept only for an owner's revert
+    // (owner-fold.ts), which finds what someone made by its author and time.
+    if (oldest && (oldest.kind === 'stroke' || oldest.kind === 'add' || oldest.kind === 'revert')) state.actions.delete(oldest.pos);
+  }
 }
 
 /** Applies an action's effect (draw, hide, change), or takes it back for an undo. */
 function setApplied(state: BoardState, action: Action, applied: boolean): void {
   if (action.kind === 'set' || action.kind === 'xf') return setElementApplied(state, action, applied);
+  if (action.kind === 'board') return setBoardApplied(state, action, applied);
+  if (action.kind === 'revert') return applyRevert(state, action, applied, setApplied);
   for (const id of action.targets) {
     const item = itemOf(state, id);
     if (!item) continue;
@@ -147,7 +155,7 @@ function apply(state: BoardState, rec: OpRecord): Verdict {
         pos: rec.pos,
         ts: rec.ts,
       });
-      pushAction(state, { pos: rec.pos, user: rec.user, kind: 'stroke', targets: [op.id] });
+      pushAction(state, { pos: rec.pos, ts: rec.ts, user: rec.user, kind: 'stroke', targets: [op.id] });
       return null;
     }
     case 'ext': {
@@ -175,7 +183,7 @@ function apply(state: BoardState, rec: OpRecord): Verdict {
       // Locked elements (a worksheet under the class's ink) are neither erased nor cleared: unlocked first, they can be.
       const targets = candidates.filter((s) => s !== undefined && isVisible(s) && !isLocked(s)).map((s) => s!.id);
       if (targets.length === 0) return op.k === 'clear' ? REFUSALS.nothingToClear : REFUSALS.nothingToErase;
-      const action: Action = { pos: rec.pos, user: rec.user, kind: op.k, targets };
+      const action: Action = { pos: rec.pos, ts: rec.ts, user: rec.user, kind: op.k, targets };
       setApplied(state, action, true);
       pushAction(state, action);
       return null;
@@ -207,6 +215,13 @@ function apply(state: BoardState, rec: OpRecord): Verdict {
     case 'set':
     case 'xf':
       return applyElementOp(state, rec, op, (action) => pushAction(state, action));
+    case 'own':
+    case 'rekey':
+    case 'pause':
+    case 'revert':
+      return applyOwnerOp(state, rec, op, setApplied, (action) => pushAction(state, action));
+    case 'board':
+      return applyBoardOp(state, rec, op, (action) => pushAction(state, action));
     default:
       // A kind this code does not know (a log written by a later version): ignored, as every reader of this version ignores it.
       return refuse('unknown operation');

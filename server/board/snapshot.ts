@@ -6,6 +6,7 @@
 import type { DrawingSession, OpenSession, SessionLog } from './sessions.ts';
 import type { Shape } from './elements.ts';
 import type { Action, BoardState, History, Stroke } from './state.ts';
+import type { BoardSettings } from './board-settings.ts';
 
 /**
  * Version of what a snapshot holds. Stored snapshots (server/log/snapshots/)
@@ -14,13 +15,14 @@ import type { Action, BoardState, History, Stroke } from './state.ts';
  * when the fold would make a different state from the same records (a
  * snapshot is a fold that was done by the code of its day).
  */
-export const SNAPSHOT_VERSION = 4;
+export const SNAPSHOT_VERSION = 5;
 /**
- * Versions this code reads: 3 wrote every field of every stroke and
- * element, 4 leaves out those at their usual value; fromSnapshot puts
- * them back, so both read alike.
+ * Versions this code reads. 5 added owners and board settings, and
+ * actions carry their time and outlive their author's undo reach (an
+ * owner's revert picks by them): a state of 4 or before lacks those, so
+ * its board is folded again from the log.
  */
-export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [SNAPSHOT_VERSION];
 
 /** Fields of a stroke left out of a snapshot when at these values. */
 const STROKE_USUALLY = { pr: false, ended: true, undone: false } as const;
@@ -42,6 +44,10 @@ export type BoardSnapshot = {
   seqs: [cid: string, seq: number][];
   size: number;
   editKey: string | null;
+  owner: string | null;
+  keyGen: number;
+  paused: boolean;
+  settings: BoardSettings;
   sessions: {
     closed: DrawingSession[];
     open: (Omit<OpenSession, 'users'> & { users: string[] }) | null;
@@ -60,6 +66,10 @@ export function toSnapshot(state: BoardState): BoardSnapshot {
     seqs: [...state.seqs.entries()],
     size: state.size,
     editKey: state.editKey,
+    owner: state.owner,
+    keyGen: state.keyGen,
+    paused: state.paused,
+    settings: state.settings,
     sessions: sessionsToSnapshot(state.sessions),
   };
 }
@@ -126,6 +136,10 @@ export function fromSnapshot(snapshot: BoardSnapshot): BoardState {
     seqs: new Map(snapshot.seqs),
     size: snapshot.size,
     editKey: snapshot.editKey,
+    owner: snapshot.owner,
+    keyGen: snapshot.keyGen,
+    paused: snapshot.paused,
+    settings: { ...snapshot.settings },
     sessions: sessionsFromSnapshot(snapshot.sessions),
   };
 }

@@ -4,6 +4,7 @@
  */
 
 import type { Binding, Matrix, Props, Shape } from './elements.ts';
+import { DEFAULT_SETTINGS, type BoardSettings } from './board-settings.ts';
 import { cloneSessions, emptySessions, type SessionLog } from './sessions.ts';
 
 export type Stroke = {
@@ -43,8 +44,10 @@ export type Stroke = {
 /** An undoable action, identified by the position of the record that made it. */
 export type Action = {
   pos: number;
+  /** When it was made (the record's log time): what an owner's revert picks by. */
+  ts: number;
   user: string;
-  kind: 'stroke' | 'erase' | 'clear' | 'add' | 'set' | 'xf';
+  kind: 'stroke' | 'erase' | 'clear' | 'add' | 'set' | 'xf' | 'board' | 'revert';
   /** Ids of the strokes and elements the action created, hid or changed. */
   targets: string[];
   /** The page that made it: only that page may continue it (a drag, typing). */
@@ -56,6 +59,13 @@ export type Action = {
   m?: Matrix;
   /** `xf`: ends of lines it unstuck from elements not moved with them, to stick again on undo. */
   unbound?: { id: string; end: 'sb' | 'eb'; binding: Binding; pt: [number, number] }[];
+  /** `board`: the settings it changed, before and as set. */
+  was?: Partial<BoardSettings>;
+  now?: Partial<BoardSettings>;
+  /** `revert`: the positions of the actions it took back (newest first); `targets` are the items it hid. */
+  taken?: number[];
+  /** Taken back by an owner's revert (at that position): neither its author's undo nor another revert touches it. */
+  revertedBy?: number;
 };
 
 /** Per-user undo and redo stacks of action positions (last = most recent). */
@@ -88,10 +98,18 @@ export type BoardState = {
   editKey: string | null;
   /** When people drew, cut at idle gaps (sessions.ts): what the replay page lists. */
   sessions: SessionLog;
+  /** Hash of the owner key once someone owns the board (rooms/roles.ts). */
+  owner: string | null;
+  /** How many times the owner replaced the edit link: the edit key derived from the owner key is the one of this number. */
+  keyGen: number;
+  /** The owner paused drawing: only the owner draws. */
+  paused: boolean;
+  /** Name and paper (board-settings.ts). */
+  settings: BoardSettings;
 };
 
 export function emptyBoard(): BoardState {
-  return { pos: -1, ts: 0, strokes: new Map(), shapes: new Map(), actions: new Map(), history: new Map(), seqs: new Map(), size: 0, editKey: null, sessions: emptySessions() };
+  return { pos: -1, ts: 0, strokes: new Map(), shapes: new Map(), actions: new Map(), history: new Map(), seqs: new Map(), size: 0, editKey: null, sessions: emptySessions(), owner: null, keyGen: 0, paused: false, settings: { ...DEFAULT_SETTINGS } };
 }
 
 /**
@@ -107,6 +125,7 @@ export function cloneBoard(state: BoardState): BoardState {
     history: new Map([...state.history].map(([user, h]) => [user, { undo: [...h.undo], redo: [...h.redo] }])),
     seqs: new Map(state.seqs),
     sessions: cloneSessions(state.sessions),
+    settings: { ...state.settings },
   };
 }
 

@@ -10,7 +10,7 @@
  */
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
-import { ID_PATTERN, LIMITS, type Participant } from '../protocol/messages.ts';
+import { ID_PATTERN, LIMITS, type Participant, type ViewRect } from '../protocol/messages.ts';
 import { nestingDepth } from '../protocol/nesting.ts';
 
 /** A board's people on the sending instance: sent when it changes and as a heartbeat. Empty: they all left. */
@@ -18,7 +18,11 @@ export type PeopleFrame = { t: 'people'; board: string; people: Participant[] };
 /** The latest position of each of the sender's cursors on a board that moved since its last frame. */
 export type CursorsFrame = { t: 'cursors'; board: string; cursors: CursorPosition[] };
 export type CursorPosition = { cid: string; x: number | null; y: number | null };
-export type PresenceFrame = PeopleFrame | CursorsFrame;
+/** A page's view (for those who follow it) or a point of its laser trail (null: the pointer went up). */
+export type Signal = { cid: string; view: ViewRect } | { cid: string; laser: [x: number | null, y: number | null] };
+/** Views and laser points of the sender's people on a board, in the order they came. */
+export type SignalsFrame = { t: 'signals'; board: string; signals: Signal[] };
+export type PresenceFrame = PeopleFrame | CursorsFrame | SignalsFrame;
 
 /** Receives frames of other instances; `from` names the sending instance. */
 export type PresenceListener = (from: string, frame: PresenceFrame) => void;
@@ -50,7 +54,14 @@ const checkPeople = Compile(
     ...Envelope,
     t: Type.Literal('people'),
     people: Type.Array(
-      Type.Object({ cid: Id, user: Id, name: Name, role: Type.Union([Type.Literal('editor'), Type.Literal('viewer')]) }),
+      Type.Object({
+        cid: Id,
+        user: Id,
+        name: Name,
+        role: Type.Union([Type.Literal('owner'), Type.Literal('editor'), Type.Literal('viewer')]),
+        follows: Type.Optional(Id),
+        presenting: Type.Optional(Type.Literal(true)),
+      }),
       { maxItems: MAX_FRAME_ENTRIES },
     ),
   }),
@@ -60,6 +71,21 @@ const checkCursors = Compile(
     ...Envelope,
     t: Type.Literal('cursors'),
     cursors: Type.Array(Type.Object({ cid: Id, x: Coord, y: Coord }), { maxItems: MAX_FRAME_ENTRIES }),
+  }),
+);
+
+const Extent = Type.Number({ exclusiveMinimum: 0, maximum: 2 * LIMITS.maxCoord });
+const checkSignals = Compile(
+  Type.Object({
+    ...Envelope,
+    t: Type.Literal('signals'),
+    signals: Type.Array(
+      Type.Union([
+        Type.Object({ cid: Id, view: Type.Object({ x: Coord, y: Coord, w: Extent, h: Extent }) }),
+        Type.Object({ cid: Id, laser: Type.Tuple([Coord, Coord]) }),
+      ]),
+      { maxItems: MAX_FRAME_ENTRIES },
+    ),
   }),
 );
 
@@ -78,7 +104,14 @@ export function parsePresenceFrame(text: string): { from: string; frame: Presenc
     if (text.length > MAX_FRAME_BYTES || nestingDepth(text, MAX_DEPTH) > MAX_DEPTH) return null;
     const raw: unknown = JSON.parse(text);
     if (checkPeople.Check(raw)) {
-      const people = raw.people.map(({ cid, user, name, role }) => ({ cid, user, name, role }));
+      const people = raw.people.map(({ cid, user, name, role, follows, presenting }): Participant => ({
+        cid,
+        user,
+        name,
+        role,
+        ...(follows ? { follows } : {}),
+        ...(presenting ? { presenting } : {}),
+      }));
       return { from: raw.from, frame: { t: 'people', board: raw.board, people } };
     }
     if (checkCursors.Check(raw)) {
@@ -89,6 +122,19 @@ export function parsePresenceFrame(text: string): { from: string; frame: Presenc
         else if (x === null && y === null) cursors.push({ cid, x, y });
       }
       return { from: raw.from, frame: { t: 'cursors', board: raw.board, cursors } };
+    }
+    if (checkSignals.Check(raw)) {
+      const signals: Signal[] = [];
+      for (const s of raw.signals) {
+        if ('view' in s) {
+          // A view is a rectangle of the board: a null corner is not one.
+          const { x, y, w, h } = s.view;
+          if (x !== null && y !== null) signals.push({ cid: s.cid, view: { x, y, w, h } });
+        } else if ((s.laser[0] === null) === (s.laser[1] === null)) {
+          signals.push({ cid: s.cid, laser: s.laser });
+        }
+      }
+      return { from: raw.from, frame: { t: 'signals', board: raw.board, signals } };
     }
     return null;
   } catch {

@@ -5,7 +5,7 @@
  * the list and their cursors are hidden, as when someone closes their tab.
  */
 import type { Participant } from '../protocol/messages.ts';
-import type { PresenceFrame } from './presence-bus.ts';
+import type { PresenceFrame, Signal } from './presence-bus.ts';
 
 /** Instances send their lists every second; three missed heartbeats and a half mean it is gone. */
 export const EXPIRE_MS = 3_500;
@@ -16,6 +16,8 @@ export type RemoteListener = {
   peopleChanged(board: string): void;
   /** A remote editor's cursor moved; null when it left the board or its person left. */
   cursorMoved(board: string, cid: string, x: number | null, y: number | null): void;
+  /** A remote page's view or laser point. */
+  signal(board: string, signal: Signal): void;
 };
 
 type Heard = { people: Participant[]; key: string; at: number };
@@ -46,8 +48,16 @@ export class RemotePresence {
     // leave a cursor nobody will ever hide, and viewers' cursors are not shown.
     const listed = this.boards.get(frame.board)?.get(from)?.people;
     if (!listed) return;
+    if (frame.t === 'signals') {
+      for (const s of frame.signals) {
+        const person = listed.find((p) => p.cid === s.cid);
+        // Views of anyone listed; laser points only of those who may draw, as cursors.
+        if (person && ('view' in s || person.role !== 'viewer')) this.listener.signal(frame.board, s);
+      }
+      return;
+    }
     for (const c of frame.cursors) {
-      if (listed.some((p) => p.cid === c.cid && p.role === 'editor')) this.listener.cursorMoved(frame.board, c.cid, c.x, c.y);
+      if (listed.some((p) => p.cid === c.cid && p.role !== 'viewer')) this.listener.cursorMoved(frame.board, c.cid, c.x, c.y);
     }
   }
 

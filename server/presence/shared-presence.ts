@@ -9,12 +9,14 @@
  *   carrying the latest position of each cursor that moved. A pen moves at
  *   60-240 Hz per person; 20 Hz is smooth enough for someone else's pointer
  *   and keeps the topic's traffic to one frame per board, not per person.
+ * - Views (of pages someone follows) and laser points: every one, in
+ *   order, batched per board like cursors.
  * - Closing says goodbye at once: an empty list for every board, so people
  *   leave other instances' lists without waiting for the expiry.
  */
 import type { Logger } from '../logger.ts';
 import type { Participant } from '../protocol/messages.ts';
-import { MAX_FRAME_ENTRIES, type CursorPosition, type PresenceBus } from './presence-bus.ts';
+import { MAX_FRAME_ENTRIES, type CursorPosition, type PresenceBus, type Signal } from './presence-bus.ts';
 import { RemotePresence, type RemoteListener } from './remote-presence.ts';
 
 export const CURSOR_INTERVAL_MS = 50;
@@ -30,6 +32,8 @@ export class SharedPresence {
   private readonly moved = new Map<string, Map<string, CursorPosition>>();
   private readonly cursorTimers = new Map<string, NodeJS.Timeout>();
   private readonly lastCursorFrame = new Map<string, number>();
+  private readonly signals = new Map<string, Signal[]>();
+  private readonly signalTimers = new Map<string, NodeJS.Timeout>();
   private readonly timers: NodeJS.Timeout[];
   private readonly unsubscribe: () => void;
   private closed = false;
@@ -42,6 +46,7 @@ export class SharedPresence {
     this.remote = new RemotePresence({
       peopleChanged: (board) => this.tell((l) => l.peopleChanged(board)),
       cursorMoved: (board, cid, x, y) => this.tell((l) => l.cursorMoved(board, cid, x, y)),
+      signal: (board, signal) => this.tell((l) => l.signal(board, signal)),
     });
     this.unsubscribe = bus.subscribe((from, frame) => {
       try {
@@ -87,6 +92,28 @@ export class SharedPresence {
     this.cursorTimers.set(board, setTimeout(() => this.sendCursors(board), wait));
   }
 
+  /**
+   * A local page's view or laser point: every one goes out, in order (a
+   * laser trail is its points), in the board's next signals frame, at most
+   * one per CURSOR_INTERVAL_MS.
+   */
+  localSignal(board: string, signal: Signal): void {
+    if (this.closed) return;
+    let queued = this.signals.get(board);
+    if (!queued) this.signals.set(board, (queued = []));
+    if (queued.length < MAX_FRAME_ENTRIES) queued.push(signal);
+    if (this.signalTimers.has(board)) return;
+    this.signalTimers.set(
+      board,
+      setTimeout(() => {
+        this.signalTimers.delete(board);
+        const signals = this.signals.get(board);
+        this.signals.delete(board);
+        if (signals && !this.closed) this.bus.publish({ t: 'signals', board, signals });
+      }, CURSOR_INTERVAL_MS),
+    );
+  }
+
   private sendCursors(board: string): void {
     this.cursorTimers.delete(board);
     const moved = this.moved.get(board);
@@ -113,6 +140,7 @@ export class SharedPresence {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     for (const timer of this.cursorTimers.values()) clearTimeout(timer);
+    for (const timer of this.signalTimers.values()) clearTimeout(timer);
     this.unsubscribe();
     this.listeners.clear();
     for (const board of this.local.keys()) this.bus.publish({ t: 'people', board, people: [] });

@@ -18,7 +18,8 @@
 /** 5: elements (shapes, lines, arrows, text, notes) and transforms: `add`, `set`, `xf`. */
 /** 6: a welcome's state leaves out fields at their usual value (board/snapshot.ts). */
 /** 7: image elements (`type: 'image'`, `file`: a stored file's hash) and locked elements (`lock`). */
-export const PROTOCOL_VERSION = 7;
+/** 8: owners (`own`, `rekey`, `pause`, `revert`), board settings (`board`: name, paper), views, follow, present, laser. */
+export const PROTOCOL_VERSION = 8;
 
 /** Limits enforced at the edge (and, defensively, by the fold). */
 export const LIMITS = {
@@ -33,6 +34,8 @@ export const LIMITS = {
   minWidth: 1,
   maxWidth: 64,
   maxNameLength: 32,
+  /** Characters of a board's name. */
+  maxBoardNameLength: 80,
   maxEraseIds: 1_000,
   /** Elements one `add` makes (a paste of more is split). */
   maxElementsPerOp: 500,
@@ -104,6 +107,10 @@ export const ERROR = {
   storageFull: 'storage-full',
   /** The log failed to save it. */
   notSaved: 'not-saved',
+  /** The board's owner paused drawing: only the owner draws until it is resumed. */
+  paused: 'paused',
+  /** Only the board's owner may do that (owner link). */
+  notOwner: 'not-owner',
 } as const;
 export type ErrorCode = (typeof ERROR)[keyof typeof ERROR];
 
@@ -115,8 +122,23 @@ export type ErrorCode = (typeof ERROR)[keyof typeof ERROR];
 export type ClientOp = import('./schema.ts').ClientOp;
 /** Makes `key` (a hash of an edit key, never the key) the board's only edit key. */
 export type Claim = { k: 'claim'; key: string };
+/**
+ * Makes `owner` (a hash of an owner key) the board's owner; with `key`, that
+ * edit key replaces the board's (a new board: its first edit key is derived
+ * from the owner key, rooms/roles.ts).
+ */
+export type Own = { k: 'own'; owner: string; key?: string };
+/** The owner (`by`: the hash of its key) replaces the edit link: `key` is the new edit key's hash. */
+export type Rekey = { k: 'rekey'; key: string; by: string };
+/** The owner pauses (on: 1) or resumes (on: 0) drawing for everyone else. */
+export type Pause = { k: 'pause'; on: 0 | 1; by: string };
+/** The owner takes back what `user` did between `from` and `to` (log times, ms). */
+export type Revert = { k: 'revert'; user: string; from: number; to: number; by: string };
+/** Operations only an owner sends; the server adds its key's hash (`by`) on the way to the log. */
+export type OwnerOpKind = 'rekey' | 'pause' | 'revert';
+export const OWNER_OPS: ReadonlySet<string> = new Set<OwnerOpKind>(['rekey', 'pause', 'revert']);
 /** An operation as the log holds it. */
-export type Op = Exclude<ClientOp, { k: 'claim' }> | Claim;
+export type Op = Exclude<ClientOp, { k: 'claim' | 'own' | OwnerOpKind }> | Claim | Own | Rekey | Pause | Revert;
 export type OpKind = Op['k'];
 
 /**
@@ -146,13 +168,34 @@ export type OpMessage = { t: 'op'; s: number; o: ClientOp };
 /** Cursor position in board coordinates; null when the pointer left the board. */
 export type CursorMessage = { t: 'cursor'; x: number; y: number } | { t: 'cursor'; x: null; y: null };
 export type Rename = import('./schema.ts').RenameMessage;
-export type ClientMessage = Hello | OpMessage | CursorMessage | Rename;
+/** The part of the board this page shows (world coordinates): sent while someone follows it or it presents. */
+export type ViewMessage = import('./schema.ts').ViewMessage;
+/** A laser pointer's point (null: the pointer went up); seen by everyone, never stored. */
+export type LaserMessage = import('./schema.ts').LaserMessage;
+/** Follow someone's view (their client id), or nobody. */
+export type FollowMessage = import('./schema.ts').FollowMessage;
+/** The owner presents (everyone's view follows theirs) or stops. */
+export type PresentMessage = import('./schema.ts').PresentMessage;
+export type ClientMessage = Hello | OpMessage | CursorMessage | Rename | ViewMessage | LaserMessage | FollowMessage | PresentMessage;
 
 // ---------------------------------------------------------------------------
 // Server → client
 
-export type Role = 'editor' | 'viewer';
-export type Participant = { cid: string; user: string; name: string; role: Role };
+/** An owner draws like an editor and may also do what OWNER_OPS name. */
+export type Role = 'owner' | 'editor' | 'viewer';
+export const canDraw = (role: Role) => role !== 'viewer';
+export type Participant = {
+  cid: string;
+  user: string;
+  name: string;
+  role: Role;
+  /** Whose view this person follows (a client id). */
+  follows?: string;
+  /** This person presents: everyone's view follows theirs. */
+  presenting?: true;
+};
+/** A view: the world rectangle a page shows. */
+export type ViewRect = { x: number; y: number; w: number; h: number };
 
 /** Serialized board state, see board/snapshot.ts. */
 export type BoardSnapshot = import('../board/snapshot.ts').BoardSnapshot;
@@ -164,8 +207,10 @@ export type Welcome = {
   /** This client's public user and client ids, as records and presence carry them. */
   user: string;
   cid: string;
-  /** Whether this client may draw (its edit key matches, or the board has none yet). */
+  /** Whether this client may draw (its edit key matches, or the board has none yet), or owns the board. */
   role: Role;
+  /** To an owner: the board's current edit key, for the edit link (absent when it is not one derived from the owner key). */
+  edit?: string;
   /** The board reached its size limit: it is read-only for everyone. */
   full?: true;
   /** Full state when the client must (re)build; absent when resuming. */
@@ -186,6 +231,10 @@ export type RemoteCursor = { t: 'cursor'; cid: string; x: number | null; y: numb
 export type ErrorMessage = { t: 'error'; code: ErrorCode; reason: string; s?: number };
 /** The operation with sequence number `s` is in the log already (a resend). */
 export type Ack = { t: 'ack'; s: number };
-/** This client's role changed (the board was claimed). */
-export type RoleChange = { t: 'role'; role: Role };
-export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange;
+/** This client's role changed (the board was claimed, owned, or its edit link replaced). */
+export type RoleChange = { t: 'role'; role: Role; edit?: string };
+/** Someone's view, sent to those who follow them (and to everyone while they present). */
+export type RemoteView = { t: 'view'; cid: string } & ViewRect;
+/** A point of someone's laser trail; null: the pointer went up. */
+export type RemoteLaser = { t: 'laser'; cid: string; x: number | null; y: number | null };
+export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange | RemoteView | RemoteLaser;

@@ -11,6 +11,7 @@ import { FILE_HASH_PATTERN } from '../files/file-store.ts';
 import Type, { type Static, type TLiteral, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { MAX_OFFSET, SHAPE_TYPES } from '../board/elements.ts';
+import { PAPERS, type Paper } from '../board/board-settings.ts';
 import { COLOR_PATTERN, ID_PATTERN, LIMITS } from './messages.ts';
 import { MAX_PRECISION } from './points.ts';
 
@@ -70,6 +71,10 @@ const ElementSpec = Type.Object(
 );
 const Props = Type.Object(optional(PROP_SCHEMAS), { additionalProperties: false, minProperties: 1 });
 const Ids = Type.Array(Id, { minItems: 1, maxItems: LIMITS.maxIdsPerOp });
+const Time = Type.Integer({ minimum: 0, maximum: LIMITS.maxSeq });
+/** Trimmed in validate.ts; an empty name gives the board its id back. */
+const BoardName = Type.String({ maxLength: 4 * LIMITS.maxBoardNameLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+const Paper = Type.Union(PAPERS.map((p) => Type.Literal(p)) as [TLiteral<Paper>]);
 /** Version of the element operations' shape: the fold dispatches on it, so any record ever written stays readable. */
 const V1 = Type.Literal(1);
 
@@ -94,6 +99,19 @@ export const OP_SCHEMAS = {
   clear: Type.Object({ k: Type.Literal('clear') }),
   /** Makes the board's edit key (the sender's) the only one that may draw; see rooms/roles.ts. */
   claim: Type.Object({ k: Type.Literal('claim') }),
+  /**
+   * Makes the sender's owner key (from hello) the board's owner: on a new
+   * board, or on one drawn before owners existed, by an editor. Logged as `Own`.
+   */
+  own: Type.Object({ k: Type.Literal('own') }),
+  /** Owner: replaces the edit link (the old one views only from now on). Logged as `Rekey`. */
+  rekey: Type.Object({ k: Type.Literal('rekey') }),
+  /** Owner: pauses (1) or resumes (0) drawing for everyone but the owner. */
+  pause: Type.Object({ k: Type.Literal('pause'), on: Type.Union([Type.Literal(0), Type.Literal(1)]) }),
+  /** Owner: takes back everything `user` did between `from` and `to` (log times in ms), as one undoable action. */
+  revert: Type.Object({ k: Type.Literal('revert'), user: Id, from: Time, to: Time }),
+  /** The board's name and paper (PAPERS), as one undoable action. */
+  board: Type.Object({ k: Type.Literal('board'), v: V1, name: Type.Optional(BoardName), paper: Type.Optional(Paper) }),
   /** Makes elements (one undoable action however many). */
   add: Type.Object({ k: Type.Literal('add'), v: V1, els: Type.Array(ElementSpec, { minItems: 1, maxItems: LIMITS.maxElementsPerOp }) }),
   /**
@@ -128,18 +146,28 @@ export const MESSAGE_SCHEMAS = {
     since: Type.Optional(Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER })),
     /** The board's edit key as this browser knows it (from an edit link); absent for a view link. */
     key: Type.Optional(Id),
+    /** The board's owner key as this browser knows it (it made the board, or has the owner link). */
+    owner: Type.Optional(Id),
   }),
   /** `o` is checked by its own schema, chosen by `o.k` (validate.ts). */
   op: Type.Object({ t: Type.Literal('op'), s: Seq, o: Type.Unknown() }),
   /** Cursor position in board coordinates; both null when the pointer left the board. */
   cursor: Type.Object({ t: Type.Literal('cursor'), x: Type.Union([Coord, Type.Null()]), y: Type.Union([Coord, Type.Null()]) }),
   name: Type.Object({ t: Type.Literal('name'), name: Name }),
+  view: Type.Object({ t: Type.Literal('view'), x: Coord, y: Coord, w: Type.Number({ exclusiveMinimum: 0, maximum: 2 * LIMITS.maxCoord }), h: Type.Number({ exclusiveMinimum: 0, maximum: 2 * LIMITS.maxCoord }) }),
+  laser: Type.Object({ t: Type.Literal('laser'), x: Type.Union([Coord, Type.Null()]), y: Type.Union([Coord, Type.Null()]) }),
+  follow: Type.Object({ t: Type.Literal('follow'), cid: Type.Union([Id, Type.Null()]) }),
+  present: Type.Object({ t: Type.Literal('present'), on: Type.Boolean() }),
 };
 
 export type ClientOp = { [K in keyof typeof OP_SCHEMAS]: Static<(typeof OP_SCHEMAS)[K]> }[keyof typeof OP_SCHEMAS];
 type Messages = { [K in keyof typeof MESSAGE_SCHEMAS]: Static<(typeof MESSAGE_SCHEMAS)[K]> };
 export type HelloMessage = Messages['hello'];
 export type RenameMessage = Messages['name'];
+export type ViewMessage = Messages['view'];
+export type LaserMessage = Messages['laser'];
+export type FollowMessage = Messages['follow'];
+export type PresentMessage = Messages['present'];
 
 function compileAll<T extends Record<string, TSchema>>(schemas: T): { [K in keyof T]: Validator<{}, T[K]> } {
   return Object.fromEntries(Object.entries(schemas).map(([key, schema]) => [key, Compile(schema)])) as { [K in keyof T]: Validator<{}, T[K]> };

@@ -7,6 +7,7 @@
  */
 import { duplicateId, elementProblem } from '../board/element-rules.ts';
 import { isPlacement } from '../board/elements.ts';
+import { cleanBoardName } from '../board/board-settings.ts';
 import { ID_PATTERN, LIMITS, type ClientMessage, type ClientOp } from './messages.ts';
 import { decodePointValues, PointCodecError } from './points.ts';
 import { messageValidators, opValidators } from './schema.ts';
@@ -67,6 +68,11 @@ function parseOp(raw: unknown): Parsed<ClientOp> {
     if (error) return { ok: false, reason: error };
   } else if (op.k === 'erase') {
     op.ids = [...new Set(op.ids)];
+  } else if (op.k === 'revert') {
+    if (op.from > op.to) return { ok: false, reason: 'o.from must not be after o.to' };
+  } else if (op.k === 'board') {
+    if (op.name === undefined && op.paper === undefined) return { ok: false, reason: 'o must set name or paper' };
+    if (op.name !== undefined) op.name = cleanBoardName(op.name, LIMITS.maxBoardNameLength);
   } else if (op.k === 'add' || op.k === 'set' || op.k === 'xf') {
     const problem = elementOpProblem(op);
     if (problem) return { ok: false, reason: problem };
@@ -105,7 +111,12 @@ function parseMessage(raw: unknown): Parsed<ClientMessage> {
       return op.ok ? { ok: true, value: { t: 'op', s: message.s, o: op.value } } : { ...op, s: message.s };
     }
     case 'cursor':
+    case 'laser':
       if ((message.x === null) !== (message.y === null)) return { ok: false, reason: 'x and y must both be numbers or both null' };
+      return parsed;
+    case 'view':
+    case 'follow':
+    case 'present':
       return parsed;
     case 'hello':
     case 'name': {

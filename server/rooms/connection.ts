@@ -15,7 +15,7 @@ import { UpDecoder } from '../protocol/wire.ts';
 import { MessageRate } from '../quotas/message-rate.ts';
 import type { WriteBudget } from '../quotas/write-budget.ts';
 import type { Room } from './room.ts';
-import { editKeyHash } from './roles.ts';
+import { keysOf } from './roles.ts';
 import type { Rooms } from './rooms.ts';
 import { Session, type ClientSocket } from './session.ts';
 
@@ -134,6 +134,17 @@ export class Connection {
         return room.cursor(this.session, message);
       case 'name':
         return room.rename(this.session, message.name);
+      case 'view':
+        return room.view(this.session, message);
+      case 'laser':
+        return room.laser(this.session, message.x, message.y);
+      case 'follow':
+        return room.follow(this.session, message.cid);
+      case 'present': {
+        const refusal = room.present(this.session, message.on);
+        if (refusal) this.refuse(refusal.code, refusal.reason, undefined, false);
+        return;
+      }
     }
   }
 
@@ -150,8 +161,8 @@ export class Connection {
       return;
     }
     this.room = this.rooms.open(this.session.board);
-    const { key, ...rest } = message;
-    await this.room.join(this.session, { ...rest, user: publicId(message.user), cid: publicId(message.cid) }, key ? editKeyHash(key) : null);
+    const { key, owner, ...rest } = message;
+    await this.room.join(this.session, { ...rest, user: publicId(message.user), cid: publicId(message.cid) }, keysOf(key, owner));
   }
 
   private async throttle(ms: number): Promise<void> {

@@ -14,8 +14,10 @@ import { stateJsonOf } from '../log/snapshots/snapshot-codec.ts';
 import { toSnapshot } from '../board/snapshot.ts';
 import { LogUnavailableError, type BoardLog, type NewRecord } from '../log/board-log.ts';
 import {
+  canDraw,
   CLOSE,
   ERROR,
+  OWNER_OPS,
   PROTOCOL_VERSION,
   type CursorMessage,
   type ErrorCode,
@@ -23,15 +25,22 @@ import {
   type LogRecord,
   type Op,
   type OpMessage,
+  type Participant,
   type ServerMessage,
+  type ViewMessage,
+  type ViewRect,
   type Welcome,
 } from '../protocol/messages.ts';
 import { validateExtension } from '../protocol/validate.ts';
 import { DownEncoder, WireError } from '../protocol/wire.ts';
 import type { SharedPresence } from '../presence/shared-presence.ts';
+import type { Signal } from '../presence/presence-bus.ts';
 import { Admission } from './admission.ts';
-import { roleOn } from './roles.ts';
+import { editKeyForOwner, roleOn, toLogged, type Keys } from './roles.ts';
 import type { Session } from './session.ts';
+
+/** Operations that change who holds which role. */
+const KEY_OPS: ReadonlySet<string> = new Set(['claim', 'own', 'rekey']);
 
 /** Behind by more than this many records, a client gets the whole board instead. */
 const MAX_CATCH_UP_RECORDS = 5_000;
@@ -67,6 +76,8 @@ export class Room {
   /** Every live record encoded once, for the pages that adopted this context (protocol/wire.ts). */
   private readonly encoder = new DownEncoder();
   readonly loaded: Promise<void>;
+  /** The last view of each page that sent one (here or on other instances): what a follower starts from. */
+  private readonly views = new Map<string, ViewRect>();
   /** The stored state the board loaded from, as stored: sent to joiners while few records came after it. */
   private asStored: { pos: number; json: Uint8Array } | null = null;
 
@@ -117,19 +128,19 @@ export class Room {
       this.logger.warn({ err, board: this.board, pos: rec.pos }, 'a record pages could not read is not sent');
     }
     for (const session of this.sessions) session.sendRecord(rec, encoded);
-    if (rec.op.k === 'claim' && !verdict) this.updateRoles();
+    if (!verdict && KEY_OPS.has(rec.op.k)) this.updateRoles();
   }
 
   /** Joins a session; `hello` carries public ids (see Connection). */
-  async join(session: Session, hello: Hello, keyHash: string | null): Promise<void> {
+  async join(session: Session, hello: Hello, keys: Keys): Promise<void> {
     await this.loaded;
     // The client may have gone while the board loaded; it has already left.
     if (!session.isOpen()) return;
     session.user = hello.user;
     session.cid = hello.cid;
     session.name = hello.name;
-    session.keyHash = keyHash;
-    session.role = roleOn(this.admission!.state, keyHash);
+    session.keys = keys;
+    session.role = roleOn(this.admission!.state, keys);
     this.sessions.add(session);
     const since = hello.since;
     const canResume = since !== undefined && since <= this.state.pos && this.state.pos - since <= MAX_CATCH_UP_RECORDS;
@@ -140,6 +151,7 @@ export class Room {
       user: session.user,
       cid: session.cid,
       role: session.role,
+      ...this.editLinkFor(session),
       ...(this.isFull() ? { full: true as const } : {}),
     };
     const acked = this.state.seqs.get(session.cid);
@@ -169,6 +181,10 @@ export class Room {
     session.joined = true;
     session.send({ t: 'synced', pos: session.sentPos });
     this.broadcastPresence();
+    // Someone presents: the joiner's view follows theirs from the start.
+    const presenter = this.people().find((p) => p.presenting);
+    const view = presenter && this.views.get(presenter.cid);
+    if (presenter && view) session.send({ t: 'view', cid: presenter.cid, ...view });
   }
 
   /** Sends the records after `since` from the log, then whatever arrived meanwhile. */
@@ -194,6 +210,7 @@ export class Room {
 
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return;
+    this.views.delete(session.cid);
     if (session.joined) {
       this.broadcastCursor(session.cid, null, null, session);
       this.broadcastPresence();
@@ -207,9 +224,65 @@ export class Room {
 
   /** Viewers watch: their cursors are not shown to the board. */
   cursor(session: Session, msg: CursorMessage): void {
-    if (session.role !== 'editor') return;
+    if (!canDraw(session.role)) return;
     this.broadcastCursor(session.cid, msg.x, msg.y, session);
     this.options.presence?.localCursor(this.board, session.cid, msg.x, msg.y);
+  }
+
+  // -------------------------------------------------------------------------
+  // Views, follow, present, laser: volatile, relayed and never logged.
+
+  /** Where a page looks: sent on to those who follow it, or to everyone while it presents. */
+  view(session: Session, msg: ViewMessage): void {
+    const view: ViewRect = { x: msg.x, y: msg.y, w: msg.w, h: msg.h };
+    this.views.set(session.cid, view);
+    this.relayView(session.cid, view, session.presenting);
+    this.options.presence?.localSignal(this.board, { cid: session.cid, view });
+  }
+
+  /** A laser pointer's point (null: it went up); editors' only, like cursors. */
+  laser(session: Session, x: number | null, y: number | null): void {
+    if (!canDraw(session.role)) return;
+    this.relayLaser(session.cid, x, y, session);
+    this.options.presence?.localSignal(this.board, { cid: session.cid, laser: [x, y] });
+  }
+
+  follow(session: Session, cid: string | null): void {
+    session.follows = cid === session.cid ? null : cid;
+    this.broadcastPresence();
+    const view = session.follows && this.views.get(session.follows);
+    if (view) session.send({ t: 'view', cid: session.follows!, ...view });
+  }
+
+  /** The owner presents: everyone's view follows theirs (one presenter at a time: the latest). */
+  present(session: Session, on: boolean): OpRefusal | null {
+    if (session.role !== 'owner') return { code: ERROR.notOwner, reason: 'only the owner link may present', counts: false };
+    if (on) for (const other of this.sessions) other.presenting = false;
+    session.presenting = on;
+    this.broadcastPresence();
+    const view = on && this.views.get(session.cid);
+    if (view) this.relayView(session.cid, view, true);
+    return null;
+  }
+
+  /** A view or laser point from someone on another instance. */
+  remoteSignal(signal: Signal): void {
+    if ('view' in signal) {
+      this.views.set(signal.cid, signal.view);
+      const presenting = this.options.presence?.remotePeople(this.board).some((p) => p.cid === signal.cid && p.presenting) ?? false;
+      this.relayView(signal.cid, signal.view, presenting);
+    } else {
+      this.relayLaser(signal.cid, signal.laser[0], signal.laser[1]);
+    }
+  }
+
+  private relayView(cid: string, view: ViewRect, toEveryone: boolean): void {
+    const text = JSON.stringify({ t: 'view', cid, ...view });
+    for (const s of this.sessions) if (s.joined && s.cid !== cid && (toEveryone || s.follows === cid)) s.sendText(text);
+  }
+
+  private relayLaser(cid: string, x: number | null, y: number | null, except?: Session): void {
+    this.broadcast({ t: 'laser', cid, x, y }, except);
   }
 
   /** Someone on another instance moved their cursor (null: it left the board, or they left). */
@@ -238,17 +311,25 @@ export class Room {
     if ((o.k === 'ext' || o.k === 'end') && session.refusedStrokes.has(o.id)) {
       return { code: ERROR.noEffect, reason: 'the start of this stroke was not saved', counts: false };
     }
-    // Someone claimed the board first: a race, whoever lost it.
+    // Someone claimed or owned the board first: a race, whoever lost it.
     if (o.k === 'claim' && admission.state.editKey !== null) return { ...REFUSALS.claimed, counts: false };
-    // From the board as it will be, so that a claim on its way already counts.
-    if (roleOn(admission.state, session.keyHash) !== 'editor') {
+    if (o.k === 'own' && admission.state.owner !== null) return { code: ERROR.noEffect, reason: 'the board has an owner already', counts: false };
+    // From the board as it will be, so that a claim or a new edit link on its way already counts.
+    const role = roleOn(admission.state, session.keys);
+    if (!canDraw(role)) {
       // Counted only once the client was told it watches: until its `role` arrives, an honest page still draws.
       return { code: ERROR.viewOnly, reason: 'this is a view-only link: ask for the edit link to draw', counts: session.role === 'viewer' };
     }
+    if (OWNER_OPS.has(o.k) && role !== 'owner') return { code: ERROR.notOwner, reason: "only the board's owner may do that (the owner link)", counts: true };
+    // Paused: the owner goes on; strokes already begun may end.
+    if (admission.state.paused && role !== 'owner' && o.k !== 'end') {
+      return { code: ERROR.paused, reason: 'the owner paused drawing: wait until it is resumed', counts: false };
+    }
     const storage = this.options.storageProblem();
     if (storage) return { code: ERROR.storageFull, reason: storage, counts: false };
-    if (o.k === 'claim' && !session.keyHash) return { code: ERROR.badMessage, reason: 'a claim needs an edit key in hello', counts: true };
-    const op: Op = o.k === 'claim' ? { k: 'claim', key: session.keyHash! } : o;
+    const logged = toLogged(o, session.keys, admission.state);
+    if (typeof logged === 'string') return { code: ERROR.badMessage, reason: logged, counts: true };
+    const op: Op = logged;
     if (op.k === 'ext') {
       const stroke = admission.state.strokes.get(op.id);
       const valid = stroke && stroke.user === session.user ? validateExtension(op.p, stroke.pr, stroke.q ?? 0) : null;
@@ -283,7 +364,7 @@ export class Room {
     appended.catch((err: unknown) => {
       admission.failed(record);
       if (record.op.k === 'begin') this.rememberRefusedStroke(session, record.op.id);
-      if (record.op.k === 'claim') this.updateRoles();
+      if (KEY_OPS.has(record.op.k)) this.updateRoles();
       this.logger.warn({ board: this.board, cid: session.cid, err }, 'append failed');
       if (err instanceof LogUnavailableError) {
         // The client keeps the op and sends it again once it is back.
@@ -304,19 +385,27 @@ export class Room {
     return this.admission!.state.size >= this.options.maxBoardPoints;
   }
 
-  /** The board was claimed: whoever lacks its edit key watches from now on. */
+  /** To an owner: the edit link it may share, when it is one its owner key makes. */
+  private editLinkFor(session: Session): { edit?: string } {
+    const edit = session.role === 'owner' ? editKeyForOwner(this.state, session.keys.ownerKey) : undefined;
+    return edit ? { edit } : {};
+  }
+
+  /** The board was claimed, owned or given a new edit link: whoever lacks its keys watches from now on, and pages are told. */
   private updateRoles(): void {
     for (const session of this.sessions) {
-      const role = roleOn(this.state, session.keyHash);
-      if (role === session.role) continue;
+      const role = roleOn(this.state, session.keys);
+      const edit = this.editLinkFor(session);
+      if (role === session.role && role !== 'owner') continue;
       session.role = role;
-      if (session.joined) session.send({ t: 'role', role });
+      if (role !== 'owner') session.presenting = false;
+      if (session.joined) session.send({ t: 'role', role, ...edit });
     }
     this.broadcastPresence();
   }
 
   /** Everyone on the board: here, then on other instances (a page that just moved here is listed once). */
-  private broadcastPresence(): void {
+  private people(): Participant[] {
     const people = [...this.sessions].filter((s) => s.joined).map((s) => s.participant);
     const presence = this.options.presence;
     if (presence) {
@@ -324,7 +413,11 @@ export class Room {
       const here = new Set(people.map((p) => p.cid));
       people.push(...presence.remotePeople(this.board).filter((p) => !here.has(p.cid)));
     }
-    this.broadcast({ t: 'presence', people });
+    return people;
+  }
+
+  private broadcastPresence(): void {
+    this.broadcast({ t: 'presence', people: this.people() });
   }
 
   private broadcastCursor(cid: string, x: number | null, y: number | null, except?: Session): void {

@@ -48,6 +48,7 @@ export class Rooms {
       roomOptions.presence?.onRemote({
         peopleChanged: (board) => this.rooms.get(board)?.remotePeopleChanged(),
         cursorMoved: (board, cid, x, y) => this.rooms.get(board)?.remoteCursor(cid, x, y),
+        signal: (board, signal) => this.rooms.get(board)?.remoteSignal(signal),
       }) ?? (() => undefined);
   }
 

@@ -6,6 +6,7 @@
  * (protocol/wire.ts); every other message as JSON text.
  */
 import { CLOSE, type LogRecord, type Participant, type Role, type ServerMessage } from '../protocol/messages.ts';
+import type { Keys } from './roles.ts';
 import { DownEncoder, WireError } from '../protocol/wire.ts';
 
 export interface ClientSocket {
@@ -29,9 +30,12 @@ export class Session {
   user = '';
   cid = '';
   name = '';
-  /** Hash of the edit key this client presented, if any (see roles.ts). */
-  keyHash: string | null = null;
+  /** The edit and owner keys this client presented, if any (see roles.ts). */
+  keys: Keys = { keyHash: null, ownerKey: null, ownerHash: null };
   role: Role = 'viewer';
+  /** Whose view this client follows; whether it presents (rooms relay views by them). */
+  follows: string | null = null;
+  presenting = false;
   /** Joined: hello handled and welcome sent. */
   joined = false;
   /** While catching up, live records wait here in order. */
@@ -60,7 +64,14 @@ export class Session {
   ) {}
 
   get participant(): Participant {
-    return { cid: this.cid, user: this.user, name: this.name, role: this.role };
+    return {
+      cid: this.cid,
+      user: this.user,
+      name: this.name,
+      role: this.role,
+      ...(this.follows ? { follows: this.follows } : {}),
+      ...(this.presenting ? { presenting: true as const } : {}),
+    };
   }
 
   isOpen(): boolean {

@@ -17,11 +17,12 @@ import { intakeImage, IntakeError } from '../files/image-intake.ts';
 import type { BoardState } from '../board/state.ts';
 import { loadBoard } from '../history/load-board.ts';
 import type { BoardLog } from '../log/board-log.ts';
-import { ID_PATTERN } from '../protocol/messages.ts';
+import { canDraw, ID_PATTERN } from '../protocol/messages.ts';
 import { PerAddress } from '../quotas/per-address.ts';
 import type { Quotas } from '../quotas/quotas.ts';
 import { TokenBucket } from '../quotas/token-bucket.ts';
-import { editKeyHash, roleOn } from '../rooms/roles.ts';
+import { keysOf, roleOn } from '../rooms/roles.ts';
+
 
 export type FileRouteOptions = {
   quotas: Quotas;
@@ -56,9 +57,9 @@ export async function fileRoutes(app: FastifyInstance, log: BoardLog, options: F
         const { board } = req.params;
         const storage = options.storageProblem();
         if (storage) return reply.code(507).send({ error: storage });
-        const key = req.headers['x-edit-key'];
+        const header = (name: string) => (typeof req.headers[name] === 'string' && ID_PATTERN.test(req.headers[name]) ? req.headers[name] : undefined);
         const state = options.loadedState(board) ?? (await loadBoard(log, board, { logger: req.log })).state;
-        if (roleOn(state, typeof key === 'string' && key ? editKeyHash(key) : null) !== 'editor') {
+        if (!canDraw(roleOn(state, keysOf(header('x-edit-key'), header('x-owner-key'))))) {
           return reply.code(403).send({ error: 'this link only views the board: pictures need its edit link' });
         }
         if (!Buffer.isBuffer(req.body)) return reply.code(400).send({ error: 'send the file as the request body' });

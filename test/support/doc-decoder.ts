@@ -274,7 +274,7 @@ function readOp(kind: number, r: Reader, strokes: Strokes, fromPage: boolean): {
   }
 }
 
-const MORE_KINDS: Record<number, string> = { 1: 'add', 2: 'set', 3: 'xf' };
+const MORE_KINDS: Record<number, string> = { 1: 'add', 2: 'set', 3: 'xf', 4: 'own', 5: 'rekey', 6: 'pause', 7: 'revert', 8: 'board' };
 
 function checkRange(name: string, value: number): void {
   if (value < 0 || value > MAX_SEQ) fail(`${name} outside 0 to 2^48 - 1`);

@@ -6,7 +6,8 @@
  * test and the fuzz test against a running server.
  */
 import fc from 'fast-check';
-import type { ClientOp, OpMessage } from '../../server/protocol/messages.ts';
+import type { ClientOp, Op, OpMessage } from '../../server/protocol/messages.ts';
+import { PAPERS } from '../../server/board/board-settings.ts';
 import { encodePoints } from '../../server/protocol/points.ts';
 import { UpEncoder } from '../../server/protocol/wire.ts';
 import { validElementOp } from './element-ops.ts';
@@ -48,9 +49,37 @@ export function validOp(ids: readonly string[] = []): fc.Arbitrary<ClientOp> {
     fc.record({ id, p: encodedPoints(false) }).map((e): ClientOp => ({ k: 'ext', ...e })),
     id.map((i): ClientOp => ({ k: 'end', id: i })),
     fc.uniqueArray(id, { minLength: 1, maxLength: 4 }).map((list): ClientOp => ({ k: 'erase', ids: list })),
-    fc.constantFrom<ClientOp>({ k: 'undo' }, { k: 'redo' }, { k: 'clear' }, { k: 'claim' }),
+    fc.constantFrom<ClientOp>({ k: 'undo' }, { k: 'redo' }, { k: 'clear' }, { k: 'claim' }, { k: 'own' }, { k: 'rekey' }),
+    fc.constantFrom<ClientOp>({ k: 'pause', on: 1 }, { k: 'pause', on: 0 }),
+    fc
+      .record({ user: fc.constantFrom('ann', 'bob', 'u1', 'u2'), from: fc.integer({ min: 0, max: 2_000 }), span: fc.integer({ min: 0, max: 2_000_000_000_000 }) })
+      .map(({ user, from, span }): ClientOp => ({ k: 'revert', user, from, to: from + span })),
+    fc
+      .record({ name: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), paper: fc.constantFrom(...PAPERS) })
+      .map(({ name, paper }): ClientOp => ({ k: 'board', v: 1, paper, ...(name === undefined ? {} : { name: name.replace(/[\u0000-\u001f\u007f]/g, '').trim() }) })),
     validElementOp(ids),
   );
+}
+
+/**
+ * A page's operation as the log holds it: claims, owning and owner
+ * operations with their keys' hashes (here fixed names: the owner key
+ * hashes to "owner"), as rooms/roles.ts writes them.
+ */
+export function loggedOp(op: ClientOp, gen = 0): Op {
+  switch (op.k) {
+    case 'claim':
+      return { k: 'claim', key: 'k' };
+    case 'own':
+      return { k: 'own', owner: 'owner' };
+    case 'rekey':
+      return { k: 'rekey', key: `k${gen + 1}`, by: 'owner' };
+    case 'pause':
+    case 'revert':
+      return { ...op, by: 'owner' };
+    default:
+      return op;
+  }
 }
 
 /** Valid messages after hello: operations with any sequence number, cursors, renames. */
@@ -59,6 +88,13 @@ export function validMessage(ids: readonly string[] = []): fc.Arbitrary<Record<s
     { weight: 4, arbitrary: fc.record({ t: fc.constant('op'), s: fc.integer({ min: 0, max: 60 }), o: validOp(ids) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('cursor'), x: fc.integer({ min: -5_000, max: 5_000 }), y: fc.integer({ min: -5_000, max: 5_000 }) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('name'), name: fc.string({ minLength: 1, maxLength: 20 }).filter((n) => n.trim().length > 0) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant('view'), x: fc.integer({ min: -5_000, max: 5_000 }), y: fc.integer({ min: -5_000, max: 5_000 }), w: fc.integer({ min: 1, max: 5_000 }), h: fc.integer({ min: 1, max: 5_000 }) }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('laser'), x: fc.integer({ min: -5_000, max: 5_000 }), y: fc.integer({ min: -5_000, max: 5_000 }) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('follow'), cid: fc.constantFrom(null, 'someone', 'c1') }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('present'), on: fc.boolean() }) },
   );
 }
 

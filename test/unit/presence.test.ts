@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Participant } from '../../server/protocol/messages.ts';
-import { encodePresenceFrame, parsePresenceFrame, type PresenceBus, type PresenceFrame, type PresenceListener } from '../../server/presence/presence-bus.ts';
+import { encodePresenceFrame, parsePresenceFrame, type PresenceBus, type PresenceFrame, type PresenceListener, type Signal } from '../../server/presence/presence-bus.ts';
 import { EXPIRE_MS, RemotePresence } from '../../server/presence/remote-presence.ts';
 import { CURSOR_INTERVAL_MS, HEARTBEAT_MS, SharedPresence } from '../../server/presence/shared-presence.ts';
 import { pino } from 'pino';
@@ -19,6 +19,16 @@ describe('presence frames from the topic', () => {
       { t: 'people', board: 'b1', people: [ann, vic] },
       { t: 'people', board: 'b1', people: [] },
       { t: 'cursors', board: 'b1', cursors: [{ cid: 'c-ann', x: 1.5, y: -20 }, { cid: 'c-bob', x: null, y: null }] },
+      { t: 'people', board: 'b1', people: [{ ...ann, role: 'owner', presenting: true }, { ...vic, follows: 'c-ann' }] },
+      {
+        t: 'signals',
+        board: 'b1',
+        signals: [
+          { cid: 'c-ann', view: { x: -10, y: 20, w: 800, h: 600 } },
+          { cid: 'c-ann', laser: [3, 4] },
+          { cid: 'c-ann', laser: [null, null] },
+        ],
+      },
     ];
     for (const frame of frames) expect(parsePresenceFrame(encodePresenceFrame('inst1', frame))).toEqual({ from: 'inst1', frame });
   });
@@ -53,12 +63,33 @@ describe('the people other instances have on a board', () => {
   let now = 0;
   let changed: string[] = [];
   let cursors: [string, string, number | null, number | null][] = [];
+  let signals: [string, Signal][] = [];
   let remote: RemotePresence;
   beforeEach(() => {
     now = 1_000;
     changed = [];
     cursors = [];
-    remote = new RemotePresence({ peopleChanged: (b) => changed.push(b), cursorMoved: (...c) => cursors.push(c) }, () => now);
+    signals = [];
+    remote = new RemotePresence({ peopleChanged: (b) => changed.push(b), cursorMoved: (...c) => cursors.push(c), signal: (b, s) => signals.push([b, s]) }, () => now);
+  });
+
+  it("pass on views of anyone listed and laser points of those who draw, nobody else's", () => {
+    remote.heard('i1', { t: 'people', board: 'b', people: [ann, vic] });
+    const view = { x: 0, y: 0, w: 100, h: 50 };
+    remote.heard('i1', {
+      t: 'signals',
+      board: 'b',
+      signals: [
+        { cid: 'c-ann', laser: [1, 2] },
+        { cid: 'c-vic', laser: [1, 2] },
+        { cid: 'c-vic', view },
+        { cid: 'c-stranger', view },
+      ],
+    });
+    expect(signals).toEqual([
+      ['b', { cid: 'c-ann', laser: [1, 2] }],
+      ['b', { cid: 'c-vic', view }],
+    ]);
   });
 
   it('are listed once each, and a heartbeat repeating the list tells nobody', () => {
@@ -144,7 +175,7 @@ describe('what an instance shares', () => {
     const { bus, deliver } = memoryBus();
     const shared = new SharedPresence(bus, pino({ level: 'silent' }));
     const heard: string[] = [];
-    shared.onRemote({ peopleChanged: (b) => heard.push(`people ${b}`), cursorMoved: (b, cid, x) => heard.push(`cursor ${b} ${cid} ${x}`) });
+    shared.onRemote({ peopleChanged: (b) => heard.push(`people ${b}`), cursorMoved: (b, cid, x) => heard.push(`cursor ${b} ${cid} ${x}`), signal: () => undefined });
     deliver('i2', { t: 'people', board: 'b', people: [ann] });
     deliver('i2', { t: 'cursors', board: 'b', cursors: [{ cid: 'c-ann', x: 4, y: 2 }] });
     expect(heard).toEqual(['people b', 'cursor b c-ann 4']);

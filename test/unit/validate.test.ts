@@ -43,8 +43,8 @@ describe('protocol validation: bad input is refused with a reason', () => {
   it.each([
     ['not JSON', '{"t":', /not valid JSON/],
     ['not an object', '[1,2]', /must be an object/],
-    ['unknown type', { t: 'explode' }, /^t must be one of hello, op, cursor, name$/],
-    ['unknown op', { t: 'op', s: 1, o: { k: 'paint' } }, /^o.k must be one of begin, ext, end, erase, undo, redo, clear, claim, add, set, xf$/],
+    ['unknown type', { t: 'explode' }, /^t must be one of hello, op, cursor, name, view, laser, follow, present$/],
+    ['unknown op', { t: 'op', s: 1, o: { k: 'paint' } }, /^o.k must be one of begin, ext, end, erase, undo, redo, clear, claim, own, rekey, pause, revert, board, add, set, xf$/],
     ['missing seq', { t: 'op', o: { k: 'undo' } }, /required properties s/],
     ['fractional seq', { t: 'op', s: 1.5, o: { k: 'undo' } }, /^s must be integer/],
     ['bad user id', { t: 'hello', v: 1, user: '../etc', cid: 'c', name: 'A' }, /^user must match pattern/],
@@ -96,13 +96,28 @@ function expectWellFormed(m: ClientMessage): void {
       expect(m.name).not.toMatch(/[\u0000-\u001f\u007f]/);
       return;
     case 'cursor':
+    case 'laser':
       if (m.x === null) expect(m.y).toBeNull();
       else expect(Math.abs(m.x) <= LIMITS.maxCoord && Math.abs(m.y!) <= LIMITS.maxCoord).toBe(true);
+      return;
+    case 'view':
+      expect([m.x, m.y, m.w, m.h].every(Number.isFinite) && m.w > 0 && m.h > 0).toBe(true);
+      return;
+    case 'follow':
+      if (m.cid !== null) expect(m.cid).toMatch(ID_PATTERN);
+      return;
+    case 'present':
+      expect(typeof m.on).toBe('boolean');
       return;
     case 'op': {
       expect(Number.isSafeInteger(m.s) && m.s >= 0).toBe(true);
       const o = m.o;
-      expect(Object.keys(o).every((k) => ['k', 'id', 'color', 'w', 'pr', 'q', 'p', 'ids', 'v', 'els', 'c', 'all', 'm'].includes(k))).toBe(true);
+      // Never a key's hash (`key`, `owner`, `by`): the server adds those from hello.
+      expect(Object.keys(o).every((k) => ['k', 'id', 'color', 'w', 'pr', 'q', 'p', 'ids', 'v', 'els', 'c', 'all', 'm', 'on', 'user', 'from', 'to', 'name', 'paper'].includes(k))).toBe(true);
+      if (o.k === 'revert') expect(o.user).toMatch(ID_PATTERN);
+      if (o.k === 'revert') expect(Number.isSafeInteger(o.from) && Number.isSafeInteger(o.to) && o.from >= 0 && o.from <= o.to).toBe(true);
+      if (o.k === 'board') expect(o.name === undefined || (o.name.length <= LIMITS.maxBoardNameLength && o.name.trim() === o.name && !/[\u0000-\u001f\u007f]/.test(o.name))).toBe(true);
+      if (o.k === 'board') expect(o.name !== undefined || o.paper !== undefined).toBe(true);
       if ('id' in o) expect(o.id).toMatch(ID_PATTERN);
       if (o.k === 'begin') {
         expect(o.color).toMatch(COLOR_PATTERN);

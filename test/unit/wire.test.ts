@@ -12,7 +12,7 @@ import { encodePoints } from '../../server/protocol/points.ts';
 import { parseClientFrame, parseClientMessage } from '../../server/protocol/validate.ts';
 import { DownDecoder, DownEncoder, UpDecoder, UpEncoder, WireError, type DownMessage } from '../../server/protocol/wire.ts';
 import { CheckedDownDecoder, CheckedUpDecoder } from '../support/checked-decoders.ts';
-import { validOp } from '../support/frames.ts';
+import { loggedOp, validOp } from '../support/frames.ts';
 
 const STROKE_IDS = ['a', 'b', 'c', 'stroke-4', 'x_y-Z9'];
 
@@ -48,10 +48,11 @@ const upMessages = fc
     return out;
   });
 
-/** What the log holds: the client's operation, or a claim with its key's hash. */
+/** What the log holds: the client's operation, or a claim, owning or owner operation with its keys' hashes. */
 const logOp: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 9, arbitrary: validOp(STROKE_IDS).filter((o): o is Exclude<ClientOp, { k: 'claim' }> => o.k !== 'claim') },
+  { weight: 9, arbitrary: validOp(STROKE_IDS).map((o) => loggedOp(o)) },
   { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((key): Op => ({ k: 'claim', key })) },
+  { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((owner): Op => ({ k: 'own', owner, key: owner.slice(1) })) },
 );
 
 const person = fc.constantFrom(

@@ -13,14 +13,14 @@ import { readPoints, writePoints, type Bound } from './points.ts';
  */
 export const KINDS = ['begin', 'ext', 'end', 'erase', 'undo', 'redo', 'clear'] as const;
 export const MORE = 7;
-export const MORE_KINDS = ['claim', 'add', 'set', 'xf'] as const;
+export const MORE_KINDS = ['claim', 'add', 'set', 'xf', 'own', 'rekey', 'pause', 'revert', 'board'] as const;
 export type Kind = (typeof KINDS)[number] | (typeof MORE_KINDS)[number];
 const TAG_KIND = new Map<string, number>(KINDS.map((k, i) => [k, i]));
 const MORE_INDEX = new Map<string, number>(MORE_KINDS.map((k, i) => [k, i]));
 /** The kind bits of an operation's tag. */
 export const tagKind = (k: string): number => TAG_KIND.get(k) ?? MORE;
-/** Element operations travel as JSON bodies: rare next to ink, and checked at the edge exactly as JSON ones. */
-const JSON_BODIES: ReadonlySet<string> = new Set(['add', 'set', 'xf']);
+/** Element, owner and board operations travel as JSON bodies: rare next to ink, and checked at the edge exactly as JSON ones. */
+const JSON_BODIES: ReadonlySet<string> = new Set(['add', 'set', 'xf', 'own', 'rekey', 'pause', 'revert', 'board']);
 
 /** Tag byte of an operation or record: bit 3 set; bits 0-2 the kind; bits 4-7 flags. */
 export const OP_BIT = 0x08;
@@ -231,6 +231,11 @@ export function writeOp(w: Writer, op: Op | ClientOp, strokes: StrokeNumbers): v
     case 'add':
     case 'set':
     case 'xf':
+    case 'own':
+    case 'rekey':
+    case 'pause':
+    case 'revert':
+    case 'board':
       return;
   }
 }

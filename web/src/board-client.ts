@@ -13,6 +13,7 @@ import { applyRecord } from '../../server/board/fold.ts';
 import { fromSnapshot } from '../../server/board/snapshot.ts';
 import { emptyBoard, type BoardState } from '../../server/board/state.ts';
 import {
+  canDraw,
   CLOSE,
   ERROR,
   PROTOCOL_VERSION,
@@ -24,6 +25,11 @@ import {
   type Participant,
   type Role,
   type ServerMessage,
+  type FollowMessage,
+  type LaserMessage,
+  type PresentMessage,
+  type ViewMessage,
+  type ViewRect,
 } from '../../server/protocol/messages.ts';
 import { DownDecoder, UpEncoder } from '../../server/protocol/wire.ts';
 
@@ -39,6 +45,8 @@ export type BoardClientOptions = {
   name: string;
   /** The board's edit key as this browser holds it; without one the board opens view-only once claimed. */
   key?: string;
+  /** The board's owner key as this browser holds it (it made the board, or came by the owner link). */
+  owner?: string;
 };
 
 export type BoardEvents = {
@@ -55,7 +63,12 @@ export type BoardEvents = {
   refused(reason: string, op: ClientOp | undefined, code: ErrorCode): void;
   /** Whether this client may draw changed (welcome, or the board was claimed), or the board filled up. */
   access(role: Role, full: boolean): void;
+  /** Someone's view: of a person this page follows, or of the presenter. */
+  view(cid: string, view: ViewRect): void;
+  /** A point of someone's laser trail; null: their pointer went up. */
+  laser(cid: string, x: number | null, y: number | null): void;
 };
+type Listeners = { [K in keyof BoardEvents]?: BoardEvents[K][] };
 
 export class BoardClient {
   state: BoardState = emptyBoard();
@@ -67,6 +80,8 @@ export class BoardClient {
   role: Role = 'viewer';
   /** The board reached its size limit and takes no more operations. */
   full = false;
+  /** To an owner: the board's current edit key, as the server derived it (for the edit link). */
+  edit: string | null = null;
   private readonly outbox = new Map<number, OpMessage>();
   private seq = 0;
   /** Highest sequence number sent on the current connection. */
@@ -85,7 +100,7 @@ export class BoardClient {
   private hasState = false;
   private retries = 0;
   private stopped = false;
-  private readonly handlers: Partial<BoardEvents> = {};
+  private readonly listeners: Listeners = {};
 
   constructor(private readonly options: BoardClientOptions) {
     this.down = new DownDecoder(this.board);
@@ -96,8 +111,14 @@ export class BoardClient {
     return decodeURIComponent(new URL(this.options.url).pathname.split('/').pop() ?? '');
   }
 
+  /** Calls every listener of an event, in the order they were added. */
+  private emit<K extends keyof BoardEvents>(event: K, ...args: Parameters<BoardEvents[K]>): void {
+    for (const listener of this.listeners[event] ?? []) (listener as (...a: Parameters<BoardEvents[K]>) => void)(...args);
+  }
+
+  /** Adds a listener; every listener of an event hears it. */
   on<K extends keyof BoardEvents>(event: K, handler: BoardEvents[K]): void {
-    this.handlers[event] = handler;
+    ((this.listeners[event] ??= []) as BoardEvents[K][]).push(handler);
   }
 
   /** This page's public client id (known once welcomed). */
@@ -131,6 +152,7 @@ export class BoardClient {
     ws.onopen = () => {
       const hello: ClientMessage = { t: 'hello', v: PROTOCOL_VERSION, user: this.options.user, cid: this.options.cid, name: this.options.name };
       if (this.options.key) hello.key = this.options.key;
+      if (this.options.owner) hello.owner = this.options.owner;
       if (this.hasState) hello.since = this.state.pos;
       ws.send(JSON.stringify(hello));
     };
@@ -199,6 +221,11 @@ export class BoardClient {
     this.ws.send(this.up.cursor(x, y));
   }
 
+  /** Views, follow, present and laser points: volatile, sent only while connected (a lost one is repaired by the next). */
+  signal(message: ViewMessage | LaserMessage | FollowMessage | PresentMessage): void {
+    if (this.synced) this.transmit(message);
+  }
+
   rename(name: string): void {
     this.options.name = name;
     if (this.synced) this.transmit({ t: 'name', name });
@@ -223,9 +250,10 @@ export class BoardClient {
           this.changed = 'all';
           this.hasState = true;
           for (const seq of this.outbox.keys()) if (seq <= (message.acked ?? -1)) this.outbox.delete(seq);
-          this.handlers.resync?.();
-          this.handlers.change?.();
+          this.emit('resync');
+          this.emit('change');
         }
+        this.edit = message.edit ?? null;
         this.setAccess(message.role, message.full === true, true);
         return;
       case 'rec':
@@ -241,22 +269,29 @@ export class BoardClient {
         return;
       case 'presence':
         this.people = message.people;
-        this.handlers.people?.(message.people);
+        this.emit('people', message.people);
         return;
       case 'cursor':
-        this.handlers.cursor?.(message.cid, message.x, message.y);
+        this.emit('cursor', message.cid, message.x, message.y);
         return;
       case 'ack':
         this.outbox.delete(message.s);
         return;
       case 'role':
-        this.setAccess(message.role, this.full);
+        this.edit = message.edit ?? null;
+        this.setAccess(message.role, this.full, message.edit !== undefined);
+        return;
+      case 'view':
+        this.emit('view', message.cid, { x: message.x, y: message.y, w: message.w, h: message.h });
+        return;
+      case 'laser':
+        this.emit('laser', message.cid, message.x, message.y);
         return;
       case 'error': {
         const op = message.s === undefined ? undefined : this.outbox.get(message.s)?.o;
         if (message.s !== undefined) this.outbox.delete(message.s);
         if (message.code === ERROR.boardFull) this.setAccess(this.role, true);
-        this.handlers.refused?.(message.reason, op, message.code);
+        this.emit('refused', message.reason, op, message.code);
         return;
       }
     }
@@ -267,8 +302,8 @@ export class BoardClient {
     this.role = role;
     this.full = full;
     // Nothing waiting can be saved any more; dropping it beats a stream of refusals.
-    if (role !== 'editor' || full) this.outbox.clear();
-    if (changed) this.handlers.access?.(role, full);
+    if (!canDraw(role) || full) this.outbox.clear();
+    if (changed) this.emit('access', role, full);
   }
 
   /** Ids of the items changed since last asked (server/board/changed-items.ts), or 'all' when the state was replaced. */
@@ -284,8 +319,8 @@ export class BoardClient {
     const verdict = applyRecord(this.state, record);
     if (this.changed !== 'all') for (const id of itemsChangedBy(this.state, record, verdict)) this.changed.add(id);
     if (record.cid === this.cid) this.outbox.delete(record.seq);
-    this.handlers.record?.(record);
-    this.handlers.change?.();
+    this.emit('record', record);
+    this.emit('change');
   }
 
   private closed(code: number, reason: string): void {
@@ -304,6 +339,6 @@ export class BoardClient {
 
   private setStatus(status: Status, detail: string): void {
     this.status = status;
-    this.handlers.status?.(status, detail);
+    this.emit('status', status, detail);
   }
 }

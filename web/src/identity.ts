@@ -39,6 +39,23 @@ export function editKey(board: string): string {
   return key;
 }
 
+/**
+ * The owner key this browser holds for a board: from an owner link
+ * (`#owner=<key>`), remembered per board, or else a fresh one, with which
+ * this browser owns the board if it is the first to open it (share.ts).
+ */
+export function ownerKey(board: string): string {
+  const slot = `whiteboard.owner.${board}`;
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get('owner');
+  if (fromLink && ID_PATTERN.test(fromLink)) localStorage.setItem(slot, fromLink);
+  let key = localStorage.getItem(slot);
+  if (!key || !ID_PATTERN.test(key)) {
+    key = randomId(18);
+    localStorage.setItem(slot, key);
+  }
+  return key;
+}
+
 export function savedNickname(): string | null {
   return localStorage.getItem('whiteboard.name');
 }

@@ -14,7 +14,7 @@ import { Cursors } from './cursors.ts';
 import { Drawing } from './drawing.ts';
 import type { EditorContext } from './editor-context.ts';
 import { exportMenu } from './export.ts';
-import { cleanNickname, editKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
+import { cleanNickname, editKey, ownerKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
 import { zoomControls } from './navigation.ts';
 import { showPeople, showProgress, showStatus, toast } from './page-chrome.ts';
 import { wirePictureInput } from './picture-input.ts';
@@ -49,15 +49,17 @@ function askNickname(): string {
 }
 
 const key = editKey(board);
+const owner = ownerKey(board);
 const client = new BoardClient({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/${encodeURIComponent(board)}`,
   user: userId(),
   cid: pageClientId(),
   name: askNickname(),
   key,
+  owner,
 });
 
-const canDraw = () => client.role === 'editor' && !client.full;
+const canDraw = () => client.role !== 'viewer' && !client.full;
 const drawing = new Drawing({
   client,
   strokesTouching: (a, b, radius) => renderer.itemsTouching(a, b, radius),

@@ -1,7 +1,8 @@
 /**
- * "Start a new board from here": a new board whose log begins with a claim
- * (its edit key, made here and handed to whoever forked) and the strokes
- * and elements visible at a moment of another board. They are written as
+ * "Start a new board from here": a new board whose log begins with its
+ * owner (an owner key made here and handed to whoever forked, with the edit
+ * key it derives), the source's name and paper, and the strokes and
+ * elements visible at a moment of another board. They are written as
  * ordinary operations under their original authors, so the new board needs
  * no special record type and its authors can still undo their own work.
  */
@@ -15,12 +16,14 @@ import type { Logger } from '../logger.ts';
 import { boardAt } from './replay.ts';
 
 /** The records that start a fork of `source` as it was at `at`. */
-export async function planFork(log: BoardLog, source: string, at: number, target: string, editKeyHash: string): Promise<NewRecord[]> {
+export async function planFork(log: BoardLog, source: string, at: number, target: string, keys: { owner: string; key: string }): Promise<NewRecord[]> {
   const state = await boardAt(log, source, at);
   const cid = `fork-${target}`.slice(0, 64);
   let seq = 0;
-  const records: NewRecord[] = [{ board: target, user: cid, cid, seq: ++seq, op: { k: 'claim', key: editKeyHash } }];
+  const records: NewRecord[] = [{ board: target, user: cid, cid, seq: ++seq, op: { k: 'own', owner: keys.owner, key: keys.key } }];
   const push = (user: string, name: string | undefined, op: Op) => records.push({ board: target, user, cid, seq: ++seq, ...(name !== undefined ? { name } : {}), op });
+  const { name, paper } = state.settings;
+  if (name !== '' || paper !== 'blank') push(cid, undefined, { k: 'board', v: 1, ...(name ? { name } : {}), ...(paper !== 'blank' ? { paper } : {}) });
   // Back to front: each lands above the one before, so the fork stacks as the source did without carrying z.
   const items = visibleItems(state);
   const drawn = new Set(items.map((i) => i.id));

@@ -395,11 +395,10 @@ export class Room {
   private updateRoles(): void {
     for (const session of this.sessions) {
       const role = roleOn(this.state, session.keys);
-      const edit = this.editLinkFor(session);
       if (role === session.role && role !== 'owner') continue;
       session.role = role;
       if (role !== 'owner') session.presenting = false;
-      if (session.joined) session.send({ t: 'role', role, ...edit });
+      if (session.joined) session.send({ t: 'role', role, ...this.editLinkFor(session) });
     }
     this.broadcastPresence();
   }

@@ -24,7 +24,7 @@ import type { BoardLog } from '../log/board-log.ts';
 import { ID_PATTERN } from '../protocol/messages.ts';
 import { ForkBudget } from '../quotas/fork-budget.ts';
 import type { Quotas } from '../quotas/quotas.ts';
-import { editKeyHash } from '../rooms/roles.ts';
+import { derivedEditKey, editKeyHash, ownerKeyHash } from '../rooms/roles.ts';
 import { newBoardId } from './pages.ts';
 
 const boardParams = {
@@ -122,9 +122,10 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
       const storage = options.storageProblem();
       if (storage) return reply.code(507).send({ error: storage });
       const board = newBoardId();
-      // The new board's edit key: handed to whoever forked, never stored (only its hash is).
-      const key = randomBytes(16).toString('base64url');
-      const records = await planFork(log, req.params.board, req.body.at, board, editKeyHash(key));
+      // The new board's owner key: handed to whoever forked, never stored (only its hash is); the edit key derives from it.
+      const owner = randomBytes(18).toString('base64url');
+      const key = derivedEditKey(owner, 0);
+      const records = await planFork(log, req.params.board, req.body.at, board, { owner: ownerKeyHash(owner), key: editKeyHash(key) });
       // The drawing must fit a board; the claim and the strokes' ends come on top, so a full board can be forked.
       const drawn = records.reduce((sum, r) => sum + (r.op.k === 'begin' || r.op.k === 'ext' ? recordWeight(r.op) : 0), 0);
       if (drawn > quotas.maxBoardPoints) {
@@ -137,7 +138,7 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
         return reply.code(429).header('retry-after', String(seconds)).send({ error: `too many forks from your address; try again in ${seconds} s` });
       }
       await appendFork(log, records, req.log);
-      return reply.code(201).send({ board, url: `/b/${board}`, editUrl: `/b/${board}#edit=${key}`, records: records.length });
+      return reply.code(201).send({ board, url: `/b/${board}`, editUrl: `/b/${board}#edit=${key}`, ownerUrl: `/b/${board}#owner=${owner}`, records: records.length });
     },
   );
 }

@@ -81,9 +81,9 @@ export type TestClient = BoardClient & {
   stroke(points?: { x: number; y: number }[]): string;
 };
 
-/** The web app's client; `key` is the board's edit key as an edit link would give it. */
-export function webClient(wsBase: string, board: string, user = `u${++counter}`, name = user, key?: string): TestClient {
-  const client = new BoardClient({ url: `${wsBase}/ws/${board}`, user, cid: `cid${++counter}`, name, ...(key ? { key } : {}) }) as TestClient;
+/** The web app's client; `key` is the board's edit key as an edit link would give it, `owner` its owner key. */
+export function webClient(wsBase: string, board: string, user = `u${++counter}`, name = user, key?: string, owner?: string): TestClient {
+  const client = new BoardClient({ url: `${wsBase}/ws/${board}`, user, cid: `cid${++counter}`, name, ...(key ? { key } : {}), ...(owner ? { owner } : {}) }) as TestClient;
   client.refusals = [];
   client.statuses = [];
   client.on('refused', (reason) => client.refusals.push(reason));

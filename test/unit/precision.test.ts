@@ -39,7 +39,7 @@ describe('stroke precision', () => {
       await log.append({ ...base, seq: 1, op: { k: 'begin', id: 's1', color: '#1e1e1e', w: 2, q: 2, p: encodePoints(first, false, 2) } });
       await log.append({ ...base, seq: 2, op: { k: 'ext', id: 's1', p: encodePoints(second, false, 2) } });
       const last = await log.append({ ...base, seq: 3, op: { k: 'end', id: 's1' } });
-      const records = await planFork(log, 'src', last.ts + 1, 'copy', 'key-hash');
+      const records = await planFork(log, 'src', last.ts + 1, 'copy', { owner: 'owner-hash', key: 'key-hash' });
       const copy = foldRecords(records.map((r, pos) => ({ ...r, pos, ts: last.ts })));
       expect(strokePoints(copy.strokes.get('s1')!)).toEqual([...first, ...second]);
     } finally {

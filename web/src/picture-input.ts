@@ -21,6 +21,8 @@ export type PictureHost = {
   board: string;
   /** The edit link's key, which uploads need as the socket's hello does. */
   editKey: string | null;
+  /** The owner key, which lets an owner upload whatever the edit key is now. */
+  ownerKey?: string;
   /** Where a picture goes when it was not dropped: the middle of the view. */
   centre(): Point2;
   /** The view's size in board units: a picture is scaled to fit in it. */
@@ -48,9 +50,10 @@ const isSvg = (file: Blob) => file.type === 'image/svg+xml';
 export const takesFile = (file: Blob) => file.type.startsWith('image/') || isPdf(file);
 
 /** Uploads one picture; the stored file, or an Error whose message is the server's reason. */
-export async function uploadPicture(host: Pick<PictureHost, 'board' | 'editKey'>, bytes: Blob): Promise<StoredPicture> {
+export async function uploadPicture(host: Pick<PictureHost, 'board' | 'editKey' | 'ownerKey'>, bytes: Blob): Promise<StoredPicture> {
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (host.editKey) headers['x-edit-key'] = host.editKey;
+  if (host.ownerKey) headers['x-owner-key'] = host.ownerKey;
   const res = await fetch(`/api/boards/${encodeURIComponent(host.board)}/files`, { method: 'POST', headers, body: bytes });
   const answer = (await res.json().catch(() => ({}))) as Partial<StoredPicture> & { error?: string };
   if (!res.ok || !answer.hash) throw new Error(answer.error ?? `the upload failed (${res.status})`);

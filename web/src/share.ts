@@ -1,7 +1,8 @@
 /**
- * Edit and view-only links on the page (server/rooms/roles.ts): the share
- * dialog, the address bar, and the claim that makes a new board's first
- * browser its editor.
+ * Owner, edit and view-only links on the page (server/rooms/roles.ts): the
+ * share dialog, the address bar, and owning a new board. The first browser
+ * on a new board owns it: its owner key (identity.ts) becomes the board's,
+ * and the server tells it the edit key derived from it.
  */
 import type { LogRecord } from '../../server/protocol/messages.ts';
 import type { BoardClient } from './board-client.ts';
@@ -9,20 +10,21 @@ import type { BoardClient } from './board-client.ts';
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
 export class Sharing {
-  private claimChecked = false;
+  private ownChecked = false;
 
   constructor(
     private readonly client: BoardClient,
     private readonly board: string,
-    /** This browser's edit key for the board (identity.ts). */
-    private readonly key: string,
-    toast: (text: string) => void,
+    /** This browser's edit and owner keys for the board (identity.ts). */
+    private readonly keys: { edit: string; owner: string },
+    private readonly toast: (text: string) => void,
   ) {
     $('#share').addEventListener('click', () => {
       this.showLinks();
       $<HTMLDialogElement>('#share-dialog').showModal();
     });
-    $('#claim').addEventListener('click', () => client.send({ k: 'claim' }));
+    // A board drawn before owners (or edit links) existed: an editor makes it theirs.
+    for (const button of [$('#claim'), $('#become-owner')]) button.addEventListener('click', () => client.send({ k: 'own' }));
     for (const button of document.querySelectorAll<HTMLElement>('[data-copy]')) {
       button.addEventListener('click', () => {
         const input = $<HTMLInputElement>(`#${button.dataset.copy}`);
@@ -37,44 +39,62 @@ export class Sharing {
     return `${location.origin}/b/${encodeURIComponent(this.board)}`;
   }
 
+  /** The owner is told the edit key by the server; an editor holds it. */
   private get editLink(): string {
-    return `${this.viewLink}#edit=${this.key}`;
+    return `${this.viewLink}#edit=${this.client.edit ?? this.keys.edit}`;
   }
 
-  /** Editors of a claimed board keep the edit link in the address bar, so copying it shares drawing as before. */
+  private get ownerLink(): string {
+    return `${this.viewLink}#owner=${this.keys.owner}`;
+  }
+
+  /**
+   * Those who may draw on a claimed board keep the edit link in the address
+   * bar (never the owner link: copying the address must not hand out the
+   * board), so copying it shares drawing as before.
+   */
   update(): void {
     const claimed = this.client.state.editKey !== null;
-    const wanted = this.client.role === 'editor' && claimed ? this.editLink : this.viewLink;
+    const wanted = this.client.role !== 'viewer' && claimed ? this.editLink : this.viewLink;
     if (location.href !== wanted) history.replaceState(null, '', wanted);
     this.showLinks();
   }
 
   /**
-   * A claim was folded. Ours: this page keeps drawing, with the edit link.
-   * Someone else's: this page hears its new role from the server next.
+   * A claim, owning or new edit link was folded. Ours: this page keeps
+   * drawing, with the new link. Someone else's: this page hears its new role
+   * from the server next.
    */
   onRecord(record: LogRecord): void {
-    if (record.op.k === 'claim' && record.cid === this.client.cid) this.update();
+    const k = record.op.k;
+    if ((k === 'claim' || k === 'own' || k === 'rekey') && record.cid === this.client.cid) this.update();
+    if (k === 'own' && record.cid === this.client.cid) this.toast('You own this board: the share dialog has its links');
   }
 
-  /**
-   * The first browser on a new board claims it: its key becomes the board's
-   * edit key. A board drawn on before edit links existed stays open until an
-   * editor claims it from the share dialog.
-   */
-  claimIfNew(): void {
-    if (this.claimChecked || this.client.status !== 'live') return;
-    this.claimChecked = true;
+  /** The owner replaced the edit link, and this page held the old one. */
+  lostEditLink(): void {
+    this.toast('The owner replaced the edit link: this page only watches now');
+    this.update();
+  }
+
+  /** The first browser on a new board owns it. */
+  ownIfNew(): void {
+    if (this.ownChecked || this.client.status !== 'live') return;
+    this.ownChecked = true;
     const { role, state } = this.client;
-    if (role === 'editor' && state.editKey === null && state.pos === -1) this.client.send({ k: 'claim' });
+    if (role === 'editor' && state.owner === null && state.editKey === null && state.pos === -1) this.client.send({ k: 'own' });
   }
 
   private showLinks(): void {
-    const claimed = this.client.state.editKey !== null;
+    const { role, state } = this.client;
+    const claimed = state.editKey !== null;
     $('#share-open').hidden = claimed;
-    $('#share-edit').hidden = !claimed || this.client.role !== 'editor';
+    $('#share-owner').hidden = role !== 'owner';
+    $('#share-edit').hidden = !claimed || role === 'viewer';
     $('#share-view').hidden = !claimed;
+    $('#share-unowned').hidden = !claimed || state.owner !== null || role !== 'editor';
     $<HTMLInputElement>('#open-link').value = this.viewLink;
+    $<HTMLInputElement>('#owner-link').value = this.ownerLink;
     $<HTMLInputElement>('#edit-link').value = this.editLink;
     $<HTMLInputElement>('#view-link').value = this.viewLink;
   }

@@ -164,7 +164,7 @@ describe('edit and view-only links', () => {
     expect(viewerOnB.visible()).toHaveLength(1);
   });
 
-  it('a fork starts claimed by whoever forked: its edit link draws, its view link watches', async () => {
+  it('a fork starts owned by whoever forked: its owner link owns, its edit link draws, its view link watches', async () => {
     const server = await startServer();
     cleanup.push(() => server.close());
     const owner = await claimedBoard(server, 'forked', 'fork-source-key');
@@ -172,13 +172,18 @@ describe('edit and view-only links', () => {
     await converged([owner]);
     const res = await fetch(`${server.http}/api/boards/forked/fork`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"at":${Date.now()}}` });
     expect(res.status).toBe(201);
-    const { board, url, editUrl } = (await res.json()) as { board: string; url: string; editUrl: string };
+    const { board, url, editUrl, ownerUrl } = (await res.json()) as { board: string; url: string; editUrl: string; ownerUrl: string };
     expect(url).toBe(`/b/${board}`);
     const key = new URLSearchParams(editUrl.split('#')[1]).get('edit')!;
-    const editor = join(server, board, 'forker', key);
+    const ownerKey = new URLSearchParams(ownerUrl.split('#')[1]).get('owner')!;
+    const forker = webClient(server.ws, board, 'forker', 'forker', undefined, ownerKey);
+    cleanup.push(() => forker.close());
+    const editor = join(server, board, 'student', key);
     const viewer = join(server, board, 'someone');
-    await Promise.all([editor.live(), viewer.live()]);
-    expect([editor.role, viewer.role]).toEqual(['editor', 'viewer']);
+    await Promise.all([forker.live(), editor.live(), viewer.live()]);
+    expect([forker.role, editor.role, viewer.role]).toEqual(['owner', 'editor', 'viewer']);
+    // The owner is told the edit link, as on a board it made.
+    expect(forker.edit).toBe(key);
     expect(viewer.visible()).toEqual(owner.visible());
   });
 });

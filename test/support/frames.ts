@@ -160,7 +160,7 @@ export type BinaryItem =
  */
 export function binaryClientFrames(ids: readonly string[] = [], maxLength = 40): fc.Arbitrary<BinaryItem[]> {
   const item: fc.Arbitrary<BinaryItem> = fc.oneof(
-    { weight: 3, arbitrary: validMessage(ids).filter((m) => m.t !== 'name').map((message): BinaryItem => ({ kind: 'valid', message })) },
+    { weight: 3, arbitrary: validMessage(ids).filter((m) => m.t === 'op' || m.t === 'cursor').map((message): BinaryItem => ({ kind: 'valid', message })) },
     {
       weight: 1,
       arbitrary: fc

@@ -26,6 +26,7 @@ import { deleteSelection, duplicateSelection, nudge, restack, selectAll, selecte
 import { SelectionOverlay } from './selection-overlay.ts';
 import { ShapeTool } from './shape-tool.ts';
 import { Sharing } from './share.ts';
+import { OwnerTools } from './owner-tools.ts';
 import { fillShortcutLists, handleShortcut, isTyping, type Command, type ToolName } from './shortcuts.ts';
 import { defaultStyle } from './style.ts';
 import { showStyleOf, wireStylePanel } from './style-panel.ts';
@@ -59,7 +60,8 @@ const client = new BoardClient({
   owner,
 });
 
-const canDraw = () => client.role !== 'viewer' && !client.full;
+/** Viewers watch; a full board takes nothing; while the owner paused drawing, only the owner draws. */
+const canDraw = () => client.role !== 'viewer' && !client.full && !(client.state.paused && client.role !== 'owner');
 const drawing = new Drawing({
   client,
   strokesTouching: (a, b, radius) => renderer.itemsTouching(a, b, radius),
@@ -89,7 +91,8 @@ function redraw(): void {
   overlay.request();
 }
 
-const sharing = new Sharing(client, board, key, toast);
+const sharing = new Sharing(client, board, { edit: key, owner }, toast);
+const ownerTools = new OwnerTools(client, toast);
 /** The Unlock button shows while something is locked; looked for at most twice a second, not at every change. */
 let lockCheck = 0;
 function showUnlock(): void {
@@ -113,6 +116,7 @@ client.on('resync', () => {
 });
 client.on('record', (record) => {
   sharing.onRecord(record);
+  if (record.op.k === 'pause' || record.op.k === 'own') showAccess(client.role, client.full);
   if (record.cid !== client.cid) return PointerInput.followTip(record, ctx, cursors);
   const op = record.op;
   if (op.k === 'end') drawing.local.delete(op.id);
@@ -246,6 +250,7 @@ wirePictureInput(
   {
     board,
     editKey: key,
+    ownerKey: owner,
     centre: () => [view.x + view.width / 2 / view.zoom, view.y + view.height / 2 / view.zoom],
     viewSize: () => ({ w: view.width / view.zoom, h: view.height / view.zoom }),
     boardPoint: (clientX, clientY) => {
@@ -282,9 +287,14 @@ $('#rename').addEventListener('click', () => {
 exportMenu($('#export'), { board, renderer, view, state: () => client.state, time: () => Date.now() }, toast);
 $<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
 
-/** Viewers and full boards lose the editing tools and select nothing; see share.ts for the links. */
+/** Viewers, full and paused boards lose the editing tools and select nothing; see share.ts for the links. */
+let shownRole: Role | null = null;
 function showAccess(role: Role, full: boolean): void {
-  document.body.dataset.access = full ? 'full' : role;
+  // An editor who becomes a viewer on an owned board: the owner replaced the edit link.
+  if (shownRole === 'editor' && role === 'viewer' && client.state.owner !== null) sharing.lostEditLink();
+  shownRole = role;
+  document.body.dataset.access = full ? 'full' : client.state.paused && role !== 'owner' ? 'paused' : role;
+  ownerTools.show();
   showStatus(client, sharing, client.status, '');
   if (!canDraw()) {
     textEditor.close();

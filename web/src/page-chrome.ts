@@ -31,7 +31,7 @@ export function showProgress(el: HTMLElement, label: string | null, done = 0): v
 export function showStatus(client: BoardClient, sharing: Sharing, status: Status, detail: string): void {
   const banner = $('#status');
   document.body.dataset.status = status;
-  if (status === 'live') sharing.claimIfNew();
+  if (status === 'live') sharing.ownIfNew();
   const full = client.full && status === 'live';
   banner.textContent = full
     ? 'This board is full: it is read-only now. Start a new board to go on drawing.'

@@ -222,8 +222,8 @@ $('#fork').addEventListener('click', async () => {
     body: JSON.stringify({ at }),
   });
   if (!response.ok) return showStatus('Could not create the new board');
-  // The edit link: whoever forks draws on the new board.
-  location.href = ((await response.json()) as { editUrl: string }).editUrl;
+  // The owner link: whoever forks owns the new board.
+  location.href = ((await response.json()) as { ownerUrl: string }).ownerUrl;
 });
 const shown = () => player?.time ?? first;
 exportMenu($('#export'), { board, renderer, view, state: () => player?.state ?? emptyBoard(), time: shown }, showStatus);

@@ -27,11 +27,15 @@ export function itemsChangedBy(state: BoardState, rec: OpRecord, verdict: Verdic
     case 'set':
     case 'xf':
     case 'undo':
-    case 'redo': {
+    case 'redo':
+    case 'revert': {
       // The action the record made, continued, took back or did again is on top of its author's stack.
       const history = state.history.get(rec.user);
       const pos = op.k === 'undo' ? history?.redo.at(-1) : history?.undo.at(-1);
-      return (pos === undefined ? undefined : state.actions.get(pos))?.targets ?? NONE;
+      const action = pos === undefined ? undefined : state.actions.get(pos);
+      if (action?.kind !== 'revert') return action?.targets ?? NONE;
+      // A revert changed what it hid and what the actions it took back had changed.
+      return [...action.targets, ...(action.taken ?? []).flatMap((taken) => state.actions.get(taken)?.targets ?? NONE)];
     }
     default:
       return NONE;

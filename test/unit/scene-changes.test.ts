@@ -86,6 +86,8 @@ const acts: fc.Arbitrary<Act>[] = [
   fc.constant(() => ({ k: 'undo' }) as Op),
   fc.constant(() => ({ k: 'redo' }) as Op),
   fc.constant(() => ({ k: 'clear' }) as Op),
+  // The owner takes back one person's work since some moment (the board is owned by 'o').
+  fc.record({ whom: fc.constantFrom('ann', 'bob'), from: fc.integer({ min: 0, max: 60 }) }).map(({ whom, from }) => () => ({ k: 'revert', user: whom, from, to: 10 ** 9, by: 'o' }) as Op),
 ];
 
 // Boxes and lines stuck to them twice as often: what is stuck is what a partial read could miss.
@@ -118,6 +120,7 @@ describe('reading only what changed', () => {
         let made = 0;
         let now = 0;
         const seqs = new Map<string, number>();
+        scene.fold({ board: 'b', pos: pos++, ts: pos, user: 'teacher', cid: 'c-teacher', seq: 1, op: { k: 'own', owner: 'o' } });
         for (const { who, act, wait, live: liveAt } of steps) {
           const ids = visibleItems(scene.state).map((item) => item.id);
           const ops = act(ids, who, () => `s${++made}`);

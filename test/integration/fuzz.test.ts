@@ -18,7 +18,7 @@ import { encodePoints } from '../../server/protocol/points.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 import { publicId } from '../../server/rooms/connection.ts';
 import { parseClientMessage } from '../../server/protocol/validate.ts';
-import { converged, rawSocket, webClient, type RawSocket, type TestClient } from '../support/board-client.ts';
+import { converged, rawSocket, waitUntil, webClient, type RawSocket, type TestClient } from '../support/board-client.ts';
 import { CheckedUpDecoder } from '../support/checked-decoders.ts';
 import { BinaryConnection, binaryClientFrames, clientFrames, REGRESSION_FRAMES, type BinaryItem } from '../support/frames.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
@@ -37,7 +37,7 @@ const points = (seed: number, n: number) => encodePoints(Array.from({ length: n 
  * frames are sent: text frames, then binary ones, encoded in the context of
  * the connection they go out on.
  */
-async function hostile(board: string, key: string | undefined, frames: (string | BinaryItem)[]): Promise<string[]> {
+async function hostile(board: string, key: string | undefined, frames: (string | BinaryItem)[], owner?: string): Promise<string[]> {
   const users: string[] = [];
   let socket: RawSocket | null = null;
   let binary = new BinaryConnection(1_000);
@@ -61,7 +61,7 @@ async function hostile(board: string, key: string | undefined, frames: (string |
     const user = randomBytes(6).toString('hex');
     // A few frames before hello, then hello (with or without the edit key).
     for (const frame of frames.splice(0, 2)) send(frame);
-    socket.send({ t: 'hello', v: PROTOCOL_VERSION, user, cid: user, name: 'Fuzz', ...(key ? { key } : {}) });
+    socket.send({ t: 'hello', v: PROTOCOL_VERSION, user, cid: user, name: 'Fuzz', ...(key ? { key } : {}), ...(owner ? { owner } : {}) });
     await socket.next((m) => m.t === 'synced' || m.t === 'error').catch(() => undefined);
     users.push(user);
   };
@@ -159,5 +159,44 @@ describe('fuzzing a running server', () => {
     );
     // The fuzzing reached elements: some of the insider's element operations were ones the fold applies.
     expect(insiderElementOps).toBeGreaterThan(0);
+  });
+
+  it("an owner link in hostile hands: pauses, new edit links and reverts mixed with garbage; the owner's page and the log agree", { timeout: 120_000 }, async () => {
+    let run = 0;
+    let ownerOps = 0;
+    const scenario = fc.tuple(clientFrames(['h0', 'h1', 'h0-note', 'f1'], 120), binaryClientFrames(['h0', 'h1', 'f3'], 60)).map(([text, binary]) => [...text, ...binary]);
+    await fc.assert(
+      fc.asyncProperty(scenario, async (frames) => {
+        const board = `fuzz-owner-${++run}`;
+        const owner = `fuzz-owner-key-${run}`;
+        const ann = webClient(server.ws, board, `ann-o${run}`, 'Ann', undefined, owner);
+        try {
+          await ann.live();
+          ann.send({ k: 'own' });
+          await waitUntil(() => ann.role === 'owner', 'Ann owns the board');
+          const ids = ['h0', 'h1'];
+          for (const [i, id] of ids.entries()) ann.send({ k: 'begin', id, color: '#000000', w: 2, p: points(i, 2) });
+          await converged([ann]);
+          // The hostile page holds the owner link too: its owner operations are the owner's.
+          const [hostiles] = await Promise.all([hostile(board, undefined, [...frames], owner), draw(ann, ids)]);
+          await converged([ann], 20_000);
+          expect((await fetch(`${server.http}/healthz`)).status).toBe(200);
+          const late = webClient(server.ws, board, `late-o${run}`, 'Late', undefined, owner);
+          await late.live();
+          await converged([ann, late]);
+          late.close();
+          const records = await readAll(server.log, board);
+          const state = emptyBoard();
+          for (const rec of records) expect({ pos: rec.pos, verdict: applyRecord(state, rec) }).toEqual({ pos: rec.pos, verdict: null });
+          const hostileCids = new Set(hostiles.map(publicId));
+          ownerOps += records.filter((r) => hostileCids.has(r.cid) && (r.op.k === 'pause' || r.op.k === 'rekey' || r.op.k === 'revert' || r.op.k === 'board')).length;
+        } finally {
+          ann.close();
+        }
+      }),
+      { seed: 20_261_204, numRuns: 6, endOnFailure: true },
+    );
+    // The fuzzing reached the owner's operations: some were ones the fold applies.
+    expect(ownerOps).toBeGreaterThan(0);
   });
 });

@@ -58,7 +58,7 @@ server.on('connection', (socket, request) => {
     if (message.t === 'hello') {
       who = { user: message.user!, cid: message.cid! };
       joined.peers.add(me);
-      socket.send(JSON.stringify({ t: 'welcome', v: PROTOCOL_VERSION, board, ...who, role: 'editor', state: { pos: joined.pos, ts: 0, strokes: [], actions: [], history: [], seqs: [], size: 0, editKey: null } }));
+      socket.send(JSON.stringify({ t: 'welcome', v: PROTOCOL_VERSION, board, ...who, role: 'editor', state: { pos: joined.pos, ts: 0, strokes: [], actions: [], history: [], seqs: [], size: 0, editKey: null, owner: null, keyGen: 0, paused: false, settings: { name: '', paper: 'blank' } } }));
       socket.send(JSON.stringify({ t: 'synced', pos: joined.pos }));
       me.encoder.adopt(joined.encoder);
       queue(me, me.encoder.take());

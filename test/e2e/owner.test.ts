@@ -91,7 +91,8 @@ describe('an owner in Chromium', () => {
     expect(await cleo.textContent('#paused-banner')).toMatch(/owner paused drawing/);
     expect(await cleo.isVisible('[data-tool="pen"]')).toBe(false);
     const before = (await readAll(env.server.log, board)).length;
-    await cleo.evaluate(() => (window as unknown as Whiteboard).whiteboard.client.send({ k: 'clear' }));
+    // A stroke's start, as the pen would send it.
+    await cleo.evaluate(() => (window as unknown as Whiteboard).whiteboard.client.send({ k: 'begin', id: 'while-paused', color: '#1e1e1e', w: 4, p: 'AA' }));
     await expect.poll(() => cleo.textContent('#toast')).toMatch(/paused drawing/);
     expect((await readAll(env.server.log, board)).length).toBe(before);
     // The teacher still draws.

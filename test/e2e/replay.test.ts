@@ -62,8 +62,8 @@ describe('replay in Chromium', () => {
     await replay.click('#fork');
     await replay.waitForURL((url) => /^\/b\/[A-Za-z0-9_-]+$/.test(url.pathname) && url.pathname !== `/b/${board}`);
     await replay.waitForFunction(() => document.body.dataset.status === 'live');
-    // Whoever forks holds the new board's edit link and draws on it.
-    await replay.waitForFunction(() => document.body.dataset.access === 'editor' && location.hash.startsWith('#edit='));
+    // Whoever forks owns the new board, and its address bar holds the edit link.
+    await replay.waitForFunction(() => document.body.dataset.access === 'owner' && location.hash.startsWith('#edit='));
     await replay.evaluate((v) => (window as unknown as { whiteboard: { view: { set(x: number, y: number, zoom: number): void } } }).whiteboard.view.set(v.x, v.y, v.zoom), annView);
     await expect.poll(async () => (await pixels(replay, w, h)).filter((v, i) => v !== board1[i]).length).toBe(0);
   });

@@ -39,7 +39,7 @@ describe('view-only links in Chromium', () => {
     const board = 'e2e-view-only';
     const editor = await env.open(`/b/${board}`, 'Teacher');
     await editor.waitForFunction(() => document.body.dataset.status === 'live' && location.hash.startsWith('#edit='));
-    expect(await editor.evaluate(() => document.body.dataset.access)).toBe('editor');
+    expect(await editor.evaluate(() => document.body.dataset.access)).toBe('owner');
 
     // The share dialog offers both links; the edit link is the page's own address.
     await editor.click('#share');

@@ -37,6 +37,14 @@ describe('protocol validation: valid input', () => {
     expect(r).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'undo' } } });
     expect(parse({ t: 'name', name: '  Bob  ' })).toEqual({ ok: true, value: { t: 'name', name: 'Bob' } });
   });
+
+  it("never takes a key's hash from a page: the server writes those from hello", () => {
+    expect(parse({ t: 'op', s: 1, o: { k: 'own', owner: 'forged', key: 'forged' } })).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'own' } } });
+    expect(parse({ t: 'op', s: 1, o: { k: 'pause', on: 1, by: 'forged' } })).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'pause', on: 1 } } });
+    expect(parse({ t: 'op', s: 1, o: { k: 'rekey', key: 'forged', by: 'forged' } })).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'rekey' } } });
+    expect(parse({ t: 'op', s: 1, o: { k: 'board', v: 1, name: '  Biology\t 3B ' } })).toMatchObject({ ok: false });
+    expect(parse({ t: 'op', s: 1, o: { k: 'board', v: 1, name: '  Biology 3B ' } })).toEqual({ ok: true, value: { t: 'op', s: 1, o: { k: 'board', v: 1, name: 'Biology 3B' } } });
+  });
 });
 
 describe('protocol validation: bad input is refused with a reason', () => {
@@ -62,6 +70,18 @@ describe('protocol validation: bad input is refused with a reason', () => {
     ['string cursor', { t: 'cursor', x: '1', y: 0 }, /^x must be number/],
     ['half a cursor', { t: 'cursor', x: 1, y: null }, /must both be numbers or both null/],
     ['empty erase', { t: 'op', s: 1, o: { k: 'erase', ids: [] } }, /^o.ids must not have fewer than 1 items/],
+    ['revert backwards in time', { t: 'op', s: 1, o: { k: 'revert', user: 'u', from: 10, to: 5 } }, /o.from must not be after o.to/],
+    ['revert of nobody', { t: 'op', s: 1, o: { k: 'revert', user: '../x', from: 0, to: 5 } }, /^o.user must match pattern/],
+    ['revert before time', { t: 'op', s: 1, o: { k: 'revert', user: 'u', from: -1, to: 5 } }, /^o.from must be >= 0/],
+    ['pause half way', { t: 'op', s: 1, o: { k: 'pause', on: 0.5 } }, /^o.on/],
+    ['paper nobody sells', { t: 'op', s: 1, o: { k: 'board', v: 1, paper: 'graph' } }, /^o.paper/],
+    ['board op setting nothing', { t: 'op', s: 1, o: { k: 'board', v: 1 } }, /must set name or paper/],
+    ['board name too long', { t: 'op', s: 1, o: { k: 'board', v: 1, name: 'x'.repeat(400) } }, /^o.name must not have more than 320 characters/],
+    ['view of nothing', { t: 'view', x: 0, y: 0, w: 0, h: 10 }, /^w must be > 0/],
+    ['view beyond the board', { t: 'view', x: 5e6, y: 0, w: 10, h: 10 }, /^x must be <= 1000000/],
+    ['half a laser point', { t: 'laser', x: 1, y: null }, /must both be numbers or both null/],
+    ['following a bad id', { t: 'follow', cid: '<script>' }, /^cid/],
+    ['presenting maybe', { t: 'present', on: 'yes' }, /^on must be boolean/],
     ['huge erase', { t: 'op', s: 1, o: { k: 'erase', ids: Array.from({ length: LIMITS.maxEraseIds + 1 }, (_, i) => `s${i}`) } }, /^o.ids must not have more than 1000 items/],
   ])('%s', (_label, message, reason) => {
     expect(reasonOf(message)).toMatch(reason);

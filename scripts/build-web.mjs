@@ -13,6 +13,7 @@ await build({
   entryPoints: {
     app: new URL('src/main.ts', web).pathname,
     replay: new URL('src/replay-main.ts', web).pathname,
+    home: new URL('src/home-main.ts', web).pathname,
     'tile-worker': new URL('src/tile-worker.ts', web).pathname,
     // PDF import (pdf.js), loaded by the page only when a PDF is imported.
     'pdf-render': new URL('src/pdf-render.ts', web).pathname,
@@ -27,7 +28,7 @@ await build({
   keepNames: process.env.WEB_MINIFY === "0",
   logLevel: 'warning',
 });
-for (const file of ['index.html', 'replay.html', 'styles.css']) copyFileSync(new URL(file, web), new URL(file, dist));
+for (const file of ['index.html', 'replay.html', 'home.html', 'styles.css']) copyFileSync(new URL(file, web), new URL(file, dist));
 // The board font, served from this origin (the CSP allows no other). The same
 // package and file as BOARD_FONT in server/text/layout.ts, which this plain
 // script cannot import; the text-layout unit test checks they agree.

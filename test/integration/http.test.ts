@@ -8,9 +8,20 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('HTTP', () => {
-  it('opening the site lands on a new board with a shareable URL', async () => {
-    const first = await fetch(`${server.http}/`, { redirect: 'manual' });
-    const second = await fetch(`${server.http}/`, { redirect: 'manual' });
+  it('the site opens on the home page, with its script, and a link to a new board', async () => {
+    const res = await fetch(`${server.http}/`, { redirect: 'manual' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<ul id="recent"');
+    expect(html).toContain('href="/new"');
+    expect(html).toContain('src="/home.js"');
+    expect((await fetch(`${server.http}/home.js`)).status).toBe(200);
+  });
+
+  it('/new lands on a new board with a shareable URL', async () => {
+    const first = await fetch(`${server.http}/new`, { redirect: 'manual' });
+    const second = await fetch(`${server.http}/new`, { redirect: 'manual' });
     expect(first.status).toBe(302);
     const location = first.headers.get('location')!;
     expect(location).toMatch(/^\/b\/[A-Za-z0-9_-]{12}$/);

@@ -11,6 +11,8 @@
  *
  * Frame time is the interval between animation frames (what a user sees:
  * 16.7 ms when nothing is late) and, apart, the renderer's own work per frame.
+ * The same panning and zooming with squared against blank paper under the
+ * drawing: browser-paper.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

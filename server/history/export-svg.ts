@@ -1,5 +1,6 @@
 /**
- * A board as a standalone SVG document: a white background and every
+ * A board as a standalone SVG document: a white background, the board's
+ * paper (dots, squares or lines as a `<pattern>`, unless left out) and every
  * visible item back to front, as the board stacks them (state.ts's
  * visibleItems), sized to the drawing. Ink is its filled outline, placed by
  * its matrix; an element is its outline in board units (so its stroke is
@@ -36,6 +37,7 @@ import {
   type Bounds,
   type ShapeLook,
 } from '../board/outline.ts';
+import { PAPER_SPACING, type Paper } from '../board/board-settings.ts';
 import { isVisible, visibleItems, type BoardState, type Stroke } from '../board/state.ts';
 import { BOARD_FONT } from '../text/layout.ts';
 
@@ -116,7 +118,39 @@ export type SvgExportMeta = {
    * is drawn as the placeholder the board shows until a picture arrives.
    */
   pictures?: ReadonlyMap<string, string>;
+  /** Whether the board's paper is drawn under the drawing (the default); false: a plain white page. */
+  paper?: boolean;
 };
+
+/**
+ * How papers look, on screen (web/src/paper.ts) and in exports: light grey
+ * lines and dots, every PAPER_SPACING world units, the lines and dots on the
+ * multiples of it, so the grid stays where it was whatever part is exported.
+ */
+export const PAPER_LOOK = { line: '#dee2e6', lineWidth: 1, dot: '#ced4da', dotRadius: 1.5 } as const;
+
+/**
+ * The paper as a `<pattern>` of one period in board units, and the rect it
+ * fills; empty for blank paper. The period is centred on a grid point, so
+ * the pattern's cell edges never cut a line or a dot in half.
+ */
+export function paperSvg(paper: Paper, box: ViewBox): string {
+  if (paper === 'blank') return '';
+  const s = PAPER_SPACING;
+  const c = s / 2;
+  const line = (x1: number, y1: number, x2: number, y2: number) =>
+    `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${PAPER_LOOK.line}" stroke-width="${PAPER_LOOK.lineWidth}"/>`;
+  const cell =
+    paper === 'dots'
+      ? `<circle cx="${c}" cy="${c}" r="${PAPER_LOOK.dotRadius}" fill="${PAPER_LOOK.dot}"/>`
+      : paper === 'lines'
+        ? line(0, c, s, c)
+        : line(c, 0, c, s) + line(0, c, s, c);
+  return (
+    `<defs><pattern id="paper" data-paper="${paper}" patternUnits="userSpaceOnUse" x="${-c}" y="${-c}" width="${s}" height="${s}">${cell}</pattern></defs>\n` +
+    `<rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" fill="url(#paper)"/>\n`
+  );
+}
 
 /** The files of the image elements a state shows: what an export of it must carry. */
 export function picturesOf(state: BoardState): Set<string> {
@@ -185,7 +219,8 @@ function shapeSvg(shape: Shape, look: ShapeLook, pictures?: SvgExportMeta['pictu
 }
 
 /**
- * The SVG document of the board's visible items, in pieces: the head, one
+ * The SVG document of the board's visible items, in pieces: the head (the
+ * page, and the paper unless `meta.paper` is false), one
  * piece per item back to front (a `<path>` per stroke, a `<g>` per element,
  * each with `data-id` and `data-author`), the tail. A unit is a CSS pixel,
  * so the page opens at 100% zoom. With `meta.box`, only that part of the
@@ -201,7 +236,8 @@ export function* svgDocument(state: BoardState, meta: SvgExportMeta): Generator<
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${x} ${y} ${width} ${height}" width="${width}" height="${height}">\n` +
     `<title>${escapeXml(`Board ${meta.board} at ${new Date(meta.at).toISOString()}`)}</title>\n` +
     style +
-    `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="#ffffff"/>\n`;
+    `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="#ffffff"/>\n` +
+    (meta.paper === false ? '' : paperSvg(state.settings.paper, box));
   for (const item of items) {
     if (isInk(item)) {
       const points = strokePoints(item);

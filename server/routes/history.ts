@@ -3,7 +3,7 @@
  *   GET  /api/boards/:board/sessions?gap=ms         drawing sessions
  *   GET  /api/boards/:board/replay?from=ms&to=ms    NDJSON: state, records, end
  *   POST /api/boards/:board/fork {"at": ms}         new board from a moment
- *   GET  /api/boards/:board/export.svg?at=ms        SVG of the board at a moment
+ *   GET  /api/boards/:board/export.svg?at=ms        SVG of the board at a moment (&paper=0: without its paper)
  *
  * Each reads a whole board, so each is rate limited per address; a fork
  * also writes one, so it pays in points (quotas/fork-budget.ts), may not
@@ -83,11 +83,11 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
     },
   );
 
-  app.get<{ Params: { board: string }; Querystring: { at?: number } }>(
+  app.get<{ Params: { board: string }; Querystring: { at?: number; paper?: 0 | 1 } }>(
     '/api/boards/:board/export.svg',
     {
       config: { rateLimit },
-      schema: { params: boardParams, querystring: { type: 'object', properties: { at: millis } } },
+      schema: { params: boardParams, querystring: { type: 'object', properties: { at: millis, paper: { type: 'integer', enum: [0, 1] } } } },
     },
     async (req, reply) => {
       const { board } = req.params;
@@ -100,7 +100,7 @@ export function historyRoutes(app: FastifyInstance, log: BoardLog, options: Hist
         if (file) pictures.set(hash, `data:${file.info.type};base64,${file.data.toString('base64')}`);
       }
       // Pulled stroke by stroke as the response drains (history/export-svg.ts).
-      const stream = Readable.from(svgDocument(state, { board, at, fontFace: svgFontFace(), pictures }), { objectMode: false });
+      const stream = Readable.from(svgDocument(state, { board, at, fontFace: svgFontFace(), pictures, paper: req.query.paper !== 0 }), { objectMode: false });
       return reply
         .type('image/svg+xml; charset=utf-8')
         .header('content-disposition', `attachment; filename="${exportFileName(board, at)}"`)

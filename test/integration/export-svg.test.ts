@@ -121,6 +121,51 @@ describe('SVG export', () => {
   });
 });
 
+describe('SVG export of the paper', () => {
+  it("draws the board's paper of the moment as a pattern, unless paper=0", async () => {
+    const board = 'export-paper';
+    const cat = webClient(server.ws, board, 'cat', 'Cat');
+    try {
+      await cat.live();
+      cat.stroke([{ x: 10, y: 10 }, { x: 60, y: 30 }]);
+      await converged([cat]);
+      const moments: { paper: string; at: number }[] = [{ paper: 'blank', at: cat.state.ts }];
+      for (const paper of ['dots', 'squares', 'lines', 'blank'] as const) {
+        // Each on a later millisecond, so each moment has its own paper.
+        const last = cat.state.ts;
+        await waitUntil(() => Date.now() > last + 2, 'the clock moves on');
+        cat.send({ k: 'board', v: 1, paper });
+        await converged([cat]);
+        moments.push({ paper, at: cat.state.ts });
+      }
+      const get = async (query: string) => {
+        const res = await fetch(`${server.http}/api/boards/${board}/export.svg${query}`);
+        expect(res.status).toBe(200);
+        return parseSvg(await res.text());
+      };
+      for (const { paper, at } of moments) {
+        const elements = await get(`?at=${at}`);
+        const pattern = elements.find((e) => e.name === 'pattern');
+        const fill = elements.find((e) => e.name === 'rect' && e.attrs.fill === 'url(#paper)');
+        const [x, y, width, height] = elements[0]!.attrs.viewBox!.split(' ');
+        if (paper === 'blank') {
+          expect([pattern, fill], `${paper} at ${at}`).toEqual([undefined, undefined]);
+        } else {
+          expect(pattern?.attrs, paper).toMatchObject({ id: 'paper', 'data-paper': paper, width: '24', height: '24' });
+          expect(fill?.attrs, paper).toMatchObject({ x, y, width, height });
+        }
+        // Left out on request: the white page and the ink only.
+        expect((await get(`?at=${at}&paper=0`)).map((e) => e.name), `${paper} left out`).toEqual(['svg', 'title', 'rect', 'path']);
+        // paper=1 is the default, said out loud.
+        expect((await get(`?at=${at}&paper=1`)).some((e) => e.name === 'pattern'), `${paper} asked for`).toBe(paper !== 'blank');
+      }
+      for (const flag of ['2', 'no', '-1']) expect((await fetch(`${server.http}/api/boards/${board}/export.svg?paper=${flag}`)).status, flag).toBe(400);
+    } finally {
+      cat.close();
+    }
+  });
+});
+
 describe('SVG export quota', () => {
   it('is rate limited per address like the other history requests', async () => {
     const s = await startServer(undefined, { quotas: { apiRequestsPerMinute: 2 } });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
+import { PAPER_SPACING, type Paper } from '../../server/board/board-settings.ts';
 import { foldRecords } from '../../server/board/fold.ts';
 import { apply, boxCorners, type Matrix } from '../../server/board/elements.ts';
 import { NOTE_PADDING, strokeOutline } from '../../server/board/outline.ts';
@@ -297,6 +298,68 @@ describe('SVG export', () => {
         .map((e) => e.attrs['data-id'])
         .filter(Boolean);
       expect(ids).toEqual(['n', 'over']);
+    });
+  });
+
+  describe('the paper', () => {
+    /** A stroke, then the board's paper set (and undone, if asked). */
+    const withPaper = (paper: Paper, undone = false) => {
+      const m = new RecordMaker();
+      return foldRecords([
+        begin(m, 'ann', 's1', [{ x: 30, y: 40 }, { x: 90, y: 70 }]),
+        m.rec('ann', { k: 'end', id: 's1' }),
+        m.rec('bob', { k: 'board', v: 1, paper }),
+        ...(undone ? [m.rec('bob', { k: 'undo' })] : []),
+      ]);
+    };
+    const names = (elements: Element[]) => elements.map((e) => e.name);
+    /** The cell's marks in one period: [name, attributes] each. */
+    const CELLS: Record<Exclude<Paper, 'blank'>, [string, Record<string, string>][]> = {
+      dots: [['circle', { cx: '12', cy: '12' }]],
+      squares: [
+        ['line', { x1: '12', y1: '0', x2: '12', y2: '24' }],
+        ['line', { x1: '0', y1: '12', x2: '24', y2: '12' }],
+      ],
+      lines: [['line', { x1: '0', y1: '12', x2: '24', y2: '12' }]],
+    };
+
+    for (const paper of ['dots', 'squares', 'lines'] as const) {
+      it(`${paper}: a pattern of one period on the grid's multiples fills the page, under the drawing`, () => {
+        const elements = parseSvg(render(withPaper(paper)));
+        const [x, y, width, height] = viewBox(elements[0]!);
+        const pattern = elements.find((e) => e.name === 'pattern')!;
+        expect(pattern.attrs).toMatchObject({ id: 'paper', 'data-paper': paper, patternUnits: 'userSpaceOnUse', x: '-12', y: '-12' });
+        expect([pattern.attrs.width, pattern.attrs.height]).toEqual([String(PAPER_SPACING), String(PAPER_SPACING)]);
+        const cell = elements.slice(elements.indexOf(pattern) + 1, elements.indexOf(pattern) + 1 + CELLS[paper].length);
+        expect(cell.map((e) => [e.name, e.attrs])).toEqual(CELLS[paper].map(([name, attrs]) => [name, expect.objectContaining(attrs)]));
+        const fill = elements.find((e) => e.name === 'rect' && e.attrs.fill === 'url(#paper)')!;
+        expect(fill.attrs).toMatchObject({ x: String(x), y: String(y), width: String(width), height: String(height) });
+        // White page, then paper, then ink.
+        const white = elements.findIndex((e) => e.name === 'rect' && e.attrs.fill === '#ffffff');
+        const ink = elements.findIndex((e) => e.attrs['data-id'] === 's1');
+        expect(white).toBeLessThan(elements.indexOf(fill));
+        expect(elements.indexOf(fill)).toBeLessThan(ink);
+        expect(elements.filter((e) => e.name === 'path').map((e) => e.attrs['data-id'])).toEqual(['s1']);
+      });
+
+      it(`${paper} left out (paper: false): the page is white, as for blank paper`, () => {
+        const svg = [...svgDocument(withPaper(paper), { board: 'b1', at: 0, paper: false })].join('');
+        expect(svg).not.toMatch(/pattern|url\(#paper\)/);
+        expect(names(parseSvg(svg))).toEqual(['svg', 'title', 'rect', 'path']);
+      });
+    }
+
+    it('blank paper, never set or set and undone: no pattern', () => {
+      expect(render(withPaper('blank'))).not.toMatch(/pattern|url\(#paper\)/);
+      expect(render(withPaper('squares', true))).not.toMatch(/pattern|url\(#paper\)/);
+      expect(names(parseSvg(render(withPaper('squares', true))))).toEqual(['svg', 'title', 'rect', 'path']);
+    });
+
+    it('with a box, the paper fills the box, still on the grid of the whole board', () => {
+      const box = { x: 5.5, y: -100, width: 300, height: 200 };
+      const elements = parseSvg([...svgDocument(withPaper('dots'), { board: 'b1', at: 0, box })].join(''));
+      expect(elements.find((e) => e.name === 'pattern')!.attrs).toMatchObject({ x: '-12', y: '-12' });
+      expect(elements.find((e) => e.attrs.fill === 'url(#paper)')!.attrs).toMatchObject({ x: '5.5', y: '-100', width: '300', height: '200' });
     });
   });
 

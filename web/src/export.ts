@@ -7,13 +7,16 @@
  * painting); SVGs come from the board state through the server's builder
  * (server/history/export-svg.ts), so they match the SVG the server serves.
  * Both show text in the board font: the PNG waits for it to load, the SVG
- * carries it as a data: URL.
+ * carries it as a data: URL. Both draw the board's paper under the drawing
+ * unless the menu's "Include background" is unticked.
  */
+import type { Paper } from '../../server/board/board-settings.ts';
 import type { BoardState } from '../../server/board/state.ts';
 import { exportFileName, picturesOf, svgDocument, type ViewBox } from '../../server/history/export-svg.ts';
 import { picturesReady } from './pictures.ts';
 import { fontFaceCss } from '../../server/text/layout.ts';
 import { boardFontDataUrl, loadBoardFont } from './fonts.ts';
+import { paintPaper } from './paper.ts';
 import type { Renderer } from './renderer.ts';
 import type { Rect, View } from './view.ts';
 
@@ -29,6 +32,8 @@ export type ExportSource = {
 };
 
 export type ExportExtent = { whole: boolean };
+/** What an export holds: its extent, and whether the board's paper goes under the drawing. */
+export type ExportChoice = ExportExtent & { paper: boolean };
 
 /**
  * Room around the whole drawing, in world units: contentBounds already
@@ -70,13 +75,15 @@ export function pngPlan(renderer: Renderer, view: View, { whole }: ExportExtent)
   return { rect, scale, width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
 }
 
-/** The PNG image: white, then every stroke meeting the plan's rectangle, painted as on screen. */
-export async function pngBlob(renderer: Renderer, view: View, extent: ExportExtent): Promise<Blob> {
+/** The PNG image: white, the paper (blank: none), then every stroke meeting the plan's rectangle, painted as on screen. */
+export async function pngBlob(renderer: Renderer, view: View, extent: ExportExtent, paper: Paper = 'blank'): Promise<Blob> {
   const { rect, scale, width, height } = pngPlan(renderer, view, extent);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
+  // The view's lines as thin as the screen's (a CSS pixel); the whole drawing's, a pixel at 100%, as in the SVG.
+  paintPaper(ctx, paper, rect, scale, extent.whole ? 1 : window.devicePixelRatio || 1);
   // Whole device pixels, as the screen places its tiles (renderer.ts): at a
   // zoom the tiles are painted at (100% on most screens), the image is then
   // the canvas to the pixel, wherever the view's corner falls.
@@ -89,7 +96,7 @@ export async function pngBlob(renderer: Renderer, view: View, extent: ExportExte
 }
 
 /** The SVG document of the board as shown: the whole drawing, or only the view's rectangle; the board font inside it. */
-export async function svgBlob(source: ExportSource, { whole }: ExportExtent): Promise<Blob> {
+export async function svgBlob(source: ExportSource, { whole, paper }: ExportChoice): Promise<Blob> {
   const visible = source.view.visible();
   const box: ViewBox | undefined = whole ? undefined : { x: visible.minX, y: visible.minY, width: visible.maxX - visible.minX, height: visible.maxY - visible.minY };
   const state = source.state();
@@ -102,7 +109,7 @@ export async function svgBlob(source: ExportSource, { whole }: ExportExtent): Pr
     if (url) pictures.set(hash, url);
   }
   // The pieces go into the Blob as they are: a big board is never one string.
-  return new Blob([...svgDocument(state, { board: source.board, at: source.time(), box, fontFace, pictures })], { type: 'image/svg+xml' });
+  return new Blob([...svgDocument(state, { board: source.board, at: source.time(), box, fontFace, pictures, paper })], { type: 'image/svg+xml' });
 }
 
 /** A stored picture as a data: URL, for an SVG that shows it wherever it is opened; null if it cannot be had. */
@@ -118,12 +125,13 @@ async function pictureDataUrl(hash: string): Promise<string | null> {
   });
 }
 
-export async function exportPng(source: ExportSource, extent: ExportExtent): Promise<void> {
-  download(await pngBlob(source.renderer, source.view, extent), fileName(source, 'png'));
+export async function exportPng(source: ExportSource, choice: ExportChoice): Promise<void> {
+  const paper = choice.paper ? source.state().settings.paper : 'blank';
+  download(await pngBlob(source.renderer, source.view, choice, paper), fileName(source, 'png'));
 }
 
-export async function exportSvg(source: ExportSource, extent: ExportExtent): Promise<void> {
-  download(await svgBlob(source, extent), fileName(source, 'svg'));
+export async function exportSvg(source: ExportSource, choice: ExportChoice): Promise<void> {
+  download(await svgBlob(source, choice), fileName(source, 'svg'));
 }
 
 /** `<board>-<time>.<ext>`, the time as the server's SVG export names it. */
@@ -151,16 +159,17 @@ export function download(blob: Blob, name: string): void {
 
 /**
  * Wires an export menu: a `<details>` whose buttons carry
- * `data-export="png-whole" | "png-view" | "svg-whole" | "svg-view"`.
- * Choosing closes it, as does a click elsewhere.
+ * `data-export="png-whole" | "png-view" | "svg-whole" | "svg-view"`, and
+ * an "Include background" checkbox (`data-export-paper`; without one, the
+ * paper is included). Choosing closes it, as does a click elsewhere.
  */
 export function exportMenu(menu: HTMLDetailsElement, source: ExportSource, onError: (message: string) => void): void {
   for (const button of menu.querySelectorAll<HTMLButtonElement>('[data-export]')) {
     button.addEventListener('click', () => {
       menu.open = false;
       const [format, extent] = button.dataset.export!.split('-');
-      const whole = extent === 'whole';
-      const done = format === 'png' ? exportPng(source, { whole }) : exportSvg(source, { whole });
+      const choice = { whole: extent === 'whole', paper: menu.querySelector<HTMLInputElement>('[data-export-paper]')?.checked ?? true };
+      const done = format === 'png' ? exportPng(source, choice) : exportSvg(source, choice);
       done.catch((err: unknown) => onError(`Could not export: ${(err as Error).message}`));
     });
   }

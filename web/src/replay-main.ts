@@ -11,6 +11,7 @@ import { decodePoints } from '../../server/protocol/points.ts';
 import { exportMenu } from './export.ts';
 import { colorFor } from './identity.ts';
 import { Navigation, zoomControls } from './navigation.ts';
+import { PaperLayer } from './paper.ts';
 import { Renderer } from './renderer.ts';
 import { ReplayPlayer, SPEEDS } from './replay-player.ts';
 import { readReplay } from './replay-stream.ts';
@@ -26,6 +27,8 @@ const view = new View();
 // Everything drawn at the moment shown, ink and elements; nothing is live (elements moved by the replay are, for a moment: scene-index.ts).
 const renderer = new Renderer(canvas, view, { items: () => (player ? visibleItems(player.state) : []), isLive: () => false });
 new Navigation(canvas, view, { drawsOnDrag: () => false, spacePans: false });
+// The paper the board had at the moment shown: a record of the replay may change it, as any other.
+const paper = new PaperLayer(canvas, view);
 const timeline = $<HTMLInputElement>('#timeline');
 const playButton = $<HTMLButtonElement>('#play');
 const speedSelect = $<HTMLSelectElement>('#speed');
@@ -64,6 +67,8 @@ function setMode(mode: 'loading' | 'playing' | 'paused' | 'ended'): void {
 
 function redraw(): void {
   renderer.invalidate();
+  // While a new position loads, the old paper stays, as the old drawing does.
+  if (player) paper.show(player.paper);
 }
 
 function showTime(t: number): void {
@@ -252,4 +257,4 @@ void load(Number.isFinite(requested) && requested > 0 ? requested : first, true)
 requestAnimationFrame(frame);
 
 // Lets tests and the curious inspect the replay from the console.
-Object.assign(window, { replay: { get player() { return player; }, view, renderer } });
+Object.assign(window, { replay: { get player() { return player; }, view, renderer, paper } });

@@ -2,6 +2,7 @@
  * Playback of a board's records against a clock. Pure logic: the page
  * drives it from animation frames, tests drive it with a fake clock.
  */
+import type { Paper } from '../../server/board/board-settings.ts';
 import { applyRecord } from '../../server/board/fold.ts';
 import type { BoardState } from '../../server/board/state.ts';
 import type { LogRecord } from '../../server/protocol/messages.ts';
@@ -41,6 +42,11 @@ export class ReplayPlayer {
   push(records: LogRecord[]): LogRecord[] {
     this.records.push(...records);
     return this.catchUp();
+  }
+
+  /** The board's paper at the moment shown. */
+  get paper(): Paper {
+    return this.state.settings.paper;
   }
 
   get ended(): boolean {

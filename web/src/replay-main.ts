@@ -11,7 +11,7 @@ import { decodePoints } from '../../server/protocol/points.ts';
 import { exportMenu } from './export.ts';
 import { colorFor } from './identity.ts';
 import { Navigation, zoomControls } from './navigation.ts';
-import { PaperLayer } from './paper.ts';
+import { paintPaper, PaperLayer } from './paper.ts';
 import { Renderer } from './renderer.ts';
 import { ReplayPlayer, SPEEDS } from './replay-player.ts';
 import { readReplay } from './replay-stream.ts';
@@ -237,7 +237,12 @@ const restart = () => {
   void load(first, true);
   redraw();
 };
-timelapseControls($('#record'), $('#record-stop'), { canvas, board, restart, ended: () => player?.ended ?? false, time: shown, onError: showStatus });
+// The video shows the paper the board has at each moment, as the screen does.
+const underlay = (ctx: CanvasRenderingContext2D, width: number) => {
+  const rect = view.visible();
+  if (player) paintPaper(ctx, player.paper, rect, width / (rect.maxX - rect.minX));
+};
+timelapseControls($('#record'), $('#record-stop'), { canvas, board, restart, underlay, ended: () => player?.ended ?? false, time: shown, onError: showStatus });
 $<HTMLAnchorElement>('#back').href = `/b/${encodeURIComponent(board)}`;
 window.addEventListener('resize', () => {
   renderer.resize();

@@ -13,7 +13,7 @@
  *
  * The board canvas is transparent where nothing is drawn (the page's white
  * shows through), and video has no transparency: each frame is copied onto
- * white in a canvas of its own, which is what is recorded. Frames are
+ * white (and the board's paper) in a canvas of its own, which is what is recorded. Frames are
  * taken at a steady rate from animation frames and handed to the stream
  * one by one (captureStream(0) and requestFrame), so the video's clock
  * follows the playback's even while the picture does not change.
@@ -34,6 +34,8 @@ const TYPES = ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'];
 export type TimelapseOptions = {
   /** The replay's canvas. */
   canvas: HTMLCanvasElement;
+  /** Paints what lies under the drawing (the board's paper) on a frame of this size, after its white. */
+  underlay?(ctx: CanvasRenderingContext2D, width: number, height: number): void;
   board: string;
   /** Starts the replay over from the beginning of the history, playing. */
   restart(): void;
@@ -104,6 +106,7 @@ export class Timelapse {
     const shoot = () => {
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(0, 0, width, height);
+      this.options.underlay?.(ctx, width, height);
       // The canvas may have been resized since: the video keeps its size and takes it scaled.
       // Before the replay starts over, the old picture stays out of the video.
       if (started) ctx.drawImage(canvas, 0, 0, width, height);

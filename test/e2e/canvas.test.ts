@@ -118,19 +118,17 @@ describe('the infinite canvas in Chromium', () => {
     // … and nothing far from it.
     expect(await inkAround(bob, await screenOf(bob, { x: middle.x, y: middle.y + 150 }))).toBe(0);
 
-    // Clicking Ann in Bob's people list takes Bob's view to her pointer.
-    await ann.mouse.move(300, 300);
-    const annPointer = await ann.evaluate(() => {
-      const { view } = (window as unknown as { whiteboard: { view: { toWorld(x: number, y: number): Point } } }).whiteboard;
-      return view.toWorld(300, 300 - document.querySelector('#board')!.getBoundingClientRect().top);
-    });
-    await bob.waitForSelector('.cursor', { state: 'attached' });
+    // Clicking Ann in Bob's people list follows her view (follow.ts): Bob's screen is centred where hers is.
     await bob.locator('#people li', { hasText: 'Ann' }).click();
+    const centreOf = (page: Page) =>
+      page.evaluate(() => {
+        const { view } = (window as unknown as { whiteboard: { view: { x: number; y: number; zoom: number; width: number; height: number } } }).whiteboard;
+        return { x: view.x + view.width / 2 / view.zoom, y: view.y + view.height / 2 / view.zoom };
+      });
     await expect
       .poll(async () => {
-        const at = await screenOf(bob, annPointer);
-        const size = await bob.evaluate(() => document.querySelector('#board')!.getBoundingClientRect().toJSON() as DOMRect);
-        return Math.abs(at.x - (size.left + size.width / 2)) < 2 && Math.abs(at.y - (size.top + size.height / 2)) < 2;
+        const [a, b] = [await centreOf(ann), await centreOf(bob)];
+        return Math.abs(a.x - b.x) < 1 && Math.abs(a.y - b.y) < 1;
       })
       .toBe(true);
 

@@ -8,17 +8,21 @@ import { isVisible } from '../../server/board/state.ts';
 import { textLayoutOf } from '../../server/board/outline.ts';
 import { ERROR, type Role } from '../../server/protocol/messages.ts';
 import { BoardClient } from './board-client.ts';
+import { wireBoardName } from './board-name.ts';
 import { BoardScene } from './board-scene.ts';
 import { wireClipboard } from './clipboard.ts';
 import { Cursors } from './cursors.ts';
 import { Drawing } from './drawing.ts';
 import type { EditorContext } from './editor-context.ts';
 import { exportMenu } from './export.ts';
+import { Following } from './follow.ts';
 import { cleanNickname, editKey, ownerKey, pageClientId, saveNickname, savedNickname, userId } from './identity.ts';
 import { zoomControls } from './navigation.ts';
 import { showPeople, showProgress, showStatus, toast } from './page-chrome.ts';
 import { wirePictureInput } from './picture-input.ts';
+import { LaserPointer, LaserTrails } from './laser.ts';
 import { isShapeTool, PointerInput } from './pointer-input.ts';
+import { rememberBoard } from './recent-boards.ts';
 import { Renderer } from './renderer.ts';
 import { SelectTool } from './select-tool.ts';
 import { Selection } from './selection.ts';
@@ -27,6 +31,7 @@ import { SelectionOverlay } from './selection-overlay.ts';
 import { ShapeTool } from './shape-tool.ts';
 import { Sharing } from './share.ts';
 import { OwnerTools } from './owner-tools.ts';
+import { PaperLayer, wirePaper } from './paper.ts';
 import { fillShortcutLists, handleShortcut, isTyping, type Command, type ToolName } from './shortcuts.ts';
 import { defaultStyle } from './style.ts';
 import { showStyleOf, wireStylePanel } from './style-panel.ts';
@@ -133,7 +138,9 @@ client.on('refused', (reason, op, code) => {
 });
 client.on('access', showAccess);
 client.on('status', (status, detail) => showStatus(client, sharing, status, detail));
-client.on('people', (people) => showPeople(client, cursors, view, people));
+const following = new Following(client, view);
+const laser = new LaserPointer(client, new LaserTrails($('#laser'), view, client));
+client.on('people', (people) => showPeople(client, cursors, following, people));
 client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
 
 // ---------------------------------------------------------------------------
@@ -144,7 +151,7 @@ function editText(id: string): void {
   selection.set([id]);
   textEditor.open(id);
 }
-const pointer = new PointerInput(canvas, ctx, { drawing, selectTool, shapeTool, textEditor, tool: () => tool, editText });
+const pointer = new PointerInput(canvas, ctx, { drawing, selectTool, shapeTool, textEditor, laser, tool: () => tool, editText });
 
 // ---------------------------------------------------------------------------
 // The view: remembered per board, fit to the drawing on a first visit.
@@ -168,7 +175,7 @@ zoomControls($('#zoom'), view, () => view.fit(renderer.contentBounds()));
 
 /** A tool the user picked: viewers only move around. */
 function chooseTool(next: ToolName): void {
-  if (canDraw() || next === 'hand') setTool(next);
+  if (canDraw() || next === 'hand' || (next === 'laser' && laser.allowed())) setTool(next);
 }
 function setTool(next: ToolName): void {
   if (textEditor.editing) textEditor.close();
@@ -285,7 +292,10 @@ $('#rename').addEventListener('click', () => {
   client.rename(name);
 });
 exportMenu($('#export'), { board, renderer, view, state: () => client.state, time: () => Date.now() }, toast);
+wirePaper(client, new PaperLayer(canvas, view), $<HTMLSelectElement>('#paper'));
 $<HTMLAnchorElement>('#history').href = `/b/${encodeURIComponent(board)}/replay`;
+wireBoardName(client, $<HTMLButtonElement>('#board-name'), board, canDraw);
+rememberBoard(client, board, canvas);
 
 /** Viewers, full and paused boards lose the editing tools and select nothing; see share.ts for the links. */
 let shownRole: Role | null = null;
@@ -299,7 +309,7 @@ function showAccess(role: Role, full: boolean): void {
   if (!canDraw()) {
     textEditor.close();
     selection.clear();
-    if (tool !== 'hand') tool = 'pen';
+    if (tool !== 'hand' && !(tool === 'laser' && laser.allowed())) tool = 'pen';
   }
   sharing.update();
   redraw();
@@ -309,6 +319,11 @@ window.addEventListener('resize', () => {
   renderer.resize();
   redraw();
 });
+// The toolbar wraps onto more rows as buttons and people come and go: the board's size (and the view sent to followers) follows.
+new ResizeObserver(() => {
+  renderer.resize();
+  redraw();
+}).observe(canvas);
 renderer.resize();
 setTool('pen');
 showStatus(client, sharing, 'connecting', '');

@@ -4,7 +4,9 @@
  * around the pointer, space + drag, the middle button and the hand tool pan,
  * two fingers pan and zoom. Once a pen has been seen, fingers only ever
  * navigate (a palm resting on the screen does not draw); without a pen one
- * finger draws. The page itself never scrolls or zooms.
+ * finger draws. The page itself never scrolls or zooms. Every move made
+ * here is told as the page's own (`View.movedByHand`): it ends following
+ * someone else's view (follow.ts).
  */
 import type { View } from './view.ts';
 
@@ -97,6 +99,7 @@ export class Navigation {
       this.view.panBy(at.x - before.x, at.y - before.y);
     }
     this.panning.set(event.pointerId, at);
+    if (at.x !== before.x || at.y !== before.y) this.view.movedByHand();
     return true;
   }
 
@@ -122,6 +125,7 @@ export class Navigation {
     } else {
       this.view.panBy(-event.deltaX * unit, -event.deltaY * unit);
     }
+    this.view.movedByHand();
   }
 
   private key(event: KeyboardEvent, down: boolean): void {
@@ -141,6 +145,7 @@ export class Navigation {
     else if (mod && event.key === '0') this.view.actualSize();
     else return;
     event.preventDefault();
+    this.view.movedByHand();
   }
 
   private setSpace(held: boolean): void {
@@ -153,10 +158,15 @@ export class Navigation {
 /** Wires the zoom buttons (−, the zoom shown as a percentage, +, fit) of a page. */
 export function zoomControls(root: HTMLElement, view: View, fit: () => void): void {
   const label = root.querySelector<HTMLButtonElement>('[data-zoom="reset"]')!;
-  root.querySelector('[data-zoom="out"]')!.addEventListener('click', () => view.zoomStep(-1));
-  root.querySelector('[data-zoom="in"]')!.addEventListener('click', () => view.zoomStep(1));
-  root.querySelector('[data-zoom="fit"]')!.addEventListener('click', fit);
-  label.addEventListener('click', () => view.actualSize());
+  // Each is this page's own move (view.ts `movedByHand`): following someone stops.
+  const byHand = (move: () => void) => () => {
+    move();
+    view.movedByHand();
+  };
+  root.querySelector('[data-zoom="out"]')!.addEventListener('click', byHand(() => view.zoomStep(-1)));
+  root.querySelector('[data-zoom="in"]')!.addEventListener('click', byHand(() => view.zoomStep(1)));
+  root.querySelector('[data-zoom="fit"]')!.addEventListener('click', byHand(fit));
+  label.addEventListener('click', byHand(() => view.actualSize()));
   const show = () => (label.textContent = `${Math.round(view.zoom * 100)}%`);
   view.onChange(show);
   show();

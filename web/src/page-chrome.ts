@@ -1,13 +1,14 @@
 /**
  * The board page around the board: the connection banner, the people on
- * the board, toasts, and an import's progress.
+ * the board (a click follows someone's view), toasts, and an import's
+ * progress.
  */
 import type { Participant } from '../../server/protocol/messages.ts';
 import type { BoardClient, Status } from './board-client.ts';
 import type { Cursors } from './cursors.ts';
+import type { Following } from './follow.ts';
 import { colorFor } from './identity.ts';
 import type { Sharing } from './share.ts';
-import type { View } from './view.ts';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
@@ -45,24 +46,31 @@ export function showStatus(client: BoardClient, sharing: Sharing, status: Status
   banner.hidden = status === 'live' && !full;
 }
 
-export function showPeople(client: BoardClient, cursors: Cursors, view: View, people: Participant[]): void {
+export function showPeople(client: BoardClient, cursors: Cursors, following: Following, people: Participant[]): void {
   const list = $('#people');
+  const follows = people.find((p) => p.cid === client.cid)?.follows;
   list.replaceChildren(
     ...people.map((person) => {
       const chip = document.createElement('li');
       const you = person.cid === client.cid ? ' (you)' : '';
-      chip.textContent = `${person.name}${you}${person.role === 'viewer' ? ' · watching' : ''}`;
+      chip.textContent = `${person.name}${you}${person.role === 'viewer' ? ' · watching' : ''}${person.presenting ? ' · presenting' : ''}`;
       chip.title = person.role === 'viewer' ? 'watching (view-only link)' : 'drawing';
       chip.classList.toggle('viewer', person.role === 'viewer');
+      chip.classList.toggle('followed', person.cid === follows);
       chip.style.setProperty('--who', colorFor(person.cid));
       if (person.cid !== client.cid) {
         chip.tabIndex = 0;
-        chip.title += ' · click to go where they are';
-        chip.addEventListener('click', () => {
-          // Takes the view to where their pointer is (or was last).
-          const at = cursors.positionOf(person.cid);
-          if (at) view.centerOn(at.x, at.y);
-          else toast(`${person.name} has not pointed at the board yet`);
+        chip.setAttribute('role', 'button');
+        chip.setAttribute('aria-pressed', String(person.cid === follows));
+        chip.title += person.cid === follows ? ' · click to stop following them' : ' · click to follow their view';
+        // Follows what they see, as they pan and zoom (follow.ts).
+        chip.addEventListener('click', () => following.toggle(person.cid));
+        chip.addEventListener('keydown', (event) => {
+          if (event.key !== 'Enter' && event.key !== ' ') return;
+          // A key on the chip is for the chip, not a board shortcut.
+          event.preventDefault();
+          event.stopPropagation();
+          following.toggle(person.cid);
         });
       }
       return chip;

@@ -1,8 +1,9 @@
 /**
  * Pointer input on the board (mouse, touch and pen alike), routed to the
  * tool chosen: the pen and eraser (drawing.ts), the select tool, the shape
- * tools, text and notes; navigation (navigation.ts) takes what pans and
- * pinches first. Also shares this page's cursor, at most once per frame.
+ * tools, text and notes, the laser (laser.ts); navigation (navigation.ts)
+ * takes what pans and pinches first. Also shares this page's cursor, at
+ * most once per frame.
  */
 import type { Point2 } from '../../server/board/elements.ts';
 import { decodePoints, type Point } from '../../server/protocol/points.ts';
@@ -10,6 +11,7 @@ import type { LogRecord } from '../../server/protocol/messages.ts';
 import type { Cursors } from './cursors.ts';
 import type { Drawing } from './drawing.ts';
 import type { EditorContext } from './editor-context.ts';
+import type { LaserPointer } from './laser.ts';
 import { Navigation } from './navigation.ts';
 import { PICK_RADIUS, type SelectTool } from './select-tool.ts';
 import type { ShapeTool } from './shape-tool.ts';
@@ -24,6 +26,7 @@ export type PointerTools = {
   selectTool: SelectTool;
   shapeTool: ShapeTool;
   textEditor: TextEditor;
+  laser: LaserPointer;
   /** The tool chosen now. */
   tool(): ToolName;
   /** Opens the in-place editor on a text or note (selecting it). */
@@ -33,7 +36,7 @@ export type PointerTools = {
 export class PointerInput {
   readonly navigation: Navigation;
   /** Which tool the pointer down now is driving. */
-  private active: { pointer: number; by: 'draw' | 'select' | 'shape' } | null = null;
+  private active: { pointer: number; by: 'draw' | 'select' | 'shape' | 'laser' } | null = null;
   /** Where the pointer is on the board (pastes go there), null while it is off the board. */
   private at: Point2 | null = null;
   private cursorAt: Point | null = null;
@@ -46,7 +49,7 @@ export class PointerInput {
   ) {
     const { view } = ctx;
     this.navigation = new Navigation(canvas, view, {
-      drawsOnDrag: () => ctx.canEdit() && tools.tool() !== 'hand',
+      drawsOnDrag: () => this.toolUsable() && tools.tool() !== 'hand',
       // A second finger: a gesture only just begun was the start of a pinch.
       onGestureStart: () => this.cancel(),
     });
@@ -77,7 +80,13 @@ export class PointerInput {
     if (!active) return;
     if (active.by === 'draw') this.tools.drawing.cancel();
     else if (active.by === 'select') this.tools.selectTool.cancel();
+    else if (active.by === 'laser') this.tools.laser.up();
     else this.tools.shapeTool.cancel();
+  }
+
+  /** Whether the tool chosen works now: the laser draws nothing, so a paused board still points. */
+  private toolUsable(): boolean {
+    return this.tools.tool() === 'laser' ? this.tools.laser.allowed() : this.ctx.canEdit();
   }
 
   /** Someone drawing sends no cursor frames: their pen's tip is where their pointer is. */
@@ -111,14 +120,14 @@ export class PointerInput {
 
   private down(event: PointerEvent): void {
     event.preventDefault(); // no text selection or native drag while drawing
-    const { tools, ctx } = this;
+    const { tools } = this;
     if (tools.textEditor.editing) {
       // A click outside the text being edited ends the editing, and only that.
       tools.textEditor.close();
       return;
     }
     if (this.navigation.takes(event)) return;
-    if (this.active !== null || event.button !== 0 || !ctx.canEdit()) return;
+    if (this.active !== null || event.button !== 0 || !this.toolUsable()) return;
     const point = this.pointOf(event);
     const tool = tools.tool();
     if (tool === 'text' || tool === 'note') {
@@ -136,6 +145,9 @@ export class PointerInput {
     } else if (isShapeTool(tool)) {
       this.active = { pointer: event.pointerId, by: 'shape' };
       tools.shapeTool.down(point);
+    } else if (tool === 'laser') {
+      this.active = { pointer: event.pointerId, by: 'laser' };
+      tools.laser.down(point.x, point.y);
     }
   }
 
@@ -164,6 +176,8 @@ export class PointerInput {
       tools.drawing.move(events.length > 0 ? events.map((e) => this.pointOf(e)) : [point]);
     } else if (active.by === 'select') {
       tools.selectTool.move(point, { shift: event.shiftKey });
+    } else if (active.by === 'laser') {
+      tools.laser.move(point.x, point.y);
     } else {
       tools.shapeTool.move(point, event.shiftKey);
     }
@@ -176,6 +190,7 @@ export class PointerInput {
     this.active = null;
     const { tools } = this;
     if (by === 'draw') tools.drawing.up();
+    else if (by === 'laser') tools.laser.up();
     else if (by === 'select') tools.selectTool.up(this.pointOf(event));
     else if (event.type === 'pointerup') tools.shapeTool.up(this.pointOf(event), event.shiftKey);
     else tools.shapeTool.cancel();

@@ -6,7 +6,7 @@
  * (clipboard.ts), so they are listed here but not handled.
  */
 
-export type ToolName = 'select' | 'hand' | 'pen' | 'eraser' | 'rect' | 'ellipse' | 'diamond' | 'line' | 'arrow' | 'text' | 'note';
+export type ToolName = 'select' | 'hand' | 'pen' | 'eraser' | 'laser' | 'rect' | 'ellipse' | 'diamond' | 'line' | 'arrow' | 'text' | 'note';
 
 /** Tools with their key and name, in toolbar order. */
 export const TOOLS: readonly { tool: ToolName; code: string; key: string; name: string }[] = [
@@ -14,6 +14,7 @@ export const TOOLS: readonly { tool: ToolName; code: string; key: string; name: 
   { tool: 'hand', code: 'KeyH', key: 'H', name: 'Hand (move around)' },
   { tool: 'pen', code: 'KeyP', key: 'P', name: 'Pen' },
   { tool: 'eraser', code: 'KeyE', key: 'E', name: 'Eraser' },
+  { tool: 'laser', code: 'KeyK', key: 'K', name: 'Laser pointer (seen by everyone, never saved)' },
   { tool: 'rect', code: 'KeyR', key: 'R', name: 'Rectangle' },
   { tool: 'ellipse', code: 'KeyO', key: 'O', name: 'Ellipse' },
   { tool: 'diamond', code: 'KeyD', key: 'D', name: 'Diamond' },
@@ -41,7 +42,7 @@ export const COMMAND_KEYS: readonly [keys: string, what: string][] = [
   ['Ctrl/⌘ + [', 'Send to back'],
   ['Arrow keys', 'Move the selection by 1 (with Shift: by 10)'],
   ['Enter / double-click', 'Edit the text of the selected text or note'],
-  ['Escape', 'Stop editing, clear the selection'],
+  ['Escape', 'Stop editing, clear the selection, stop following someone'],
   ['Ctrl/⌘ + Z', 'Undo your last change'],
   ['Ctrl/⌘ + Shift + Z, Ctrl/⌘ + Y', 'Redo'],
   ['Shift while drawing or resizing', 'Squares, circles, 15° steps, keep proportions'],

@@ -4,6 +4,7 @@
  * A world unit is a CSS pixel at 100%. Everything the board holds (points,
  * cursors, the eraser) is in world units; only this class converts.
  */
+import type { ViewRect } from '../../server/protocol/messages.ts';
 
 export type Rect = { minX: number; minY: number; maxX: number; maxY: number };
 
@@ -21,10 +22,26 @@ export class View {
   width = 0;
   height = 0;
   private readonly listeners = new Set<() => void>();
+  private readonly byHandListeners = new Set<() => void>();
 
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Listens to moves made by this page's own input (wheel, drags, pinches,
+   * zoom buttons and keys): unlike resizes and following someone, those
+   * mean the person wants to look elsewhere.
+   */
+  onMovedByHand(listener: () => void): () => void {
+    this.byHandListeners.add(listener);
+    return () => this.byHandListeners.delete(listener);
+  }
+
+  /** Says the change just made came from this page's own input (navigation.ts calls it). */
+  movedByHand(): void {
+    for (const listener of this.byHandListeners) listener();
   }
 
   toWorld(sx: number, sy: number): { x: number; y: number } {
@@ -38,6 +55,18 @@ export class View {
   /** The world rectangle on screen. */
   visible(): Rect {
     return { minX: this.x, minY: this.y, maxX: this.x + this.width / this.zoom, maxY: this.y + this.height / this.zoom };
+  }
+
+  /** The world rectangle on screen, by its corner and size. */
+  rect(): ViewRect {
+    return { x: this.x, y: this.y, w: this.width / this.zoom, h: this.height / this.zoom };
+  }
+
+  /** Shows all of `rect` as large as it fits, centred: someone else's view on this page's screen. */
+  show(rect: ViewRect): void {
+    if (this.width === 0 || this.height === 0) return;
+    this.zoom = clampZoom(Math.min(this.width / rect.w, this.height / rect.h));
+    this.centerOn(rect.x + rect.w / 2, rect.y + rect.h / 2);
   }
 
   resize(width: number, height: number): void {

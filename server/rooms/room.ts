@@ -292,6 +292,9 @@ export class Room {
 
   /** The board's people on other instances changed. */
   remotePeopleChanged(): void {
+    // The last views of those who left are no view to start from any more.
+    const here = new Set(this.people().map((p) => p.cid));
+    for (const cid of this.views.keys()) if (!here.has(cid)) this.views.delete(cid);
     this.broadcastPresence();
   }
 

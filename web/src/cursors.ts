@@ -11,8 +11,6 @@ type Shown = { el: HTMLElement; x: number; y: number };
 export class Cursors {
   private readonly shown = new Map<string, Shown>();
   private names = new Map<string, string>();
-  /** Where each person's pointer was last seen on the board, kept after it leaves (to jump there). */
-  private readonly lastSeen = new Map<string, { x: number; y: number }>();
 
   constructor(
     private readonly layer: HTMLElement,
@@ -30,17 +28,10 @@ export class Cursors {
       if (name === undefined) this.remove(cid);
       else cursor.el.querySelector('span')!.textContent = name;
     }
-    for (const cid of this.lastSeen.keys()) if (!this.names.has(cid)) this.lastSeen.delete(cid);
-  }
-
-  /** Where a person's pointer is (or was last) on the board, in world units. */
-  positionOf(cid: string): { x: number; y: number } | undefined {
-    return this.lastSeen.get(cid);
   }
 
   move(cid: string, x: number | null, y: number | null): void {
     if (x === null || y === null) return this.remove(cid);
-    this.lastSeen.set(cid, { x, y });
     let cursor = this.shown.get(cid);
     if (!cursor) {
       const el = document.createElement('div');

@@ -178,7 +178,7 @@ describe('following, presenting and the laser in Chromium', () => {
 
     await owner.click('#present');
     await expect.poll(() => banner(owner)).toBe('You are presenting — Stop');
-    expect(await owner.textContent('#present')).toBe('Stop presenting');
+    expect(await owner.getAttribute('#present', 'aria-label')).toBe('Stop presenting');
     for (const page of [ann, bob, vic]) {
       await expect.poll(() => banner(page)).toBe('Olga is presenting — Leave');
       await follows(owner, page);
@@ -221,7 +221,7 @@ describe('following, presenting and the laser in Chromium', () => {
     // Stop: every banner goes, and nobody follows any more.
     await owner.click('#follow-action');
     for (const page of [owner, ann, bob, vic, cleo]) await expect.poll(() => banner(page)).toBe('');
-    expect(await owner.textContent('#present')).toBe('Present');
+    expect(await owner.getAttribute('#present', 'aria-label')).toBe('Present');
     const cleoView = await viewOf(cleo);
     await scroll(owner, 200, 200);
     await owner.waitForTimeout(500);

@@ -195,7 +195,9 @@ export class Following {
   private show(): void {
     const present = $<HTMLButtonElement>('#present');
     present.hidden = this.client.role !== 'owner';
-    present.textContent = this.presenting ? 'Stop presenting' : 'Present';
+    // An icon: its name says what a click does.
+    present.setAttribute('aria-label', this.presenting ? 'Stop presenting' : 'Present');
+    present.setAttribute('aria-pressed', String(this.presenting));
     present.classList.toggle('active', this.presenting);
     const leader = this.leader();
     const p = this.presenter;

@@ -140,7 +140,14 @@ client.on('access', showAccess);
 client.on('status', (status, detail) => showStatus(client, sharing, status, detail));
 const following = new Following(client, view);
 const laser = new LaserPointer(client, new LaserTrails($('#laser'), view, client));
-client.on('people', (people) => showPeople(client, cursors, following, people));
+/** A click on one's own name in the people list renames one. */
+function rename(): void {
+  const name = cleanNickname(prompt('Your name on the board:', savedNickname() ?? '') ?? '');
+  if (!name) return;
+  saveNickname(name);
+  client.rename(name);
+}
+client.on('people', (people) => showPeople(client, cursors, following, people, rename));
 client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
 
 // ---------------------------------------------------------------------------
@@ -284,12 +291,6 @@ wireClipboard(ctx, {
 $('#toolbar-toggle').addEventListener('click', () => {
   const open = $('#toolbar').classList.toggle('open');
   $('#toolbar-toggle').setAttribute('aria-expanded', String(open));
-});
-$('#rename').addEventListener('click', () => {
-  const name = cleanNickname(prompt('Your name on the board:', savedNickname() ?? '') ?? '');
-  if (!name) return;
-  saveNickname(name);
-  client.rename(name);
 });
 exportMenu($('#export'), { board, renderer, view, state: () => client.state, time: () => Date.now() }, toast);
 wirePaper(client, new PaperLayer(canvas, view), $<HTMLSelectElement>('#paper'));

@@ -46,7 +46,8 @@ export function showStatus(client: BoardClient, sharing: Sharing, status: Status
   banner.hidden = status === 'live' && !full;
 }
 
-export function showPeople(client: BoardClient, cursors: Cursors, following: Following, people: Participant[]): void {
+/** The people on the board: a click on someone follows their view; on oneself, renames (`rename`). */
+export function showPeople(client: BoardClient, cursors: Cursors, following: Following, people: Participant[], rename: () => void): void {
   const list = $('#people');
   const follows = people.find((p) => p.cid === client.cid)?.follows;
   list.replaceChildren(
@@ -58,7 +59,19 @@ export function showPeople(client: BoardClient, cursors: Cursors, following: Fol
       chip.classList.toggle('viewer', person.role === 'viewer');
       chip.classList.toggle('followed', person.cid === follows);
       chip.style.setProperty('--who', colorFor(person.cid));
-      if (person.cid !== client.cid) {
+      if (person.cid === client.cid) {
+        chip.tabIndex = 0;
+        chip.setAttribute('role', 'button');
+        chip.id = 'me';
+        chip.title = 'you · click to change your name';
+        chip.addEventListener('click', rename);
+        chip.addEventListener('keydown', (event) => {
+          if (event.key !== 'Enter' && event.key !== ' ') return;
+          event.preventDefault();
+          event.stopPropagation();
+          rename();
+        });
+      } else {
         chip.tabIndex = 0;
         chip.setAttribute('role', 'button');
         chip.setAttribute('aria-pressed', String(person.cid === follows));

@@ -121,7 +121,7 @@ client.on('resync', () => {
 });
 client.on('record', (record) => {
   sharing.onRecord(record);
-  if (record.op.k === 'pause' || record.op.k === 'own') showAccess(client.role, client.full);
+  if (record.op.k === 'pause') showAccess(client.role, client.full);
   if (record.cid !== client.cid) return PointerInput.followTip(record, ctx, cursors);
   const op = record.op;
   if (op.k === 'end') drawing.local.delete(op.id);
@@ -322,8 +322,7 @@ window.addEventListener('resize', () => {
 });
 // The toolbar wraps onto more rows as buttons and people come and go: the board's size (and the view sent to followers) follows.
 new ResizeObserver(() => {
-  renderer.resize();
-  redraw();
+  if (renderer.resize()) redraw();
 }).observe(canvas);
 renderer.resize();
 setTool('pen');

@@ -130,12 +130,16 @@ export class Renderer {
   }
 
   /** Matches the canvas backing store to its CSS size and the screen's density. */
-  resize(): void {
+  /** Fits the canvas to its box; says whether anything changed (setting a canvas's size clears it, even to the same size). */
+  resize(): boolean {
     const ratio = window.devicePixelRatio || 1;
     const { width, height } = this.canvas.getBoundingClientRect();
-    this.canvas.width = Math.round(width * ratio);
-    this.canvas.height = Math.round(height * ratio);
+    const [w, h] = [Math.round(width * ratio), Math.round(height * ratio)];
+    if (w === this.canvas.width && h === this.canvas.height && width === this.view.width && height === this.view.height) return false;
+    this.canvas.width = w;
+    this.canvas.height = h;
     this.view.resize(width, height);
+    return true;
   }
 
   /** The board changed: the next frame reads the scene again. */

@@ -61,14 +61,15 @@ export class Sharing {
   }
 
   /**
-   * A claim, owning or new edit link was folded. Ours: this page keeps
-   * drawing, with the new link. Someone else's: this page hears its new role
-   * from the server next.
+   * A claim was folded. Ours: this page keeps drawing, with the edit link.
+   * Someone else's: this page hears its new role from the server next.
    */
   onRecord(record: LogRecord): void {
-    const k = record.op.k;
-    if ((k === 'claim' || k === 'own' || k === 'rekey') && record.cid === this.client.cid) this.update();
-    if (k === 'own' && record.cid === this.client.cid) this.toast('You own this board: the share dialog has its links');
+    if (record.cid !== this.client.cid) return;
+    if (record.op.k === 'claim') this.update();
+    // Owning or a new edit link: the server's `role` message, right behind the record, brings
+    // the edit key to show (this page's own key is not the board's), and the links follow it.
+    if (record.op.k === 'own') this.toast('You own this board: the share dialog has its links');
   }
 
   /** The owner replaced the edit link, and this page held the old one. */

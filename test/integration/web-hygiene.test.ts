@@ -54,7 +54,7 @@ describe('board sockets and origins', () => {
 
 describe('security headers', () => {
   it('every page carries a strict Content-Security-Policy and the usual protections', async () => {
-    for (const path of ['/b/headers', '/b/headers/replay', '/app.js']) {
+    for (const path of ['/', '/b/headers', '/b/headers/replay', '/app.js', '/home.js']) {
       const res = await fetch(`${server.http}${path}`);
       expect(res.status).toBe(200);
       const csp = res.headers.get('content-security-policy')!;

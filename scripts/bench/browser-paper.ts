@@ -23,7 +23,7 @@ import { launchChromium } from '../../test/support/browser.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
 import { storeBoardState } from '../seed/store-state.ts';
 import { startServer } from './browser.ts';
-import { openProbedPage, record, type Activity, type PageWindow } from './browser-probe.ts';
+import { openProbedPage, panWithWheel, zoomWithWheel, type Activity, type PageWindow } from './browser-probe.ts';
 
 const PAPERS_COMPARED = ['blank', 'squares'] as const satisfies readonly Paper[];
 type Compared = (typeof PAPERS_COMPARED)[number];
@@ -45,7 +45,6 @@ async function setPaper(page: Page, paper: Paper): Promise<void> {
 
 /** Panning at 100% and zooming from the whole drawing in and back, as browser.ts does, `seconds` each. */
 async function moves(page: Page, seconds: number): Promise<Moves> {
-  const until = (start: number) => Date.now() - start < seconds * 1000;
   await page.click('[data-zoom="reset"]');
   await page.mouse.move(640, 400);
   // At 100% the paper's canvas shows squared paper, and blank paper has none on screen.
@@ -54,17 +53,9 @@ async function moves(page: Page, seconds: number): Promise<Moves> {
     undefined,
     { timeout: 10_000 },
   );
-  const panning = await record(page, async () => {
-    const start = Date.now();
-    for (let i = 0; until(start); i++) await page.mouse.wheel(i % 40 < 20 ? 40 : -40, i % 60 < 30 ? 25 : -25);
-  });
+  const panning = await panWithWheel(page, seconds);
   await page.click('[data-zoom="fit"]');
-  const zooming = await record(page, async () => {
-    const start = Date.now();
-    await page.keyboard.down('Control');
-    for (let i = 0; until(start); i++) await page.mouse.wheel(0, i % 30 < 15 ? -20 : 20);
-    await page.keyboard.up('Control');
-  });
+  const zooming = await zoomWithWheel(page, seconds);
   return { panning, zooming };
 }
 

@@ -69,3 +69,21 @@ export async function record(page: Page, activity: () => Promise<void>): Promise
   });
   return { interval: percentiles(intervals), work: percentiles(work), frames: intervals.length, behindPercent: work.length ? Math.round((100 * behind) / work.length) : 0 };
 }
+
+/** Wheel panning back and forth for `seconds`, at whatever zoom the page shows (browser.ts pans at 100%). */
+export function panWithWheel(page: Page, seconds: number): Promise<Activity> {
+  return record(page, async () => {
+    const start = Date.now();
+    for (let i = 0; Date.now() - start < seconds * 1000; i++) await page.mouse.wheel(i % 40 < 20 ? 40 : -40, i % 60 < 30 ? 25 : -25);
+  });
+}
+
+/** Ctrl + wheel in and out around the pointer for `seconds` (browser.ts starts from the whole drawing). */
+export function zoomWithWheel(page: Page, seconds: number): Promise<Activity> {
+  return record(page, async () => {
+    const start = Date.now();
+    await page.keyboard.down('Control');
+    for (let i = 0; Date.now() - start < seconds * 1000; i++) await page.mouse.wheel(0, i % 30 < 15 ? -20 : 20);
+    await page.keyboard.up('Control');
+  });
+}

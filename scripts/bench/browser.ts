@@ -26,7 +26,7 @@ import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
 import { storeBoardState } from '../seed/store-state.ts';
 import { DRAGGED, dragElements, elementsShown, NICKNAME, selectAllThenMove, typeInNote, type SelectAllFigures } from './browser-elements.ts';
-import { openProbedPage, record, type Activity, type PageWindow } from './browser-probe.ts';
+import { openProbedPage, panWithWheel, record, zoomWithWheel, type Activity, type PageWindow } from './browser-probe.ts';
 
 export type BrowserFigures = {
   board: string;
@@ -76,18 +76,10 @@ async function measurePage(http: string, board: string, points: number, seconds:
     // Panning at 100%, where every tile newly in view has to be painted with full outlines.
     await page.click('[data-zoom="reset"]');
     await page.mouse.move(640, 400);
-    const panning = await record(page, async () => {
-      const start = Date.now();
-      for (let i = 0; until(start); i++) await page.mouse.wheel(i % 40 < 20 ? 40 : -40, i % 60 < 30 ? 25 : -25);
-    });
+    const panning = await panWithWheel(page, seconds);
     // From the whole drawing in to 500% and back out, around the pointer.
     await page.click('[data-zoom="fit"]');
-    const zooming = await record(page, async () => {
-      const start = Date.now();
-      await page.keyboard.down('Control');
-      for (let i = 0; until(start); i++) await page.mouse.wheel(0, i % 30 < 15 ? -20 : 20);
-      await page.keyboard.up('Control');
-    });
+    const zooming = await zoomWithWheel(page, seconds);
     const drag = await dragElements(page, seconds);
     const typing = await typeInNote(page, seconds);
     const selectAll = await selectAllThenMove(page);

@@ -3,17 +3,13 @@
  * page lists the other's person by nickname and shows their cursor.
  */
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
-import { KafkaPresenceBus } from '../../server/presence/kafka-presence-bus.ts';
 import { launchChromium } from '../support/browser.ts';
-import { kafkaTestSettings, startServer, type RunningServer } from '../support/server.ts';
+import { startKafkaInstance, type RunningServer } from '../support/server.ts';
 
 const brokers = inject('kafkaBrokers');
 const topic = `e2e-presence-${randomBytes(6).toString('hex')}`;
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const closing: (() => Promise<void>)[] = [];
 let browser: Browser;
 let instanceA: RunningServer;
@@ -21,13 +17,8 @@ let instanceB: RunningServer;
 
 /** An instance as server/main.ts builds it on Kafka: the log and the presence bus. */
 async function instance(name: string): Promise<RunningServer> {
-  const settings = kafkaTestSettings(brokers, topic, name);
-  const [log, bus] = await Promise.all([KafkaLog.open(settings, logger), KafkaPresenceBus.open(settings, logger)]);
-  const server = await startServer(log, { presenceBus: bus });
-  closing.push(async () => {
-    await server.close();
-    await bus.close();
-  });
+  const server = await startKafkaInstance(brokers, topic, name);
+  closing.push(() => server.close());
   return server;
 }
 

@@ -8,19 +8,15 @@
  * of it.
  */
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import type { ViewRect } from '../../server/protocol/messages.ts';
-import { KafkaPresenceBus } from '../../server/presence/kafka-presence-bus.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 import { webClient, type TestClient } from '../support/board-client.ts';
-import { kafkaTestSettings, startServer, type RunningServer } from '../support/server.ts';
+import { startKafkaInstance, type RunningServer } from '../support/server.ts';
 
 const brokers = inject('kafkaBrokers');
 const topic = `follow-${randomBytes(6).toString('hex')}`;
 const board = 'talk';
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const cleanup: (() => Promise<void> | void)[] = [];
 
 afterAll(async () => {
@@ -29,13 +25,8 @@ afterAll(async () => {
 
 /** An app instance on the shared topic with its presence bus, as server/main.ts builds it. */
 async function instance(name: string): Promise<RunningServer> {
-  const settings = kafkaTestSettings(brokers, topic, name);
-  const [log, bus] = await Promise.all([KafkaLog.open(settings, logger), KafkaPresenceBus.open(settings, logger)]);
-  const server = await startServer(log, { presenceBus: bus });
-  cleanup.push(async () => {
-    await server.close();
-    await bus.close();
-  });
+  const server = await startKafkaInstance(brokers, topic, name);
+  cleanup.push(() => server.close());
   return server;
 }
 

@@ -5,19 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
-import { KafkaPresenceBus } from '../../server/presence/kafka-presence-bus.ts';
 import { CURSOR_INTERVAL_MS } from '../../server/presence/shared-presence.ts';
 import { editKeyHash } from '../../server/rooms/roles.ts';
 import { waitUntil, webClient, type TestClient } from '../support/board-client.ts';
-import { freePort, kafkaTestSettings, ServerProcess, startServer, tempDir, type RunningServer } from '../support/server.ts';
+import { freePort, ServerProcess, startKafkaInstance, tempDir, type RunningServer } from '../support/server.ts';
 
 const brokers = inject('kafkaBrokers');
 const topic = `presence-${randomBytes(6).toString('hex')}`;
 const presenceTopic = `${topic}-presence`;
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const key = randomBytes(18).toString('base64url');
 const cleanup: (() => Promise<void> | void)[] = [];
 
@@ -27,18 +23,9 @@ afterAll(async () => {
 
 /** An app instance on the shared topic with its presence bus, as server/main.ts builds it. */
 async function instance(name: string): Promise<RunningServer> {
-  const settings = kafkaTestSettings(brokers, topic, name);
-  const [log, bus] = await Promise.all([KafkaLog.open(settings, logger), KafkaPresenceBus.open(settings, logger)]);
-  const server = await startServer(log, { presenceBus: bus });
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await server.close();
-    await bus.close();
-  };
-  cleanup.push(close);
-  return { ...server, close };
+  const server = await startKafkaInstance(brokers, topic, name);
+  cleanup.push(() => server.close());
+  return server;
 }
 
 type Seen = { client: TestClient; cursors: Map<string, { x: number | null; y: number | null }[]> };

@@ -10,6 +10,7 @@ import { freePort } from '../../scripts/kafka-local.ts';
 import { buildApp, type AppDeps } from '../../server/app.ts';
 import type { BoardLog } from '../../server/log/board-log.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
+import { KafkaPresenceBus } from '../../server/presence/kafka-presence-bus.ts';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import type { KafkaSettings } from '../../server/log/kafka/settings.ts';
 
@@ -129,6 +130,24 @@ export function openTestKafkaLog(brokers: string, name: string, partitions = 3):
 }
 
 /** An app instance on a Kafka topic, as one of several servers sharing it. */
+/**
+ * An instance as server/main.ts builds it on Kafka: the log and the
+ * presence bus. Its `close` stops both, and may be called more than once.
+ */
+export async function startKafkaInstance(brokers: string, topic: string, instance: string): Promise<RunningServer> {
+  const settings = kafkaTestSettings(brokers, topic, instance);
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const [log, bus] = await Promise.all([KafkaLog.open(settings, logger), KafkaPresenceBus.open(settings, logger)]);
+  const server = await startServer(log, { presenceBus: bus });
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await server.close();
+      await bus.close();
+    })());
+  return { ...server, close };
+}
+
 export async function startKafkaServer(
   brokers: string,
   topic: string,

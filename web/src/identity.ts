@@ -22,14 +22,9 @@ export function pageClientId(): string {
   return randomId();
 }
 
-/**
- * The edit key this browser holds for a board: the one an edit link
- * (`#edit=<key>`) brought, remembered per board, or else a fresh one with
- * which this browser claims the board if it is the first to open it.
- */
-export function editKey(board: string): string {
-  const slot = `whiteboard.key.${board}`;
-  const fromLink = new URLSearchParams(location.hash.slice(1)).get('edit');
+/** A key a link's fragment brought (`#<param>=<key>`), remembered per board in `slot`, or else a fresh one. */
+function linkKey(slot: string, param: string): string {
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get(param);
   if (fromLink && ID_PATTERN.test(fromLink)) localStorage.setItem(slot, fromLink);
   let key = localStorage.getItem(slot);
   if (!key || !ID_PATTERN.test(key)) {
@@ -40,20 +35,21 @@ export function editKey(board: string): string {
 }
 
 /**
+ * The edit key this browser holds for a board: the one an edit link
+ * (`#edit=<key>`) brought, or else a fresh one (with which it claims a
+ * board drawn before owners, from the share dialog).
+ */
+export function editKey(board: string): string {
+  return linkKey(`whiteboard.key.${board}`, 'edit');
+}
+
+/**
  * The owner key this browser holds for a board: from an owner link
- * (`#owner=<key>`), remembered per board, or else a fresh one, with which
- * this browser owns the board if it is the first to open it (share.ts).
+ * (`#owner=<key>`), or else a fresh one, with which this browser owns the
+ * board if it is the first to open it (share.ts).
  */
 export function ownerKey(board: string): string {
-  const slot = `whiteboard.owner.${board}`;
-  const fromLink = new URLSearchParams(location.hash.slice(1)).get('owner');
-  if (fromLink && ID_PATTERN.test(fromLink)) localStorage.setItem(slot, fromLink);
-  let key = localStorage.getItem(slot);
-  if (!key || !ID_PATTERN.test(key)) {
-    key = randomId(18);
-    localStorage.setItem(slot, key);
-  }
-  return key;
+  return linkKey(`whiteboard.owner.${board}`, 'owner');
 }
 
 export function savedNickname(): string | null {

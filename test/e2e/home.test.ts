@@ -8,7 +8,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { readAll } from '../contract/board-log-contract.ts';
-import { useBrowserAndServer } from '../support/browser.ts';
+import { dragOnBoard, useBrowserAndServer } from '../support/browser.ts';
 
 const env = useBrowserAndServer({ width: 900, height: 700 });
 
@@ -21,11 +21,7 @@ async function live(page: Page): Promise<void> {
 
 /** Draws a line between two points of the board (CSS pixels from the canvas's corner), then waits until the log has it. */
 async function drawLine(page: Page, from: [number, number], to: [number, number]): Promise<void> {
-  const top = await page.evaluate(() => document.querySelector('#board')!.getBoundingClientRect().top);
-  await page.mouse.move(from[0], from[1] + top);
-  await page.mouse.down();
-  await page.mouse.move(to[0], to[1] + top, { steps: 20 });
-  await page.mouse.up();
+  await dragOnBoard(page, from, to);
   await page.waitForFunction(() => (window as unknown as PageWindow).whiteboard.client.unacknowledged === 0);
 }
 

@@ -9,19 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { foldRecords } from '../../server/board/fold.ts';
 import { visibleItems } from '../../server/board/state.ts';
 import { readAll } from '../contract/board-log-contract.ts';
-import { useBrowserAndServer } from '../support/browser.ts';
+import { dragOnBoard, useBrowserAndServer } from '../support/browser.ts';
 
 const env = useBrowserAndServer({ width: 1000, height: 700 });
 
 type Whiteboard = { whiteboard: { client: { role: string; unacknowledged: number; send(op: unknown): void; state: { paused: boolean } } } };
 
-async function drag(page: Page, from: [number, number], to: [number, number]): Promise<void> {
-  const top = await page.evaluate(() => document.querySelector('#board')!.getBoundingClientRect().top);
-  await page.mouse.move(from[0], from[1] + top);
-  await page.mouse.down();
-  await page.mouse.move(to[0], to[1] + top, { steps: 12 });
-  await page.mouse.up();
-}
+const drag = (page: Page, from: [number, number], to: [number, number]) => dragOnBoard(page, from, to, 12);
 
 const access = (page: Page) => page.evaluate(() => document.body.dataset.access);
 /** Ids of everything drawn on the page, sorted. */

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { useBrowserAndServer } from '../support/browser.ts';
+import { dragOnBoard, useBrowserAndServer } from '../support/browser.ts';
 import { readAll } from '../contract/board-log-contract.ts';
 
 const env = useBrowserAndServer({ width: 900, height: 700 });
@@ -22,14 +22,7 @@ function inkIn(page: Page, box: { x: number; y: number; w: number; h: number }):
   }, box);
 }
 
-/** Drags between two board points. */
-async function drag(page: Page, from: [number, number], to: [number, number]): Promise<void> {
-  const top = await page.evaluate(() => document.querySelector('#board')!.getBoundingClientRect().top);
-  await page.mouse.move(from[0], from[1] + top);
-  await page.mouse.down();
-  await page.mouse.move(to[0], to[1] + top, { steps: 20 });
-  await page.mouse.up();
-}
+const drag = dragOnBoard;
 
 const EDITOR_BOX = { x: 90, y: 90, w: 320, h: 40 };
 const VIEWER_BOX = { x: 90, y: 290, w: 320, h: 40 };

@@ -61,3 +61,12 @@ export function useBrowserAndServer(viewport = { width: 900, height: 700 }) {
     },
   };
 }
+
+/** Drags between two points of the board, in CSS pixels from the canvas's top-left corner (toolbars differ in height). */
+export async function dragOnBoard(page: Page, from: [number, number], to: [number, number], steps = 20): Promise<void> {
+  const top = await page.evaluate(() => document.querySelector('#board')!.getBoundingClientRect().top);
+  await page.mouse.move(from[0], from[1] + top);
+  await page.mouse.down();
+  await page.mouse.move(to[0], to[1] + top, { steps });
+  await page.mouse.up();
+}

@@ -70,9 +70,15 @@ function pushAction(state: BoardState, action: Action): void {
   state.actions.set(action.pos, action);
   if (h.undo.length > LIMITS.maxUndoDepth) {
     const oldest = state.actions.get(h.undo.shift()!);
-    // Past its author's reach, an action is kept only for an owner's revert
-    // (owner-fold.ts), which finds what someone made by its author and time.
-    if (oldest && (oldest.kind === 'stroke' || oldest.kind === 'add' || oldest.kind === 'revert')) state.actions.delete(oldest.pos);
+    if (!oldest) return;
+    // Past its author's reach, a change is kept a while longer for an owner's
+    // revert (owner-fold.ts); what someone made is found by its author and time.
+    if (oldest.kind === 'stroke' || oldest.kind === 'add' || oldest.kind === 'revert') {
+      state.actions.delete(oldest.pos);
+      return;
+    }
+    (h.kept ??= []).push(oldest.pos);
+    if (h.kept.length > LIMITS.maxKeptActions) state.actions.delete(h.kept.shift()!);
   }
 }
 

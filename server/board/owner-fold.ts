@@ -29,17 +29,21 @@ export const NOT_OWNER: Refusal = { code: ERROR.notOwner, reason: "only the boar
 
 export function applyOwnerOp(state: BoardState, rec: OpRecord, op: OwnerOp, setApplied: SetApplied, push: (action: Action) => void): Verdict {
   if (op.k === 'own') {
+    if (typeof op.owner !== 'string' || (op.key !== undefined && typeof op.key !== 'string')) return refuse('own names the owner key\'s hash');
     if (state.owner !== null) return noEffect('the board has an owner already');
     if (op.key !== undefined && state.editKey !== null) return refuse('the board has an edit link already');
     state.owner = op.owner;
     if (op.key !== undefined) state.editKey = op.key;
     return null;
   }
-  if (state.owner === null || op.by !== state.owner) return NOT_OWNER;
+  if (state.owner === null || typeof op.by !== 'string' || op.by !== state.owner) return NOT_OWNER;
   switch (op.k) {
     case 'rekey':
+      if (typeof op.key !== 'string') return refuse('rekey names the new edit key\'s hash');
+      // Two replacements at once: the second was derived for a number the first took.
+      if (op.gen !== state.keyGen + 1) return noEffect('the edit link was just replaced');
       state.editKey = op.key;
-      state.keyGen++;
+      state.keyGen = op.gen;
       return null;
     case 'pause':
       if (state.paused === (op.on === 1)) return noEffect(op.on === 1 ? 'drawing is paused already' : 'drawing is not paused');
@@ -62,6 +66,8 @@ function revert(state: BoardState, rec: OpRecord, op: Revert, setApplied: SetApp
   const undone = new Set(history?.redo ?? []);
   const theirs = [...state.actions.values()].filter((a) => a.user === op.user && a.kind !== 'revert');
   const taken = theirs.filter((a) => within(a.ts, op) && a.revertedBy === undefined && !undone.has(a.pos)).sort((a, b) => b.pos - a.pos);
+  // What they undid themselves in the range cannot be redone after it: a redo must not bring the work back.
+  const dropped = theirs.filter((a) => within(a.ts, op) && undone.has(a.pos)).map((a) => a.pos);
   // Items whose making is an action still known are taken back through it, whatever its state.
   const known = new Set(theirs.filter(makes).flatMap((a) => a.targets));
   const hidden: string[] = [];
@@ -70,24 +76,37 @@ function revert(state: BoardState, rec: OpRecord, op: Revert, setApplied: SetApp
       if (item.user === op.user && within(item.ts, op) && !item.undone && !known.has(item.id)) hidden.push(item.id);
     }
   }
-  if (taken.length === 0 && hidden.length === 0) return noEffect('they did nothing in that time that is still on the board');
+  if (taken.length === 0 && hidden.length === 0 && dropped.length === 0) return noEffect('they did nothing in that time that is still on the board');
   const action: Action = { pos: rec.pos, ts: rec.ts, user: rec.user, kind: 'revert', targets: hidden, taken: taken.map((a) => a.pos) };
   applyRevert(state, action, true, setApplied);
   if (history) {
-    const gone = new Set(action.taken);
+    const gone = new Set([...action.taken!, ...dropped]);
+    const top = history.undo.at(-1);
     history.undo = history.undo.filter((pos) => !gone.has(pos));
+    history.redo = history.redo.filter((pos) => !gone.has(pos));
+    if (history.kept) history.kept = history.kept.filter((pos) => !gone.has(pos));
+    for (const pos of dropped) state.actions.delete(pos);
+    // A drag or typing of theirs that goes on continued the action taken: it must not continue the one below it.
+    const below = history.undo.at(-1);
+    if (top !== undefined && gone.has(top) && below !== undefined) delete state.actions.get(below)?.cid;
   }
   push(action);
   return null;
 }
 
-/** Applies a revert (takes the actions back, hides the items), or undoes it (the owner's undo). */
+/**
+ * Applies a revert (takes the actions back, hides the items), or undoes it
+ * (the owner's undo). Applied again (a redo), it takes only what no other
+ * revert took meanwhile, and remembers that, so its undo gives back only
+ * what it took.
+ */
 export function applyRevert(state: BoardState, revert: Action, applied: boolean, setApplied: SetApplied): void {
+  if (applied) revert.taken = (revert.taken ?? []).filter((pos) => state.actions.get(pos)?.revertedBy === undefined);
   const taken = revert.taken ?? [];
   // Newest first to take back, oldest first to put back: as a run of undos and redos would.
   for (const pos of applied ? taken : [...taken].reverse()) {
     const action = state.actions.get(pos);
-    if (!action) continue;
+    if (!action || (!applied && action.revertedBy !== revert.pos)) continue;
     setApplied(state, action, !applied);
     if (applied) action.revertedBy = revert.pos;
     else delete action.revertedBy;

@@ -69,7 +69,16 @@ export type Action = {
 };
 
 /** Per-user undo and redo stacks of action positions (last = most recent). */
-export type History = { undo: number[]; redo: number[] };
+export type History = {
+  undo: number[];
+  redo: number[];
+  /**
+   * Changes (erase, clear, set, xf, board) past the undo stack's reach,
+   * oldest first, kept only for an owner's revert (owner-fold.ts); at most
+   * LIMITS.maxKeptActions of them.
+   */
+  kept?: number[];
+};
 
 export type BoardState = {
   /** Position of the last record folded in; -1 for an empty board. */
@@ -122,7 +131,7 @@ export function cloneBoard(state: BoardState): BoardState {
     strokes: new Map([...state.strokes].map(([id, s]) => [id, { ...s, chunks: [...s.chunks], hiddenBy: [...s.hiddenBy] }])),
     shapes: new Map([...state.shapes].map(([id, s]) => [id, structuredClone(s)])),
     actions: new Map([...state.actions].map(([pos, a]) => [pos, structuredClone(a)])),
-    history: new Map([...state.history].map(([user, h]) => [user, { undo: [...h.undo], redo: [...h.redo] }])),
+    history: new Map([...state.history].map(([user, h]) => [user, { undo: [...h.undo], redo: [...h.redo], ...(h.kept ? { kept: [...h.kept] } : {}) }])),
     seqs: new Map(state.seqs),
     sessions: cloneSessions(state.sessions),
     settings: { ...state.settings },

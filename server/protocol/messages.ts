@@ -49,6 +49,8 @@ export const LIMITS = {
   maxFontSize: 400,
   /** Undo history kept per user; older actions can no longer be undone. */
   maxUndoDepth: 200,
+  /** Changes (not drawing) per user kept past the undo history, for an owner to take back (a revert). */
+  maxKeptActions: 1_000,
   /** A session that sends this many invalid or refused messages is closed. */
   maxErrorsPerSession: 20,
   /** Nesting of arrays and objects in a frame; honest frames nest 3 deep. */
@@ -128,8 +130,8 @@ export type Claim = { k: 'claim'; key: string };
  * from the owner key, rooms/roles.ts).
  */
 export type Own = { k: 'own'; owner: string; key?: string };
-/** The owner (`by`: the hash of its key) replaces the edit link: `key` is the new edit key's hash. */
-export type Rekey = { k: 'rekey'; key: string; by: string };
+/** The owner (`by`: the hash of its key) replaces the edit link: `key` is the hash of the edit key derived for `gen` (the board's keyGen + 1). */
+export type Rekey = { k: 'rekey'; key: string; gen: number; by: string };
 /** The owner pauses (on: 1) or resumes (on: 0) drawing for everyone else. */
 export type Pause = { k: 'pause'; on: 0 | 1; by: string };
 /** The owner takes back what `user` did between `from` and `to` (log times, ms). */

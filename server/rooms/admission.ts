@@ -60,7 +60,12 @@ export class Admission {
   /** A record came back from the log and was folded into the board with `verdict`. */
   logged(rec: LogRecord, verdict: Verdict): void {
     const head = this.inFlight[0];
-    if (head && head.cid === rec.cid && head.seq === rec.seq) {
+    // A revert's effect depends on where it lands and when (its time range): judged ahead at
+    // another place and time, it may have taken other work than the log's did. Start again from the board.
+    if (rec.op.k === 'revert' && !verdict) {
+      if (head && head.cid === rec.cid && head.seq === rec.seq) this.inFlight.shift();
+      this.rebuild();
+    } else if (head && head.cid === rec.cid && head.seq === rec.seq) {
       this.inFlight.shift();
       if (verdict) this.rebuild();
     } else if (this.ahead && (applyLogged(this.ahead, rec) === null) !== (verdict === null)) {

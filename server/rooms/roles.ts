@@ -32,11 +32,11 @@ export function derivedEditKey(ownerKey: string, gen: number): string {
   return createHmac('sha256', ownerKey).update(`edit:${gen}`).digest('base64url').slice(0, 24);
 }
 
-/** The keys a client presented in hello: hashes, and the owner key itself (kept in memory to derive edit keys). */
-export type Keys = { keyHash: string | null; ownerKey: string | null; ownerHash: string | null };
+/** The keys a client presented in hello: hashes, and the keys themselves (kept in memory, to tell an owner its edit link). */
+export type Keys = { editKey: string | null; keyHash: string | null; ownerKey: string | null; ownerHash: string | null };
 
 export function keysOf(editKey: string | undefined, ownerKey: string | undefined): Keys {
-  return { keyHash: editKey ? editKeyHash(editKey) : null, ownerKey: ownerKey ?? null, ownerHash: ownerKey ? ownerKeyHash(ownerKey) : null };
+  return { editKey: editKey ?? null, keyHash: editKey ? editKeyHash(editKey) : null, ownerKey: ownerKey ?? null, ownerHash: ownerKey ? ownerKeyHash(ownerKey) : null };
 }
 
 /** What a client with these keys may do on the board. */
@@ -45,11 +45,16 @@ export function roleOn(state: BoardState, keys: Pick<Keys, 'keyHash' | 'ownerHas
   return state.editKey === null || state.editKey === keys.keyHash ? 'editor' : 'viewer';
 }
 
-/** The board's edit key as its owner may be told it: when it is derived from this owner key. */
-export function editKeyForOwner(state: BoardState, ownerKey: string | null): string | undefined {
-  if (ownerKey === null) return undefined;
-  const key = derivedEditKey(ownerKey, state.keyGen);
-  return editKeyHash(key) === state.editKey ? key : undefined;
+/**
+ * The board's edit key as its owner may be told it: the one derived from
+ * the owner key, or (a board with an edit link before it had an owner) the
+ * edit key this client holds, when it is the board's. Else none is known.
+ */
+export function editKeyForOwner(state: BoardState, keys: Pick<Keys, 'ownerKey' | 'editKey' | 'keyHash'>): string | undefined {
+  if (keys.ownerKey === null) return undefined;
+  const key = derivedEditKey(keys.ownerKey, state.keyGen);
+  if (editKeyHash(key) === state.editKey) return key;
+  return keys.keyHash !== null && keys.keyHash === state.editKey ? keys.editKey! : undefined;
 }
 
 /**
@@ -67,7 +72,7 @@ export function toLogged(op: ClientOp, keys: Keys, state: BoardState): Op | stri
       return state.editKey === null ? { k: 'own', owner: keys.ownerHash, key: editKeyHash(derivedEditKey(keys.ownerKey, 0)) } : { k: 'own', owner: keys.ownerHash };
     case 'rekey':
       if (!keys.ownerKey || !keys.ownerHash) return 'only the owner link replaces the edit link';
-      return { k: 'rekey', key: editKeyHash(derivedEditKey(keys.ownerKey, state.keyGen + 1)), by: keys.ownerHash };
+      return { k: 'rekey', key: editKeyHash(derivedEditKey(keys.ownerKey, state.keyGen + 1)), gen: state.keyGen + 1, by: keys.ownerHash };
     case 'pause':
     case 'revert':
       if (!keys.ownerHash) return `only the owner link may ${op.k === 'pause' ? 'pause drawing' : "take back someone's work"}`;

@@ -339,7 +339,8 @@ export class Room {
       if (valid && !valid.ok) return { code: ERROR.badMessage, reason: valid.reason, counts: true };
     }
     // A full board takes only the ends of strokes in progress, so that they end.
-    if (this.isFull() && op.k !== 'end') {
+    // The owner stays in control of a full board: pausing, a new link, or taking back whoever filled it.
+    if (this.isFull() && op.k !== 'end' && !OWNER_OPS.has(op.k)) {
       return { code: ERROR.boardFull, reason: 'this board is full: it is read-only now; start a new board to go on drawing', counts: false };
     }
     const record: NewRecord = { board: this.board, user: session.user, cid: session.cid, seq: msg.s, op };
@@ -390,7 +391,7 @@ export class Room {
 
   /** To an owner: the edit link it may share, when it is one its owner key makes. */
   private editLinkFor(session: Session): { edit?: string } {
-    const edit = session.role === 'owner' ? editKeyForOwner(this.state, session.keys.ownerKey) : undefined;
+    const edit = session.role === 'owner' ? editKeyForOwner(this.state, session.keys) : undefined;
     return edit ? { edit } : {};
   }
 

@@ -31,7 +31,7 @@ export class Session {
   cid = '';
   name = '';
   /** The edit and owner keys this client presented, if any (see roles.ts). */
-  keys: Keys = { keyHash: null, ownerKey: null, ownerHash: null };
+  keys: Keys = { editKey: null, keyHash: null, ownerKey: null, ownerHash: null };
   role: Role = 'viewer';
   /** Whose view this client follows; whether it presents (rooms relay views by them). */
   follows: string | null = null;

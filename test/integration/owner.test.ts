@@ -140,6 +140,8 @@ describe("a board's owner", () => {
     legacy.send({ k: 'own' });
     await expect.poll(() => legacy.role).toBe('owner');
     expect(legacy.state.editKey).toBe(editKeyHash('legacy-edit-key'));
+    // Its edit link is the one it held, and the server says so: the share dialog shows it.
+    expect(legacy.edit).toBe('legacy-edit-key');
     await first.close();
 
     const second = await startServer(new EmbeddedLog(dir.path));

@@ -73,7 +73,7 @@ export function loggedOp(op: ClientOp, gen = 0): Op {
     case 'own':
       return { k: 'own', owner: 'owner' };
     case 'rekey':
-      return { k: 'rekey', key: `k${gen + 1}`, by: 'owner' };
+      return { k: 'rekey', key: `k${gen + 1}`, gen: gen + 1, by: 'owner' };
     case 'pause':
     case 'revert':
       return { ...op, by: 'owner' };

@@ -73,10 +73,13 @@ describe('an owner', () => {
     const state = foldRecords([m.rec('teacher', { k: 'own', owner: BY, key: 'edit-0' })]);
     expect(state).toMatchObject({ owner: BY, editKey: 'edit-0', keyGen: 0 });
     expect(applyRecord(state, m.rec('ann', { k: 'own', owner: 'other' }))?.code).toBe(ERROR.noEffect);
-    expect(applyRecord(state, m.rec('ann', { k: 'rekey', key: 'mine', by: 'other' }))).toBe(NOT_OWNER);
+    expect(applyRecord(state, m.rec('ann', { k: 'rekey', key: 'mine', gen: 1, by: 'other' }))).toBe(NOT_OWNER);
     expect(applyRecord(state, m.rec('ann', { k: 'pause', on: 1, by: 'other' }))).toBe(NOT_OWNER);
-    expect(applyRecord(state, m.rec('teacher', { k: 'rekey', key: 'edit-1', by: BY }))).toBeNull();
+    expect(applyRecord(state, m.rec('teacher', { k: 'rekey', key: 'edit-1', gen: 1, by: BY }))).toBeNull();
     expect(state).toMatchObject({ editKey: 'edit-1', keyGen: 1 });
+    // The same replacement sent through a second instance at once: derived for a number the first took.
+    expect(applyRecord(state, m.rec('teacher', { k: 'rekey', key: 'edit-1-again', gen: 1, by: BY }))?.code).toBe(ERROR.noEffect);
+    expect(state.editKey).toBe('edit-1');
     expect(applyRecord(state, m.rec('teacher', { k: 'pause', on: 1, by: BY }))).toBeNull();
     expect(state.paused).toBe(true);
     expect(applyRecord(state, m.rec('teacher', { k: 'pause', on: 1, by: BY }))?.code).toBe(ERROR.noEffect);
@@ -155,6 +158,58 @@ describe("undoing a person's work", () => {
     expect(visibleItems(state).map((i) => i.id)).toEqual(['a1']);
     applyRecord(state, m.rec('teacher', { k: 'undo' }));
     expect(visibleItems(state)).toHaveLength(250);
+  });
+
+  it("a drag of theirs that goes on after a revert does not move what they moved before", () => {
+    const m = new RecordMaker();
+    const add = (id: string, x: number) => m.rec('ann', { k: 'add', v: 1, els: [{ id, type: 'rect', m: move(x, 0), w: 10, h: 10, color: '#1e1e1e', sw: 2 }] } as Op);
+    const state = foldRecords([m.rec('teacher', { k: 'own', owner: BY }), add('e1', 0), add('e2', 100)]);
+    const from = m.rec('nobody', { k: 'undo' }).ts;
+    applyRecord(state, m.rec('vandal', { k: 'xf', v: 1, ids: ['e1'], m: move(5, 0) } as Op));
+    const dragFrom = m.rec('nobody', { k: 'undo' }).ts;
+    applyRecord(state, m.rec('vandal', { k: 'xf', v: 1, ids: ['e2'], m: move(5, 0) } as Op));
+    expect(applyRecord(state, m.rec('teacher', { k: 'revert', user: 'vandal', from: dragFrom, to: 10 ** 9, by: BY }))).toBeNull();
+    expect(state.shapes.get('e2')!.m[4]).toBe(100);
+    expect(applyRecord(state, m.rec('vandal', { k: 'xf', v: 1, c: 1, m: move(5, 0) } as Op))?.code).toBe(ERROR.refused);
+    expect([state.shapes.get('e1')!.m[4], state.shapes.get('e2')!.m[4]]).toEqual([5, 100]);
+    expect(from).toBeLessThan(dragFrom);
+  });
+
+  it('work they undid before the revert cannot be redone after it', () => {
+    const m = new RecordMaker();
+    const records = [m.rec('teacher', { k: 'own', owner: BY }), ...m.stroke('vandal', 'junk'), m.rec('vandal', { k: 'undo' })];
+    const state = foldRecords(records);
+    expect(applyRecord(state, m.rec('teacher', { k: 'revert', user: 'vandal', from: 0, to: 10 ** 9, by: BY }))).toBeNull();
+    expect(applyRecord(state, m.rec('vandal', { k: 'redo' }))?.code).toBe(ERROR.noEffect);
+    expect(visibleItems(state)).toEqual([]);
+  });
+
+  it('two owner pages reverting the same work: a redo takes back only what no other revert holds', () => {
+    const m = new RecordMaker();
+    const own = m.rec('teacher', { k: 'own', owner: BY });
+    const add = m.rec('ann', { k: 'add', v: 1, els: [{ id: 'e1', type: 'rect', m: move(0, 0), w: 10, h: 10, color: '#1e1e1e', sw: 2 }] } as Op);
+    const state = foldRecords([own, add, m.rec('bob', { k: 'xf', v: 1, ids: ['e1'], m: move(10, 0) } as Op)]);
+    const revert = (user: string) => m.rec(user, { k: 'revert', user: 'bob', from: 0, to: 10 ** 9, by: BY });
+    expect(applyRecord(state, revert('owner-laptop'))).toBeNull();
+    expect(applyRecord(state, m.rec('owner-laptop', { k: 'undo' }))).toBeNull();
+    expect(applyRecord(state, revert('owner-phone'))).toBeNull();
+    expect(applyRecord(state, m.rec('owner-laptop', { k: 'redo' }))).toBeNull();
+    expect(state.shapes.get('e1')!.m[4]).toBe(0);
+    expect(applyRecord(state, m.rec('owner-phone', { k: 'undo' }))).toBeNull();
+    expect(state.shapes.get('e1')!.m[4]).toBe(10);
+    expect(applyRecord(state, m.rec('owner-laptop', { k: 'undo' }))).toBeNull();
+    expect(state.shapes.get('e1')!.m[4]).toBe(10);
+  });
+
+  it('keeps at most 1,000 changes per person past their undo history', () => {
+    const m = new RecordMaker();
+    const add = m.rec('ann', { k: 'add', v: 1, els: [{ id: 'e1', type: 'rect', m: move(0, 0), w: 10, h: 10, color: '#1e1e1e', sw: 2 }] } as Op);
+    const records = [add];
+    for (let i = 0; i < 1_500; i++) records.push(m.rec('bob', { k: 'set', v: 1, ids: ['e1'], p: { color: i % 2 ? '#e03131' : '#1971c2' } } as Op));
+    const state = foldRecords(records);
+    expect(state.history.get('bob')!.undo).toHaveLength(200);
+    expect(state.history.get('bob')!.kept).toHaveLength(1_000);
+    expect([...state.actions.values()].filter((a) => a.user === 'bob')).toHaveLength(1_200);
   });
 
   it('is the owner’s alone, needs something to take back, and a refused revert changes nothing', () => {

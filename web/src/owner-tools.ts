@@ -11,14 +11,14 @@ import type { BoardClient } from './board-client.ts';
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
 /** Someone who did something on the board, as the owner's list shows them. */
-export type Contributor = { user: string; name: string; items: number; points: number; removals: number; last: number };
+export type Contributor = { user: string; name: string; items: number; points: number; removals: number; changes: number; last: number };
 
-/** Everyone who made, erased or cleared anything, most recently active first. */
+/** Everyone who made, erased, cleared, moved or restyled anything, most recently active first. */
 export function contributors(state: BoardState): Contributor[] {
   const by = new Map<string, Contributor>();
   const of = (user: string, name: string | undefined) => {
     let c = by.get(user);
-    if (!c) by.set(user, (c = { user, name: state.sessions.names.get(user) ?? name ?? 'someone', items: 0, points: 0, removals: 0, last: 0 }));
+    if (!c) by.set(user, (c = { user, name: state.sessions.names.get(user) ?? name ?? 'someone', items: 0, points: 0, removals: 0, changes: 0, last: 0 }));
     return c;
   };
   for (const s of state.strokes.values()) {
@@ -33,9 +33,10 @@ export function contributors(state: BoardState): Contributor[] {
     c.last = Math.max(c.last, s.ts);
   }
   for (const a of state.actions.values()) {
-    if (a.kind !== 'erase' && a.kind !== 'clear') continue;
+    if (a.kind === 'stroke' || a.kind === 'add' || a.kind === 'revert') continue;
     const c = of(a.user, undefined);
-    c.removals++;
+    if (a.kind === 'erase' || a.kind === 'clear') c.removals++;
+    else c.changes++;
     c.last = Math.max(c.last, a.ts);
   }
   return [...by.values()].sort((a, b) => b.last - a.last);
@@ -94,7 +95,7 @@ export class OwnerTools {
     list.replaceChildren(
       ...people.map((c) => {
         const row = document.createElement('li');
-        const what = [`${c.items} item${c.items === 1 ? '' : 's'}`, c.points > 0 ? `${c.points.toLocaleString()} points` : '', c.removals > 0 ? `${c.removals} erase${c.removals === 1 ? '' : 's'}/clears` : ''];
+        const what = [`${c.items} item${c.items === 1 ? '' : 's'}`, c.points > 0 ? `${c.points.toLocaleString()} points` : '', c.removals > 0 ? `${c.removals} erase${c.removals === 1 ? '' : 's'}/clears` : '', c.changes > 0 ? `${c.changes} move${c.changes === 1 ? '' : 's'}/restyles` : ''];
         row.append(Object.assign(document.createElement('span'), { textContent: `${c.name} — ${what.filter(Boolean).join(', ')}` }));
         const button = Object.assign(document.createElement('button'), { textContent: 'Undo their work', title: `Take back what ${c.name} did in ${label}` });
         button.dataset.user = c.user;

@@ -39,9 +39,14 @@ export class Sharing {
     return `${location.origin}/b/${encodeURIComponent(this.board)}`;
   }
 
-  /** The owner is told the edit key by the server; an editor holds it. */
-  private get editLink(): string {
-    return `${this.viewLink}#edit=${this.client.edit ?? this.keys.edit}`;
+  /**
+   * The owner is told the edit key by the server; an editor holds it. An
+   * owner the server told none (it knows of none this browser may show)
+   * has none to share until it replaces the link.
+   */
+  private get editLink(): string | null {
+    const key = this.client.role === 'owner' ? this.client.edit : (this.client.edit ?? this.keys.edit);
+    return key ? `${this.viewLink}#edit=${key}` : null;
   }
 
   private get ownerLink(): string {
@@ -55,7 +60,7 @@ export class Sharing {
    */
   update(): void {
     const claimed = this.client.state.editKey !== null;
-    const wanted = this.client.role !== 'viewer' && claimed ? this.editLink : this.viewLink;
+    const wanted = (this.client.role !== 'viewer' && claimed ? this.editLink : null) ?? this.viewLink;
     if (location.href !== wanted) history.replaceState(null, '', wanted);
     this.showLinks();
   }
@@ -91,12 +96,12 @@ export class Sharing {
     const claimed = state.editKey !== null;
     $('#share-open').hidden = claimed;
     $('#share-owner').hidden = role !== 'owner';
-    $('#share-edit').hidden = !claimed || role === 'viewer';
+    $('#share-edit').hidden = !claimed || role === 'viewer' || this.editLink === null;
     $('#share-view').hidden = !claimed;
     $('#share-unowned').hidden = !claimed || state.owner !== null || role !== 'editor';
     $<HTMLInputElement>('#open-link').value = this.viewLink;
     $<HTMLInputElement>('#owner-link').value = this.ownerLink;
-    $<HTMLInputElement>('#edit-link').value = this.editLink;
+    $<HTMLInputElement>('#edit-link').value = this.editLink ?? '';
     $<HTMLInputElement>('#view-link').value = this.viewLink;
   }
 }

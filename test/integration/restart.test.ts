@@ -24,7 +24,7 @@ afterAll(async () => {
   await dir.remove();
 });
 
-describe('server restart', () => {
+describe('server restart', { timeout: 120_000 }, () => {
   it('after kill -9, boards come back exactly and clients resume with nothing missing or doubled', async () => {
     const ann = webClient(server.ws, 'crash', 'ann');
     const bob = webClient(server.ws, 'crash', 'bob');

@@ -83,7 +83,8 @@ export class ServerProcess {
     this.child = child;
     child.stdout!.on('data', (d) => (this.output += d));
     child.stderr!.on('data', (d) => (this.output += d));
-    const deadline = Date.now() + 20_000;
+    // Starting TypeScript through tsx while Chromium tests share the two cores has taken over 20 s.
+    const deadline = Date.now() + 45_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
       const ready = await fetch(`${this.http}/${probe}`).then((r) => r.ok, () => false);

@@ -180,9 +180,8 @@ export class Room {
     session.adopt(this.encoder);
     session.joined = true;
     session.send({ t: 'synced', pos: session.sentPos });
-    this.broadcastPresence();
     // Someone presents: the joiner's view follows theirs from the start.
-    const presenter = this.people().find((p) => p.presenting);
+    const presenter = this.broadcastPresence().find((p) => p.presenting);
     const view = presenter && this.views.get(presenter.cid);
     if (presenter && view) session.send({ t: 'view', cid: presenter.cid, ...view });
   }
@@ -293,9 +292,8 @@ export class Room {
   /** The board's people on other instances changed. */
   remotePeopleChanged(): void {
     // The last views of those who left are no view to start from any more.
-    const here = new Set(this.people().map((p) => p.cid));
+    const here = new Set(this.broadcastPresence().map((p) => p.cid));
     for (const cid of this.views.keys()) if (!here.has(cid)) this.views.delete(cid);
-    this.broadcastPresence();
   }
 
   /**
@@ -419,8 +417,11 @@ export class Room {
     return people;
   }
 
-  private broadcastPresence(): void {
-    this.broadcast({ t: 'presence', people: this.people() });
+  /** Sends everyone the people list; returns it. */
+  private broadcastPresence(): Participant[] {
+    const people = this.people();
+    this.broadcast({ t: 'presence', people });
+    return people;
   }
 
   private broadcastCursor(cid: string, x: number | null, y: number | null, except?: Session): void {

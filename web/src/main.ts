@@ -316,14 +316,10 @@ function showAccess(role: Role, full: boolean): void {
   redraw();
 }
 
-window.addEventListener('resize', () => {
-  renderer.resize();
-  redraw();
-});
-// The toolbar wraps onto more rows as buttons and people come and go: the board's size (and the view sent to followers) follows.
-new ResizeObserver(() => {
-  if (renderer.resize()) redraw();
-}).observe(canvas);
+/** The board's box changed (the window, the screen's density, the toolbar's rows): the canvas, and the view sent to followers, follow it. */
+const fitCanvas = () => renderer.resize() && redraw();
+window.addEventListener('resize', fitCanvas);
+new ResizeObserver(fitCanvas).observe(canvas);
 renderer.resize();
 setTool('pen');
 showStatus(client, sharing, 'connecting', '');

@@ -10,6 +10,15 @@ import type { SnapshotStore } from './snapshots/snapshot-store.ts';
 /** What a caller appends; the log assigns `pos` and `ts`. */
 export type NewRecord = Omit<LogRecord, 'pos' | 'ts'>;
 
+export type AppendOptions = {
+  /**
+   * The record's original time, for a board brought in from elsewhere
+   * (import, migrate): kept as its timestamp instead of the time of the
+   * append, raised to the board's last timestamp if it is earlier.
+   */
+  at?: number;
+};
+
 export type RecordListener = (record: LogRecord) => void;
 export type ReadyListener = (ready: boolean) => void;
 
@@ -19,7 +28,7 @@ export interface BoardLog {
    * one board get increasing positions in call order and non-decreasing
    * timestamps.
    */
-  append(record: NewRecord): Promise<LogRecord>;
+  append(record: NewRecord, options?: AppendOptions): Promise<LogRecord>;
 
   /**
    * Records of one board with `from <= pos < to` (`to` defaults to the end
@@ -59,6 +68,14 @@ export interface BoardLog {
 
   /** Pictures on boards, named by the hash of their bytes (files/file-store.ts): beside the log, never in it. */
   readonly files: FileStore;
+
+  /**
+   * Removes everything of a board from the store: its records, stored
+   * states and the pictures no other board uses. What remains of it on disk
+   * afterwards, and until when, is the backend's to say (README, "Deleting
+   * a board"). Rooms must have closed the board first.
+   */
+  erase(board: string): Promise<void>;
 
   /** Stops subscriptions and releases the store. Safe to call twice. */
   close(): Promise<void>;

@@ -19,7 +19,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { LogRecord } from '../protocol/messages.ts';
-import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from './board-log.ts';
+import { LogUnavailableError, type AppendOptions, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from './board-log.ts';
 import { LmdbSnapshots } from './snapshots/lmdb-snapshots.ts';
 import { LmdbFiles } from '../files/lmdb-files.ts';
 
@@ -76,12 +76,12 @@ export class EmbeddedLog implements BoardLog {
     return head;
   }
 
-  async append(input: NewRecord): Promise<LogRecord> {
+  async append(input: NewRecord, options: AppendOptions = {}): Promise<LogRecord> {
     if (this.closed) throw new LogUnavailableError('log is closed');
     const head = this.head(input.board);
     const pos = head.next++;
     // Wall clocks step backwards; a board's timestamps must not.
-    const ts = (head.ts = Math.max(this.now(), head.ts));
+    const ts = (head.ts = Math.max(options.at ?? this.now(), head.ts));
     const { board, ...rest } = input;
     const body: Body = { ...rest, ts };
     await this.root.transaction(() => {
@@ -113,6 +113,10 @@ export class EmbeddedLog implements BoardLog {
       return key[2];
     }
     return this.head(board).next;
+  }
+
+  async erase(_board: string): Promise<void> {
+    throw new Error('not yet');
   }
 
   subscribe(listener: RecordListener): () => void {

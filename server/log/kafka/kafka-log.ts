@@ -294,6 +294,10 @@ export class KafkaLog implements BoardLog {
     return Number(atTime.find((o) => o.partition === partition)!.offset);
   }
 
+  async erase(_board: string): Promise<void> {
+    throw new Error('not yet');
+  }
+
   subscribe(listener: RecordListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -8,8 +8,16 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { BoardLog } from './board-log.ts';
 import { EmbeddedLog, type EmbeddedLogOptions } from './embedded-log.ts';
+import { erasedSinceCopy, rewriteFresh } from './fresh-copy.ts';
 import { KafkaLog } from './kafka/kafka-log.ts';
 
-export function openLog(config: Pick<Config, 'dataDir' | 'kafka'>, logger: Logger, embedded: EmbeddedLogOptions = {}): Promise<BoardLog> {
-  return config.kafka ? KafkaLog.open(config.kafka, logger) : Promise.resolve(new EmbeddedLog(config.dataDir, embedded));
+export async function openLog(config: Pick<Config, 'dataDir' | 'kafka'>, logger: Logger, embedded: EmbeddedLogOptions = {}): Promise<BoardLog> {
+  if (config.kafka) return KafkaLog.open(config.kafka, logger);
+  if (erasedSinceCopy(config.dataDir)) {
+    // An erased board's last fragments leave the file (fresh-copy.ts).
+    const started = performance.now();
+    const { before, after } = await rewriteFresh(config.dataDir);
+    logger.info({ before, after, ms: Math.round(performance.now() - started) }, 'log file rewritten after an erasure');
+  }
+  return new EmbeddedLog(config.dataDir, embedded);
 }

@@ -56,7 +56,7 @@ async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
 type DbStats = { treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number; pageSize: number; entryCount: number };
 
 function parts(root: RootDatabase): { name: string; entries: number; bytes: number }[] {
-  return ['records', 'blocks', 'snapshots', 'state-parts', 'files'].map((name) => {
+  return ['records', 'by-time', 'blocks', 'snapshots', 'state-parts', 'files'].map((name) => {
     const s = root.openDB({ name, encoding: 'binary' }).getStats() as DbStats;
     return { name, entries: s.entryCount, bytes: (s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages) * s.pageSize };
   });
@@ -123,25 +123,30 @@ async function embedded(): Promise<void> {
 async function kafka(): Promise<void> {
   const broker = await LocalKafka.create();
   await broker.start();
-  const topic = `storage-bench-${Date.now()}`;
-  const log = await KafkaLog.open({ ...kafkaSettingsFromEnv({ KAFKA_BROKERS: broker.brokers, KAFKA_TOPIC: topic })!, partitions: 1 }, pino({ level: 'warn' }));
+  // Segments are on disk once written; du counts what the broker keeps.
+  const du = (pattern: string) => Number(execFileSync('sh', ['-c', `du -sbc ${broker.dataDir}/data/${pattern} | tail -1 | cut -f1`]).toString().trim());
+  const rows: string[] = [];
   try {
-    const summary = await seedBoard(log, BOARD, { points: POINTS, seed: 1, start: START });
-    await storeBoardState(log, BOARD);
-    await log.close();
-    // Segments are on disk once written; du counts what the broker keeps.
-    const du = (pattern: string) => Number(execFileSync('sh', ['-c', `du -sbc ${broker.dataDir}/data/${pattern} | tail -1 | cut -f1`]).toString().trim());
-    const records = du(`${topic}-0`);
-    const all = du(`${topic}*`);
-    console.log(`\nKafka: the same board in topic ${topic}\n`);
-    console.log('| what | MB | bytes per point |');
-    console.log('| --- | ---: | ---: |');
-    console.log(`| the board topic | ${fmt(records / MB)} | ${fmt(records / summary.points, 2)} |`);
-    console.log(`| all its topics (records, stored states, files) | ${fmt(all / MB)} | ${fmt(all / summary.points, 2)} |`);
+    for (const compression of ['none', 'gzip'] as const) {
+      const topic = `storage-bench-${compression}-${Date.now()}`;
+      const log = await KafkaLog.open({ ...kafkaSettingsFromEnv({ KAFKA_BROKERS: broker.brokers, KAFKA_TOPIC: topic, KAFKA_COMPRESSION: compression })!, partitions: 1 }, pino({ level: 'warn' }));
+      try {
+        const [summary, ms] = await timed(() => seedBoard(log, BOARD, { points: POINTS, seed: 1, start: START }));
+        await storeBoardState(log, BOARD);
+        const records = du(`${topic}-0`);
+        const all = du(`${topic}*`);
+        rows.push(`| ${compression} | ${fmt(records / MB)} | ${fmt(records / summary.points, 2)} | ${fmt(all / MB)} | ${fmt(all / summary.points, 2)} | ${Math.round(summary.records / (ms / 1000)).toLocaleString('en')} |`);
+      } finally {
+        await log.close();
+      }
+    }
   } finally {
-    await log.close();
     await broker.stop();
   }
+  console.log(`\nKafka: the same board, one topic per batch compression (KAFKA_COMPRESSION)\n`);
+  console.log('| compression | board topic, MB | bytes per point | all its topics (records, stored states, files), MB | bytes per point | records appended per s |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) console.log(row);
 }
 
 await embedded();

@@ -15,11 +15,19 @@ import { SharedPresence } from './presence/shared-presence.ts';
 import { Rooms } from './rooms/rooms.ts';
 import { boardSocketRoute } from './routes/board-socket.ts';
 import { SESSION_GAP_MS } from './board/sessions.ts';
+import { BoardDeletion, DEFAULT_DELETION, deletedMessage, type DeletionSettings } from './deletion/board-deletion.ts';
+import type { BoardStatusStore } from './log/board-status.ts';
+import { openBoardStatus } from './log/open-board-status.ts';
+import { deletionRoutes } from './routes/deletion.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { securityHeaders } from './routes/security.ts';
+import { countHttpThrottles } from './metrics/http-throttles.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { logBoardOfRequests } from './routes/board-logging.ts';
+import { publicMetricsRoute } from './routes/metrics.ts';
 
 export type AppDeps = {
   log: BoardLog;
@@ -48,6 +56,14 @@ export type AppDeps = {
    * after the app, so the app's goodbyes go out.
    */
   presenceBus?: PresenceBus | null;
+  /** Which boards are deleted (log/board-status.ts); default: the store beside the log, opened and closed by the app. */
+  status?: BoardStatusStore;
+  /** How long a deleted board can be restored, and how often the sweeper looks for boards to erase. */
+  deletion?: Partial<DeletionSettings>;
+  /** What /metrics reports (metrics/metrics.ts); default: a registry of the app's own. main.ts serves it on the metrics port. */
+  metrics?: Metrics;
+  /** METRICS_TOKEN: also serves /metrics on this app's port, to `Authorization: Bearer <token>`; without it that path is 404. */
+  metricsToken?: string | null;
 };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -61,7 +77,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 16 * 1024,
   });
   const presence = deps.presenceBus ? new SharedPresence(deps.presenceBus, deps.logger) : null;
-  const rooms = new Rooms(deps.log, deps.logger, { maxBoardPoints: quotas.maxBoardPoints, storageProblem, presence }, deps.roomIdleMs);
+  const metrics = deps.metrics ?? new Metrics();
+  const rooms = new Rooms(deps.log, deps.logger, { maxBoardPoints: quotas.maxBoardPoints, storageProblem, presence, metrics }, deps.roomIdleMs);
+  const { diskGuard, log } = deps;
+  metrics.watch({
+    census: () => rooms.census(),
+    ...(diskGuard ? { diskFreeBytes: () => diskGuard.free } : {}),
+    ...(log.fanoutLag ? { fanoutLag: () => log.fanoutLag!() } : {}),
+  });
+  logBoardOfRequests(app);
+  countHttpThrottles(app, metrics);
+
+  // Deleted boards: refused on join and closed wherever they were deleted; erased past their restore window.
+  const status = deps.status ?? (await openBoardStatus(deps.log, deps.logger));
+  const deletion = new BoardDeletion(deps.log, status, { ...DEFAULT_DELETION, ...deps.deletion }, deps.logger);
+  rooms.gone = (board, ownerHash) => {
+    const gone = deletion.gone(board);
+    return gone && deletedMessage(gone, ownerHash);
+  };
+  const unwatchStatus = status.onChange((board, gone) => gone && rooms.closeGone(board));
+  deletion.startSweeping();
+  void deletion.sweep();
+  app.addHook('onClose', async () => {
+    unwatchStatus();
+    await deletion.close();
+    if (!deps.status) await status.close();
+  });
 
   // Sockets would keep the HTTP server from closing; clients reconnect on 1001.
   // Other instances are told at once that this one's people left.
@@ -75,7 +116,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const perMessageDeflate = deps.compression ? PER_MESSAGE_DEFLATE : false;
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes, perMessageDeflate } });
   healthRoutes(app, deps.log, storageProblem);
-  boardSocketRoute(app, rooms, deps.logger, { quotas, allowedOrigins: deps.allowedOrigins ?? [], heartbeatMs: deps.heartbeatMs });
+  deletionRoutes(app, deps.log, deletion, { quotas, loadedState: (board) => rooms.loadedState(board) });
+  boardSocketRoute(app, rooms, deps.logger, { quotas, allowedOrigins: deps.allowedOrigins ?? [], heartbeatMs: deps.heartbeatMs, metrics });
+  publicMetricsRoute(app, metrics, deps.metricsToken ?? null);
   historyRoutes(app, deps.log, {
     defaultGapMs: deps.sessionGapMs ?? SESSION_GAP_MS,
     quotas,

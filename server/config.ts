@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { kafkaSettingsFromEnv, type KafkaSettings } from './log/kafka/settings.ts';
 import { DEFAULT_QUOTAS, type Quotas } from './quotas/quotas.ts';
+import { parseLogFormat, type LogFormatSetting } from './log-format.ts';
 
 export type Config = {
   host: string;
@@ -9,6 +10,13 @@ export type Config = {
   /** Where the embedded log keeps its files. */
   dataDir: string;
   logLevel: string;
+  /** JSON or pretty log lines (LOG_FORMAT); `auto`: pretty when stdout is a terminal. */
+  logFormat: LogFormatSetting;
+  /**
+   * The metrics listener (METRICS_HOST, METRICS_PORT; port null: METRICS_PORT=off),
+   * and the token that also serves /metrics on the public port (METRICS_TOKEN).
+   */
+  metrics: { host: string; port: number | null; token: string | null };
   /** Idle time separating drawing sessions in a board's history. */
   sessionGapMs: number;
   /** permessage-deflate on board sockets (WS_COMPRESSION=on); see protocol/compression.ts. */
@@ -20,6 +28,8 @@ export type Config = {
   trustProxy: boolean | string[];
   /** Set when KAFKA_BROKERS is: the log lives in Kafka instead of DATA_DIR. */
   kafka: KafkaSettings | null;
+  /** How long a deleted board can be restored by its owner before it is erased (BOARD_RESTORE_DAYS). */
+  restoreMs: number;
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -52,6 +62,15 @@ function quotasFromEnv(env: NodeJS.ProcessEnv): Quotas {
   return quotas;
 }
 
+function metricsFromEnv(env: NodeJS.ProcessEnv, publicPort: number): Config['metrics'] {
+  const raw = env.METRICS_PORT || '9464';
+  const port = raw === 'off' ? null : Number(raw);
+  if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error(`METRICS_PORT must be a port number or off, got ${raw}`);
+  if (port !== null && port !== 0 && port === publicPort) throw new Error(`METRICS_PORT must differ from PORT (${publicPort}); set METRICS_TOKEN to serve /metrics on the public port`);
+  const token = env.METRICS_TOKEN ?? '';
+  return { host: env.METRICS_HOST ?? '127.0.0.1', port, token: token === '' ? null : token };
+}
+
 function trustProxyFromEnv(raw: string | undefined): boolean | string[] {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
@@ -74,11 +93,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     dataDir: resolve(env.DATA_DIR ?? './data'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: parseLogFormat(env.LOG_FORMAT),
+    metrics: metricsFromEnv(env, port),
     sessionGapMs,
     compression: compression === 'on',
     quotas: quotasFromEnv(env),
     allowedOrigins,
     trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
     kafka: kafkaSettingsFromEnv(env),
+    restoreMs: integer(env, 'BOARD_RESTORE_DAYS', 7, 0) * 24 * 3600_000,
   };
 }

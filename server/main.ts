@@ -7,12 +7,15 @@ import { buildApp } from './app.ts';
 import { configFromEnv } from './config.ts';
 import { exitOnFatalErrors } from './fatal.ts';
 import { createLogger } from './logger.ts';
+import { chooseLogFormat } from './log-format.ts';
+import { startMetricsServer, type MetricsListener } from './metrics/metrics-server.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { openLog } from './log/open-log.ts';
 import { KafkaPresenceBus } from './presence/kafka-presence-bus.ts';
 import { DiskGuard } from './quotas/disk-guard.ts';
 
 const config = configFromEnv();
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, chooseLogFormat(config.logFormat, process.stdout.isTTY === true));
 exitOnFatalErrors(logger);
 
 const log = await openLog(config, logger);
@@ -20,6 +23,7 @@ const log = await openLog(config, logger);
 const diskGuard = config.kafka ? null : await DiskGuard.start(config.dataDir, config.quotas.minFreeDiskBytes, logger);
 // Several instances may share a Kafka log: they share who is on each board too. Alone, there is nobody to tell.
 const presenceBus = config.kafka ? await KafkaPresenceBus.open(config.kafka, logger) : null;
+const metrics = new Metrics();
 const app = await buildApp({
   log,
   logger,
@@ -31,7 +35,12 @@ const app = await buildApp({
   allowedOrigins: config.allowedOrigins,
   trustProxy: config.trustProxy,
   presenceBus,
+  deletion: { restoreMs: config.restoreMs },
+  metrics,
+  metricsToken: config.metrics.token,
 });
+// Off the public port (METRICS_PORT), started once the app listens.
+let metricsListener: MetricsListener | null = null;
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -40,6 +49,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down');
   try {
     await app.close();
+    await metricsListener?.close();
     await presenceBus?.close();
     diskGuard?.close();
     await log.close();
@@ -53,6 +63,8 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ host: config.host, port: config.port });
+const metricsAt = config.metrics;
+if (metricsAt.port !== null) metricsListener = await startMetricsServer(metrics, { host: metricsAt.host, port: metricsAt.port }, logger);
 logger.info(
   config.kafka ? { log: 'kafka', brokers: config.kafka.brokers, topic: config.kafka.topic } : { log: 'embedded', dataDir: config.dataDir },
   'whiteboard ready',

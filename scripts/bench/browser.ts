@@ -111,7 +111,7 @@ export async function startServer(dataDir: string): Promise<{ http: string; chil
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,
     // The embedded log in dataDir, whatever KAFKA_* the benchmark itself was given.
-    env: { ...withoutKafka(process.env), HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAX_CONNECTIONS_PER_IP: '100000', API_REQUESTS_PER_MINUTE: '100000' },
+    env: { ...withoutKafka(process.env), HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', METRICS_PORT: '0', MAX_CONNECTIONS_PER_IP: '100000', API_REQUESTS_PER_MINUTE: '100000' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const http = `http://127.0.0.1:${port}`;

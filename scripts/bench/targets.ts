@@ -48,6 +48,8 @@ export async function startTarget(
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    // Metrics on, as deployed, on a port of its own: targets run side by side.
+    METRICS_PORT: '0',
     // Every simulated person connects from this one address, whose write budget is 20 people's.
     MAX_CONNECTIONS_PER_IP: '1000000',
     API_REQUESTS_PER_MINUTE: '1000000',

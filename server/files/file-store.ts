@@ -48,4 +48,7 @@ export interface FileStore {
 
   /** The distinct files put on a board, and their bytes (its upload limit counts these). */
   boardFiles(board: string): Promise<ReadonlyMap<string, number>>;
+
+  /** The boards a file was put on (a deleted board's pictures are gone while no other board has them: server/deletion/). */
+  boardsOf(hash: string): Promise<string[]>;
 }

@@ -40,8 +40,8 @@ export interface BoardLog {
    * A position that splits a board at `ts`: its records before it are
    * exactly those with a timestamp before `ts`. The embedded log answers
    * the position of the first record at or after `ts` (or the one after the
-   * last); Kafka the first offset of the board's partition at or after
-   * `ts`, which may hold another board's record.
+   * last); Kafka the offset of the board's first record at or after `ts`
+   * (or the end of its partition), records appended with `at` included.
    */
   positionAt(board: string, ts: number): Promise<number>;
 
@@ -76,6 +76,12 @@ export interface BoardLog {
    * a board"). Rooms must have closed the board first.
    */
   erase(board: string): Promise<void>;
+
+  /**
+   * Where the log is consumed from partitions (Kafka): offsets of each
+   * partition the subscription has yet to hand over (for metrics).
+   */
+  fanoutLag?(): Promise<ReadonlyMap<number, number>>;
 
   /** Stops subscriptions and releases the store. Safe to call twice. */
   close(): Promise<void>;

@@ -151,7 +151,12 @@ export class EmbeddedLog implements BoardLog {
     // Wall clocks step backwards; a board's timestamps must not.
     const ts = (head.ts = Math.max(options.at ?? this.now(), head.ts));
     const { board, ...rest } = input;
-    await this.records.put([board, pos], { ...rest, ts });
+    // In a transaction, not a bare put: a put that records a new msgpack
+    // structure can resolve after later puts, and subscribers must see the
+    // records in position order.
+    await this.root.transaction(() => {
+      this.records.put([board, pos], { ...rest, ts });
+    });
     const record: LogRecord = { ...input, pos, ts };
     for (const listener of this.listeners) listener(record);
     if (head.next - head.packed >= MAX_UNPACKED) await this.pack(board);

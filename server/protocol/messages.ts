@@ -81,6 +81,8 @@ export const CLOSE = {
   badRequest: 4400,
   notFound: 4404,
   slowConsumer: 4408,
+  /** The board was deleted (a `deleted` message says by whom and until when it can be restored); its pages stop drawing. */
+  gone: 4410,
   rateLimited: 4429,
   unavailable: 4503,
 } as const;
@@ -239,4 +241,10 @@ export type RoleChange = { t: 'role'; role: Role; edit?: string };
 export type RemoteView = { t: 'view'; cid: string } & ViewRect;
 /** A point of someone's laser trail; null: the pointer went up. */
 export type RemoteLaser = { t: 'laser'; cid: string; x: number | null; y: number | null };
-export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange | RemoteView | RemoteLaser;
+/**
+ * The board was deleted (sent to every page on it, and to a page joining it,
+ * just before the socket closes with CLOSE.gone). `restoreUntil`: until when
+ * its owner can restore it; absent once it is erased for good.
+ */
+export type Deleted = { t: 'deleted'; by: 'owner' | 'operator'; restoreUntil?: number };
+export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange | RemoteView | RemoteLaser | Deleted;

@@ -27,6 +27,11 @@ export class DiskGuard {
     return guard;
   }
 
+  /** Free bytes on the directory's disk at the last check (for metrics). */
+  get free(): number {
+    return this.freeBytes;
+  }
+
   /** Why appends must stop now, or null. */
   problem(): string | null {
     if (this.freeBytes >= this.minFreeBytes) return null;

@@ -14,6 +14,7 @@ import { isValidBoardId, parseClientFrame, parseClientMessage, type Parsed } fro
 import { UpDecoder } from '../protocol/wire.ts';
 import { MessageRate } from '../quotas/message-rate.ts';
 import type { WriteBudget } from '../quotas/write-budget.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { Room } from './room.ts';
 import { keysOf } from './roles.ts';
 import type { Rooms } from './rooms.ts';
@@ -55,6 +56,7 @@ export class Connection {
     private readonly rooms: Rooms,
     private readonly logger: Logger,
     private readonly budget: WriteBudget,
+    private readonly metrics: Pick<Metrics, 'opRefused' | 'throttled'>,
   ) {
     this.session = new Session(board, socket);
     if (!isValidBoardId(board)) {
@@ -67,6 +69,7 @@ export class Connection {
     try {
       if (!this.session.isOpen()) return;
       if (!this.rate.take()) {
+        this.metrics.throttled('messages');
         this.session.close(CLOSE.rateLimited, 'too many messages');
         return;
       }
@@ -124,6 +127,7 @@ export class Connection {
         const wait = this.budget.spend(recordWeight(message.o));
         if (wait > 0) {
           if (!this.session.isOpen()) return;
+          this.metrics.throttled('write_points');
           await this.throttle(wait);
         }
         const refusal = room.op(this.session, message);
@@ -160,9 +164,22 @@ export class Connection {
       this.session.close(CLOSE.unavailable, 'board storage is unavailable; reconnecting');
       return;
     }
-    this.room = this.rooms.open(this.session.board);
     const { key, owner, ...rest } = message;
-    await this.room.join(this.session, { ...rest, user: publicId(message.user), cid: publicId(message.cid) }, keysOf(key, owner));
+    const keys = keysOf(key, owner);
+    if (this.closeIfGone(keys.ownerHash)) return;
+    this.room = this.rooms.open(this.session.board);
+    await this.room.join(this.session, { ...rest, user: publicId(message.user), cid: publicId(message.cid) }, keys);
+    // Deleted while it loaded: its room was closed without this session in it.
+    this.closeIfGone(keys.ownerHash);
+  }
+
+  /** A deleted board is joined by nobody: the page is told (until when it can be restored, if it holds the key that deleted it), and closed. */
+  private closeIfGone(ownerHash: string | null): boolean {
+    const gone = this.rooms.gone(this.session.board, ownerHash);
+    if (!gone) return false;
+    this.session.send(gone);
+    this.session.close(CLOSE.gone, 'this board was deleted');
+    return true;
   }
 
   private async throttle(ms: number): Promise<void> {
@@ -189,6 +206,7 @@ export class Connection {
 
   private refuse(code: ErrorCode, reason: string, s?: number, counts = COUNTED.has(code)): void {
     this.logger.debug({ board: this.session.board, cid: this.session.cid, code, reason }, 'message refused');
+    this.metrics.opRefused(code);
     this.session.send({ t: 'error', code, reason, ...(s === undefined ? {} : { s }) });
     if (counts && ++this.errors >= LIMITS.maxErrorsPerSession) {
       this.session.close(CLOSE.badRequest, 'too many bad messages');

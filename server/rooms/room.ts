@@ -35,6 +35,9 @@ import { validateExtension } from '../protocol/validate.ts';
 import { DownEncoder, WireError } from '../protocol/wire.ts';
 import type { SharedPresence } from '../presence/shared-presence.ts';
 import type { Signal } from '../presence/presence-bus.ts';
+import { FanoutClock } from '../metrics/fanout-clock.ts';
+import { fanoutStart } from '../metrics/log-time.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { Admission } from './admission.ts';
 import { editKeyForOwner, roleOn, toLogged, type Keys } from './roles.ts';
 import type { Session } from './session.ts';
@@ -60,6 +63,8 @@ export type RoomOptions = {
   storageProblem(): string | null;
   /** Presence shared with other instances on Kafka; absent on a single instance. */
   presence?: SharedPresence | null;
+  /** Where appends, fan-out and loads are timed and operations counted (metrics/metrics.ts). */
+  metrics: Metrics;
 };
 
 /** Why an operation was not appended; the connection answers it, and counts it toward the bad-message limit if `counts`. */
@@ -80,6 +85,7 @@ export class Room {
   private readonly views = new Map<string, ViewRect>();
   /** The stored state the board loaded from, as stored: sent to joiners while few records came after it. */
   private asStored: { pos: number; json: Uint8Array } | null = null;
+  private readonly fanout: FanoutClock;
 
   constructor(
     readonly board: string,
@@ -87,6 +93,7 @@ export class Room {
     private readonly logger: Logger,
     private readonly options: RoomOptions,
   ) {
+    this.fanout = new FanoutClock(options.metrics);
     this.loaded = this.load();
   }
 
@@ -101,6 +108,7 @@ export class Room {
     const json = loaded.stored && stateJsonOf(loaded.stored.bytes);
     if (json) this.asStored = { pos: loaded.stored!.pos, json };
     const { storedThrough, folded } = loaded;
+    this.options.metrics.boardLoaded(Date.now() - started);
     this.logger.debug({ board: this.board, pos: this.state.pos, storedThrough, folded, ms: Date.now() - started }, 'board loaded');
   }
 
@@ -116,6 +124,7 @@ export class Room {
       return;
     }
     if (rec.pos <= this.state.pos) return;
+    const started = fanoutStart(rec);
     const verdict = applyRecord(this.state, rec);
     this.admission!.logged(rec, verdict);
     // Encoded once for every page that adopted the board's context.
@@ -128,6 +137,7 @@ export class Room {
       this.logger.warn({ err, board: this.board, pos: rec.pos }, 'a record pages could not read is not sent');
     }
     for (const session of this.sessions) session.sendRecord(rec, encoded);
+    if (this.sessions.size > 0) this.fanout.handed(started);
     if (!verdict && KEY_OPS.has(rec.op.k)) this.updateRoles();
   }
 
@@ -356,6 +366,8 @@ export class Room {
 
   private append(session: Session, record: NewRecord): void {
     const admission = this.admission!;
+    const metrics = this.options.metrics;
+    const started = performance.now();
     let appended: Promise<LogRecord>;
     try {
       appended = this.log.append(record);
@@ -363,7 +375,9 @@ export class Room {
       admission.failed(record);
       throw err;
     }
-    appended.catch((err: unknown) => {
+    metrics.opAdmitted();
+    appended.then(() => metrics.appendAcknowledged(performance.now() - started), (err: unknown) => {
+      metrics.appendFailedToSave();
       admission.failed(record);
       if (record.op.k === 'begin') this.rememberRefusedStroke(session, record.op.id);
       if (KEY_OPS.has(record.op.k)) this.updateRoles();

@@ -9,7 +9,7 @@ import type { BoardState } from '../board/state.ts';
 import type { Logger } from '../logger.ts';
 import type { BoardLog } from '../log/board-log.ts';
 import { DEFAULT_KEEPER_SETTINGS, SnapshotKeeper, type KeeperSettings } from '../log/snapshots/snapshot-keeper.ts';
-import { CLOSE } from '../protocol/messages.ts';
+import { CLOSE, type Deleted, type Role } from '../protocol/messages.ts';
 import { Room, type RoomOptions } from './room.ts';
 
 export class Rooms {
@@ -31,7 +31,7 @@ export class Rooms {
     // Stored states take disk space too: none while appends are refused for it.
     const store = log.snapshots;
     const settings = { ...DEFAULT_KEEPER_SETTINGS, ...store?.policy, ...keeperSettings };
-    this.keeper = store ? new SnapshotKeeper(store, logger, () => roomOptions.storageProblem() === null, settings) : null;
+    this.keeper = store ? new SnapshotKeeper(store, logger, () => roomOptions.storageProblem() === null, settings, roomOptions.metrics) : null;
     this.unsubscribe = log.subscribe((rec) => {
       const room = this.rooms.get(rec.board);
       if (!room) return;
@@ -57,6 +57,24 @@ export class Rooms {
     for (const room of this.rooms.values()) {
       for (const session of room.sessions) session.close(code, reason);
     }
+  }
+
+  /** Whether a board was deleted, and what a page holding this owner key is told (deletion/board-deletion.ts); set by the app. */
+  gone: (board: string, ownerHash: string | null) => Deleted | null = () => null;
+
+  /** A board was deleted: its pages here are told and closed, and it is unloaded without storing its state. */
+  closeGone(board: string): void {
+    const room = this.rooms.get(board);
+    if (!room) return;
+    for (const session of room.sessions) {
+      const message = this.gone(board, session.keys.ownerHash);
+      if (message) session.send(message);
+      session.close(CLOSE.gone, 'this board was deleted');
+    }
+    clearTimeout(this.idleTimers.get(board));
+    this.idleTimers.delete(board);
+    this.rooms.delete(board);
+    this.keeper?.untrack(board, false);
   }
 
   /** The room of a board, loading it from the log on first use. */
@@ -99,6 +117,17 @@ export class Rooms {
   loadedState(board: string): BoardState | null {
     const room = this.rooms.get(board);
     return room?.isLoaded ? room.state : null;
+  }
+
+  /** Boards loaded here and their clients by role, for metrics (metrics/metrics.ts). */
+  census(): { boards: number; clients: Record<Role, number> } {
+    const clients: Record<Role, number> = { owner: 0, editor: 0, viewer: 0 };
+    let boards = 0;
+    for (const room of this.rooms.values()) {
+      if (room.isLoaded) boards++;
+      for (const session of room.sessions) if (session.joined) clients[session.role]++;
+    }
+    return { boards, clients };
   }
 
   get available(): boolean {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type WebSocket from 'ws';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { CLOSE } from '../protocol/messages.ts';
 import { ConnectionsPerIp } from '../quotas/connections-per-ip.ts';
 import type { Quotas } from '../quotas/quotas.ts';
@@ -13,6 +14,7 @@ export type BoardSocketOptions = {
   quotas: Quotas;
   allowedOrigins: readonly string[];
   heartbeatMs?: number;
+  metrics: Metrics;
 };
 
 /**
@@ -39,15 +41,23 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
     },
     (socket, req) => {
       const ip = req.ip;
+      const { metrics } = options;
       if (!perIp.acquire(ip)) {
+        metrics.throttled('connections_per_ip');
         socket.close(CLOSE.rateLimited, 'too many connections from your address');
         return;
       }
       const connection = new Connection(
         req.params.board,
         {
-          send: (frame) => socket.send(frame),
-          sendTextBytes: (frame) => socket.send(frame, { binary: false }),
+          send: (frame) => {
+            metrics.socketSent(typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength);
+            socket.send(frame);
+          },
+          sendTextBytes: (frame) => {
+            metrics.socketSent(frame.byteLength);
+            socket.send(frame, { binary: false });
+          },
           close: (code, reason) => socket.close(code, reason),
           isOpen: () => socket.readyState === socket.OPEN,
           bufferedAmount: () => socket.bufferedAmount,
@@ -57,6 +67,7 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
         rooms,
         logger,
         budgets.forConnection(ip),
+        metrics,
       );
       let alive = true;
       socket.on('pong', () => (alive = true));
@@ -66,7 +77,10 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
         socket.ping();
       }, heartbeatMs);
       heartbeat.unref();
-      socket.on('message', (data, isBinary) => connection.onMessage(isBinary ? toBytes(data) : data.toString()));
+      socket.on('message', (data, isBinary) => {
+        metrics.socketReceived(byteLength(data));
+        connection.onMessage(isBinary ? toBytes(data) : data.toString());
+      });
       socket.on('close', () => {
         clearInterval(heartbeat);
         perIp.release(ip);
@@ -75,6 +89,10 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
       socket.on('error', (err) => logger.debug({ err, board: req.params.board }, 'socket error'));
     },
   );
+}
+
+function byteLength(data: WebSocket.RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, part) => sum + part.byteLength, 0) : data.byteLength;
 }
 
 /** A binary frame as ws hands it over (one Buffer, or fragments). */

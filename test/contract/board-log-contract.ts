@@ -132,6 +132,38 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
       }
     });
 
+    it('keeps the original times of records appended with `at` (an import): read back, told to subscribers and across a reopen', async () => {
+      const start = Date.now() - 30 * 86_400_000; // a board drawn a month ago
+      const times = [start, start + 1_000, start + 1_000, start + 60_000, start + 3_600_000];
+      const told: LogRecord[] = [];
+      log.subscribe((r) => r.board === 'imported' && told.push(r));
+      const stored: LogRecord[] = [];
+      for (const at of times) stored.push(await log.append(draft('imported'), { at }));
+      expect(stored.map((r) => r.ts)).toEqual(times);
+      expect(await readAll(log, 'imported')).toEqual(stored);
+      await expect.poll(() => told.length).toBe(times.length);
+      expect(told).toEqual(stored);
+      const reopened = await open();
+      expect(await readAll(reopened, 'imported')).toEqual(stored);
+    });
+
+    it('splits a board of original times (`at`) at any time, among other boards written now', async () => {
+      const start = Date.now() - 86_400_000;
+      const imported: LogRecord[] = [];
+      for (let i = 0; i < 30; i++) {
+        imported.push(await log.append(draft('old'), { at: start + Math.floor(i / 3) * 60_000 }));
+        if (i % 5 === 0) await log.append(draft('now')); // same partition or not: must not matter
+      }
+      const later = await log.append(draft('old')); // drawn on today, after the import
+      const all = [...imported, later];
+      const probes = [0, start, start + 1, start + 60_000, start + 4 * 60_000 + 1, start + 9 * 60_000, start + 9 * 60_000 + 1, later.ts, later.ts + 1];
+      for (const ts of probes) {
+        const split = await log.positionAt('old', ts);
+        expect(all.filter((r) => r.pos < split), `split at ${ts - start}`).toEqual(all.filter((r) => r.ts < ts));
+        expect(await readAll(log, 'old', split)).toEqual(all.filter((r) => r.ts >= ts));
+      }
+    });
+
     it('reads up to a position when given one', async () => {
       const stored = await Promise.all(Array.from({ length: 10 }, () => log.append(draft('b1'))));
       const to = stored[6]!.pos;
@@ -152,6 +184,28 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
       await log.append(draft('sub'));
       await sleep(200);
       expect(heard.length).toBe(20);
+    });
+
+    it('tells subscribers in position order even when records of new shapes are appended at once', async () => {
+      // Records of shapes the store has not seen (other fields, other
+      // operations), as the first minute of a board sends them.
+      const shapes = (i: number): NewRecord => {
+        const base = { board: 'shapes', user: `u${i % 3}`, cid: `c${i % 5}`, seq: i + 1 };
+        switch (i % 6) {
+          case 0: return { ...base, name: 'Ana', op: { k: 'undo' } };
+          case 1: return { ...base, op: { k: 'redo' } };
+          case 2: return { ...base, op: { k: 'clear' } };
+          case 3: return { ...base, name: `N${i}`, op: { k: 'erase', ids: [`s${i}`] } };
+          case 4: return { ...base, op: { k: 'ext', id: `s${i}`, p: 'AAAA' } };
+          default: return { ...base, name: 'Bo', op: { k: 'end', id: `s${i}` } };
+        }
+      };
+      const heard: number[] = [];
+      const stop = log.subscribe((r) => r.board === 'shapes' && heard.push(r.pos));
+      const stored = await Promise.all(Array.from({ length: 3_000 }, (_, i) => log.append(shapes(i))));
+      await expect.poll(() => heard.length).toBe(3_000);
+      stop();
+      expect(heard).toEqual(stored.map((r) => r.pos));
     });
 
     it('keeps every acknowledged record across close and reopen, and continues after them', async () => {

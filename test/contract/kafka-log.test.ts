@@ -292,8 +292,10 @@ describe('Kafka stored states bound every load in offsets of the partition', () 
   it('a read whose caller stopped pulling lets another read of its partition go ahead, and then goes on where it was', { timeout: 60_000 }, async () => {
     const log = await openTestKafkaLog(brokers, 'turns', 1);
     try {
-      const p = 'A'.repeat(200);
-      const slow = await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.append({ board: 'slow', user: 'u', cid: 'c', seq: i + 1, op: { k: 'ext', id: 's', p } })));
+      // Points that do not compress, so that batch compression leaves the read several fetches long.
+      const slow = await Promise.all(
+        Array.from({ length: 20_000 }, (_, i) => log.append({ board: 'slow', user: 'u', cid: 'c', seq: i + 1, op: { k: 'ext', id: 's', p: randomBytes(150).toString('base64url') } })),
+      );
       const quick = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append({ board: 'quick', user: 'u', cid: 'c', seq: i + 1, op: { k: 'clear' } })));
       const held = log.read('slow', 0)[Symbol.asyncIterator]();
       const read: number[] = [...(await held.next()).value!.map((r: { pos: number }) => r.pos)];

@@ -77,7 +77,8 @@ export class ServerProcess {
     const [command, ...args] = [...this.wrapper, ...node];
     const child = spawn(command!, args, {
       cwd: repoRoot,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info', ...this.env },
+      // METRICS_PORT 0: servers of tests running side by side would all want the default port.
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(this.port), DATA_DIR: this.dataDir, LOG_LEVEL: 'info', METRICS_PORT: '0', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

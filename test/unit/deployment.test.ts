@@ -166,6 +166,10 @@ describe('Kafka settings from the environment', () => {
         KAFKA_TCP_NODELAY: 'false',
         KAFKA_FETCH_MAX_WAIT_MS: '20',
         KAFKA_HEARTBEAT_MS: '3000',
+        KAFKA_COMPRESSION: 'none',
+        KAFKA_SEGMENT_MS: '3600000',
+        KAFKA_MAX_COMPACTION_LAG_MS: '86400000',
+        KAFKA_DELETE_RETENTION_MS: '60000',
       }),
     ).toEqual({
       brokers: ['a:9092', 'b:9093'],
@@ -180,9 +184,16 @@ describe('Kafka settings from the environment', () => {
       tcpNoDelay: false,
       fetchMaxWaitMs: 20,
       heartbeatMs: 3_000,
+      compression: 'none',
+      erasure: { segmentMs: 3_600_000, maxCompactionLagMs: 86_400_000, deleteRetentionMs: 60_000 },
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
+  });
+
+  it('compress batches with gzip unless told otherwise, and refuse codecs kafkajs does not carry', () => {
+    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })!.compression).toBe('gzip');
+    expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_COMPRESSION: 'zstd' })).toThrow(/KAFKA_COMPRESSION/);
   });
 
   it('send requests at once and append through one producer unless told otherwise', () => {

@@ -19,6 +19,7 @@ import {
   PROTOCOL_VERSION,
   type ClientMessage,
   type ClientOp,
+  type Deleted,
   type ErrorCode,
   type LogRecord,
   type OpMessage,
@@ -33,7 +34,7 @@ import {
 } from '../../server/protocol/messages.ts';
 import { DownDecoder, UpEncoder } from '../../server/protocol/wire.ts';
 
-export type Status = 'connecting' | 'live' | 'reconnecting' | 'failed';
+export type Status = 'connecting' | 'live' | 'reconnecting' | 'failed' | 'deleted';
 
 /** Ops per half second; the server closes clients past 500 messages a second. */
 const OPS_PER_HALF_SECOND = 150;
@@ -67,6 +68,8 @@ export type BoardEvents = {
   view(cid: string, view: ViewRect): void;
   /** A point of someone's laser trail; null: their pointer went up. */
   laser(cid: string, x: number | null, y: number | null): void;
+  /** The board was deleted (what the server said), or is back (null: it was restored). */
+  deleted(deleted: Deleted | null): void;
 };
 type Listeners = { [K in keyof BoardEvents]?: BoardEvents[K][] };
 
@@ -82,6 +85,10 @@ export class BoardClient {
   full = false;
   /** To an owner: the board's current edit key, as the server derived it (for the edit link). */
   edit: string | null = null;
+  /** The board was deleted: nothing can be drawn; the page asks again now and then whether it is back. */
+  deleted: Deleted | null = null;
+  private deletedRetries = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly outbox = new Map<number, OpMessage>();
   private seq = 0;
   /** Highest sequence number sent on the current connection. */
@@ -245,6 +252,11 @@ export class BoardClient {
     switch (message.t) {
       case 'welcome':
         this.me = { user: message.user, cid: message.cid };
+        if (this.deleted) {
+          this.deleted = null;
+          this.deletedRetries = 0;
+          this.emit('deleted', null);
+        }
         if (message.state) {
           this.state = fromSnapshot(message.state);
           this.changed = 'all';
@@ -286,6 +298,12 @@ export class BoardClient {
         return;
       case 'laser':
         this.emit('laser', message.cid, message.x, message.y);
+        return;
+      case 'deleted':
+        this.deleted = message;
+        // Nothing waiting can be saved on a deleted board.
+        this.outbox.clear();
+        this.emit('deleted', message);
         return;
       case 'error': {
         const op = message.s === undefined ? undefined : this.outbox.get(message.s)?.o;
@@ -331,10 +349,24 @@ export class BoardClient {
       this.setStatus('failed', reason || 'the server refused this board');
       return;
     }
+    if (code === CLOSE.gone) {
+      // Restored by its owner, it comes back: asked again, less and less often.
+      this.setStatus('deleted', reason);
+      this.retryTimer = setTimeout(() => this.connect(), Math.min(30_000, 2_000 * 1.5 ** this.deletedRetries++));
+      return;
+    }
     // Back off, with jitter so a restarted server is not hit by everyone at once.
     const delay = Math.min(5_000, 250 * 2 ** this.retries++) * (0.5 + Math.random() / 2);
     this.setStatus('reconnecting', reason);
-    setTimeout(() => this.connect(), delay);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Connects at once rather than at the next retry (the board was just restored). */
+  reconnectNow(): void {
+    if (this.ws || this.stopped) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.deletedRetries = 0;
+    this.connect();
   }
 
   private setStatus(status: Status, detail: string): void {

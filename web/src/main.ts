@@ -31,6 +31,7 @@ import { SelectionOverlay } from './selection-overlay.ts';
 import { ShapeTool } from './shape-tool.ts';
 import { Sharing } from './share.ts';
 import { OwnerTools } from './owner-tools.ts';
+import { DeletedBoard } from './deleted-board.ts';
 import { PaperLayer, wirePaper } from './paper.ts';
 import { fillShortcutLists, handleShortcut, isTyping, type Command, type ToolName } from './shortcuts.ts';
 import { defaultStyle } from './style.ts';
@@ -66,7 +67,7 @@ const client = new BoardClient({
 });
 
 /** Viewers watch; a full board takes nothing; while the owner paused drawing, only the owner draws. */
-const canDraw = () => client.role !== 'viewer' && !client.full && !(client.state.paused && client.role !== 'owner');
+const canDraw = () => client.role !== 'viewer' && !client.full && !(client.state.paused && client.role !== 'owner') && client.deleted === null;
 const drawing = new Drawing({
   client,
   strokesTouching: (a, b, radius) => renderer.itemsTouching(a, b, radius),
@@ -98,6 +99,7 @@ function redraw(): void {
 
 const sharing = new Sharing(client, board, { edit: key, owner }, toast);
 const ownerTools = new OwnerTools(client, toast);
+new DeletedBoard(client, board, owner, toast);
 /** The Unlock button shows while something is locked; looked for at most twice a second, not at every change. */
 let lockCheck = 0;
 function showUnlock(): void {
@@ -137,6 +139,7 @@ client.on('refused', (reason, op, code) => {
   redraw();
 });
 client.on('access', showAccess);
+client.on('deleted', () => showAccess(client.role, client.full));
 client.on('status', (status, detail) => showStatus(client, sharing, status, detail));
 const following = new Following(client, view);
 const laser = new LaserPointer(client, new LaserTrails($('#laser'), view, client));

@@ -43,7 +43,8 @@ export function showStatus(client: BoardClient, sharing: Sharing, status: Status
         : status === 'reconnecting'
           ? 'Reconnecting… your drawing is kept and will be saved'
           : 'Connecting…';
-  banner.hidden = status === 'live' && !full;
+  // A deleted board has a notice of its own (deleted-board.ts).
+  banner.hidden = (status === 'live' && !full) || status === 'deleted';
 }
 
 /** The people on the board: a click on someone follows their view; on oneself, renames (`rename`). */

@@ -250,15 +250,18 @@ window.addEventListener('resize', () => {
 });
 renderer.resize();
 
-const { sessions } = (await (await fetch(`${api}/sessions`)).json()) as { sessions: DrawingSession[] };
+const sessionsResponse = await fetch(`${api}/sessions`);
+// 410: the board was deleted (README: Deleting a board); there is nothing to replay.
+const gone = sessionsResponse.status === 410;
+const { sessions } = gone ? { sessions: [] as DrawingSession[] } : ((await sessionsResponse.json()) as { sessions: DrawingSession[] });
 first = sessions[0]?.start ?? Date.now();
 last = sessions.at(-1)?.end ?? first;
 timeline.min = String(first);
 timeline.max = String(last);
 showSessions(sessions);
-if (sessions.length === 0) showStatus('Nothing has been drawn on this board yet.');
+if (sessions.length === 0) showStatus(gone ? 'This board was deleted.' : 'Nothing has been drawn on this board yet.');
 const requested = Number(params.get('t'));
-void load(Number.isFinite(requested) && requested > 0 ? requested : first, true);
+if (!gone) void load(Number.isFinite(requested) && requested > 0 ? requested : first, true);
 requestAnimationFrame(frame);
 
 // Lets tests and the curious inspect the replay from the console.

@@ -19,13 +19,21 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
 import { LogUnavailableError, type NewRecord } from '../board-log.ts';
-import { encodeValue } from './record-format.ts';
+import { encodeValue, recordKeys } from './record-format.ts';
+import type { KafkaCompression } from './settings.ts';
+
+/**
+ * kafkajs's CompressionTypes by number (its enums do not import by name
+ * everywhere we run). GZIP is the codec kafkajs carries itself: the others
+ * need a codec package, native or slow in JavaScript.
+ */
+const COMPRESSION_CODES: Record<KafkaCompression, number> = { none: 0, gzip: 1 };
 
 const MAX_BATCH = 1_000;
 /** Stay under the broker's default 1 MB request limit, whatever the records weigh. */
 const MAX_BATCH_BYTES = 900_000;
 
-type Pending = { record: NewRecord; value: string; partition: number; resolve(r: LogRecord): void; reject(e: Error): void };
+type Pending = { record: NewRecord; value: string; partition: number; at: number | undefined; resolve(r: LogRecord): void; reject(e: Error): void };
 
 type Lane = { producer: Producer; queue: Pending[]; sending: boolean; failed: boolean };
 
@@ -42,6 +50,8 @@ function newProducer(kafka: Kafka): Producer {
 export class Appender {
   /** Produce requests sent and records they carried (batching at work). */
   readonly stats = { produceRequests: 0, records: 0 };
+  /** A key of its own for every record (record-format.ts), so that compaction keeps them all. */
+  private readonly keyOf = recordKeys();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -50,16 +60,26 @@ export class Appender {
     private readonly logger: Logger,
   ) {}
 
-  static async open(kafka: Kafka, topic: string, lanes: number, logger: Logger): Promise<Appender> {
+  static async open(kafka: Kafka, topic: string, lanes: number, logger: Logger, compression: KafkaCompression = 'gzip'): Promise<Appender> {
     const producers = Array.from({ length: lanes }, () => newProducer(kafka));
     await Promise.all(producers.map((p) => p.connect()));
-    return new Appender(kafka, topic, producers.map((producer) => ({ producer, queue: [], sending: false, failed: false })), logger);
+    const appender = new Appender(kafka, topic, producers.map((producer) => ({ producer, queue: [], sending: false, failed: false })), logger);
+    appender.compression = COMPRESSION_CODES[compression];
+    return appender;
   }
 
-  append(record: NewRecord, partition: number): Promise<LogRecord> {
+  /** kafkajs's code of the batch compression produce requests use. */
+  private compression = 0;
+
+  /**
+   * `at`: the record's original time (record-format.ts), kept only when
+   * before now, so that it is never after the time the broker stamps.
+   */
+  append(record: NewRecord, partition: number, at?: number): Promise<LogRecord> {
     const lane = this.lanes[partition % this.lanes.length]!;
+    const original = at !== undefined && at < Date.now() ? at : undefined;
     return new Promise((resolve, reject) => {
-      lane.queue.push({ record, value: encodeValue(record), partition, resolve, reject });
+      lane.queue.push({ record, value: encodeValue(record, original), partition, at: original, resolve, reject });
       if (!lane.sending) setImmediate(() => void this.flush(lane));
     });
   }
@@ -87,7 +107,8 @@ export class Appender {
         const metadata = await lane.producer.send({
           topic: this.topic,
           acks: -1,
-          messages: batch.map((p) => ({ key: p.record.board, value: p.value, partition: p.partition, timestamp: String(sentAt) })),
+          compression: this.compression,
+          messages: batch.map((p) => ({ key: this.keyOf(p.record.board), value: p.value, partition: p.partition, timestamp: String(sentAt) })),
         });
         // Within one request, a partition's records get consecutive offsets in order.
         const next = new Map<number, { offset: number; ts: number }>();
@@ -97,7 +118,7 @@ export class Appender {
         }
         for (const p of batch) {
           const slot = next.get(p.partition)!;
-          p.resolve({ ...p.record, pos: slot.offset++, ts: slot.ts });
+          p.resolve({ ...p.record, pos: slot.offset++, ts: p.at ?? slot.ts });
         }
       } catch (err) {
         // Nothing queued behind a failed batch may go out before it: a

@@ -34,7 +34,7 @@ const UNKNOWN_WAIT_MS = 3_000;
 
 export type FileTopics = { parts: string; index: string };
 
-type Entry = { info: FileInfo; first: number; last: number; parts: number };
+export type Entry = { info: FileInfo; first: number; last: number; parts: number };
 type IndexValue = ({ kind: 'file' } & Entry) | { kind: 'use'; board: string; hash: string; bytes: number };
 
 function parseIndexValue(value: Buffer | null): IndexValue | null {
@@ -73,6 +73,7 @@ export class KafkaFiles implements FileStore {
   /** A batch of the index handed over by the fan-out (ours or another instance's values); malformed values are ignored. */
   indexedBatch(messages: KafkaMessage[], nextOffset: number): void {
     for (const message of messages) {
+      if (!message.value && message.key) this.forget(message.key.toString('utf8'));
       const value = parseIndexValue(message.value);
       if (value) this.remember(value);
     }
@@ -80,6 +81,28 @@ export class KafkaFiles implements FileStore {
     for (let i = this.waiting.length - 1; i >= 0; i--) {
       if (this.waiting[i]!.offset <= nextOffset) this.waiting.splice(i, 1)[0]!.wake();
     }
+  }
+
+  /** A tombstone of the index (an erasure, kafka-erase.ts): `f/<hash>` a file is gone, `b/<board>/<hash>` a board's use of it. */
+  private forget(key: string): void {
+    if (key.startsWith('f/')) {
+      const hash = key.slice(2);
+      this.entries.delete(hash);
+      const cached = this.cache.get(hash);
+      if (cached) this.cachedBytes -= cached.data.length;
+      this.cache.delete(hash);
+    } else if (key.startsWith('b/')) {
+      const slash = key.lastIndexOf('/');
+      const board = key.slice(2, slash);
+      const files = this.uses.get(board);
+      files?.delete(key.slice(slash + 1));
+      if (files?.size === 0) this.uses.delete(board);
+    }
+  }
+
+  /** Every file known and every board's files (kafka-erase.ts decides from these which bytes another board keeps). */
+  known(): { files: ReadonlyMap<string, Readonly<Entry>>; uses: ReadonlyMap<string, ReadonlyMap<string, number>> } {
+    return { files: this.entries, uses: this.uses };
   }
 
   private remember(value: IndexValue): void {
@@ -192,6 +215,10 @@ export class KafkaFiles implements FileStore {
 
   async boardFiles(board: string): Promise<ReadonlyMap<string, number>> {
     return new Map(this.uses.get(board) ?? []);
+  }
+
+  async boardsOf(hash: string): Promise<string[]> {
+    return [...this.uses].filter(([, files]) => files.has(hash)).map(([board]) => board);
   }
 
   close(): void {

@@ -20,14 +20,17 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
-import { LogUnavailableError, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
+import { LogUnavailableError, type AppendOptions, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
 import { KafkaFiles } from './kafka-files.ts';
 import { KafkaSnapshots, type SnapshotTopics } from './kafka-snapshots.ts';
 import { LastingConsumer } from './lasting-consumer.ts';
 import { RangeReader } from './range-reader.ts';
 import { Appender } from './appender.ts';
 import { decodeMessage, partitionFinder } from './record-format.ts';
-import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, fileTopics, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
+import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, erasureConfig, fileTopics, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
+import { eraseBoard } from './kafka-erase.ts';
+import { checkTopicSettings } from './topic-settings.ts';
+import { noteLogTime } from '../../metrics/log-time.ts';
 
 const PROBE_EVERY_MS = 1_000;
 const COMMIT_EVERY_MS = 1_000;
@@ -50,6 +53,8 @@ function topicSpecs(settings: KafkaSettings): TopicSpec[] {
   const kept = [
     { name: 'cleanup.policy', value: 'compact' },
     { name: 'retention.ms', value: '-1' },
+    // How soon erased bytes are really gone (settings.ts, ErasureSettings).
+    ...erasureConfig(settings),
   ];
   return [
     {
@@ -58,8 +63,11 @@ function topicSpecs(settings: KafkaSettings): TopicSpec[] {
       configEntries: [
         // The broker stamps each record as it appends it.
         { name: 'message.timestamp.type', value: 'LogAppendTime' },
-        // The topic is the boards' history: never delete it by age or size.
-        { name: 'retention.ms', value: '-1' },
+        // Every record has a key of its own (record-format.ts): compaction
+        // keeps them all, and removes those an erasure tombstones.
+        // The topic is the boards' history: never delete it by age or size
+        // (were the policy ever `compact,delete`).
+        ...kept,
         { name: 'retention.bytes', value: '-1' },
       ],
     },
@@ -122,9 +130,12 @@ export class KafkaLog implements BoardLog {
   readonly files: KafkaFiles;
   private readonly topics: SnapshotTopics;
   private readonly fileTopics: { parts: string; index: string };
+  /** False on a topic an older version made (cleanup.policy=delete): erasure cannot remove its records (topic-settings.ts). */
+  private logCompacted = true;
 
   private constructor(
-    private readonly settings: KafkaSettings,
+    /** Public for the stores kept beside the log (kafka-board-status.ts). */
+    readonly settings: KafkaSettings,
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly appender: Appender,
@@ -154,12 +165,13 @@ export class KafkaLog implements BoardLog {
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, settings, logger);
+    const { logCompacted } = await checkTopicSettings(admin, settings, logger);
     const topics = snapshotTopics(settings);
     const ends = await admin.fetchTopicOffsets(settings.topic);
     const [indexBounds] = await admin.fetchTopicOffsets(topics.index);
     const files = fileTopics(settings);
     const [fileIndexBounds] = await admin.fetchTopicOffsets(files.index);
-    const appender = await Appender.open(kafka, settings.topic, settings.producers ?? DEFAULT_PRODUCERS, logger);
+    const appender = await Appender.open(kafka, settings.topic, settings.producers ?? DEFAULT_PRODUCERS, logger, settings.compression);
     const snapshotProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     await snapshotProducer.connect();
     const reader = await RangeReader.open(kafka, admin, [settings.topic, topics.states, files.parts], settings.groupPrefix, logger);
@@ -179,6 +191,7 @@ export class KafkaLog implements BoardLog {
     await fanout.subscribe({ topics: [settings.topic, topics.index, files.index], fromBeginning: false });
     const lasting = new LastingConsumer(fanout, fanoutGroup, logger);
     const log = new KafkaLog(settings, kafka, admin, appender, lasting, fanoutGroup, reader, snapshotProducer, ends.length, logger);
+    log.logCompacted = logCompacted;
     let indexed = Number(indexBounds!.low);
     let indexCaughtUp: (() => void) | null = null;
     let fileIndexCaughtUp: (() => void) | null = null;
@@ -210,6 +223,7 @@ export class KafkaLog implements BoardLog {
         for (const message of batch.messages) {
           const record = decodeMessage(message);
           if (!record) continue;
+          noteLogTime(record, Number(message.timestamp));
           log.snapshots.observed(record);
           log.deliver(record);
         }
@@ -250,10 +264,15 @@ export class KafkaLog implements BoardLog {
     return log;
   }
 
-  append(record: NewRecord): Promise<LogRecord> {
+  /**
+   * `at` (an original time, import and migrate) travels in the record's
+   * value (record-format.ts): the topic's timestamps are the broker's. It is
+   * kept as given: callers append a board's records in time order.
+   */
+  append(record: NewRecord, options: AppendOptions = {}): Promise<LogRecord> {
     if (this.closed) return Promise.reject(new LogUnavailableError('log is closed'));
     if (!this.ready) return Promise.reject(new LogUnavailableError('Kafka is not reachable'));
-    return this.appender.append(record, this.partitionOf(record.board)).catch((err: unknown) => {
+    return this.appender.append(record, this.partitionOf(record.board), options.at).catch((err: unknown) => {
       // A failed produce: not ready (clients go back to reconnecting) until
       // the probe has replaced the producer.
       if (this.appender.failed) this.setReady(false);
@@ -269,7 +288,9 @@ export class KafkaLog implements BoardLog {
   async *read(board: string, from: number, to = Infinity): AsyncIterable<LogRecord[]> {
     const partition = this.partitionOf(board);
     const { low, high } = await this.bounds(partition);
-    for await (const messages of this.reader.read(this.settings.topic, partition, Math.max(from, low), Math.min(to, high))) {
+    // An erased board's records stay in the topic until the log cleaner removes them (kafka-erase.ts).
+    const start = Math.max(from, low, this.snapshots.erasedAt(board) + 1);
+    for await (const messages of this.reader.read(this.settings.topic, partition, start, Math.min(to, high))) {
       this.scanned += messages.length;
       const page: LogRecord[] = [];
       for (const message of messages) {
@@ -280,6 +301,12 @@ export class KafkaLog implements BoardLog {
     }
   }
 
+  /** Offsets of each partition of the boards' topic the fan-out has yet to hand over: its end minus the next offset to consume. */
+  async fanoutLag(): Promise<ReadonlyMap<number, number>> {
+    const ends = await this.admin.fetchTopicOffsets(this.settings.topic);
+    return new Map(ends.map(({ partition, high }) => [partition, Math.max(0, Number(high) - Number(this.consumed.get(partition) ?? high))]));
+  }
+
   private async bounds(partition: number): Promise<{ low: number; high: number }> {
     const offsets = await this.admin.fetchTopicOffsets(this.settings.topic);
     const bounds = offsets.find((o) => o.partition === partition);
@@ -287,15 +314,46 @@ export class KafkaLog implements BoardLog {
     return { low: Number(bounds.low), high: Number(bounds.high) };
   }
 
-  /** The first offset of the board's partition stamped at or after `ts` (the high watermark when none is). */
+  /**
+   * The offset of the board's first record at or after `ts`, or the end of
+   * its partition. The broker's time lookup (append times) gives where to
+   * start: a record's original time (`at`) is never after its append time,
+   * so no record of the board before that offset is at or after `ts`. From
+   * there the board's records are read until one is: for a board of
+   * ordinary records the first one found, for an imported board perhaps a
+   * few more. A board with nothing after `ts` costs a read of its
+   * partition's records since then (keys only).
+   */
   async positionAt(board: string, ts: number): Promise<number> {
     const partition = this.partitionOf(board);
+    const { high } = await this.bounds(partition);
     const atTime = await this.admin.fetchTopicOffsetsByTimestamp(this.settings.topic, ts);
-    return Number(atTime.find((o) => o.partition === partition)!.offset);
+    const from = Number(atTime.find((o) => o.partition === partition)!.offset);
+    if (from >= high) return from;
+    for await (const page of this.read(board, from, high)) {
+      for (const record of page) if (record.ts >= ts) return record.pos;
+    }
+    return high;
   }
 
-  async erase(_board: string): Promise<void> {
-    throw new Error('not yet');
+  /** Tombstones the board's records, stored states and pictures no other board has (kafka-erase.ts). */
+  async erase(board: string): Promise<void> {
+    if (this.closed) throw new LogUnavailableError('log is closed');
+    await eraseBoard(
+      {
+        topics: { ...this.topics, fileParts: this.fileTopics.parts, fileIndex: this.fileTopics.index },
+        logCompacted: this.logCompacted,
+        partitionOf: this.partitionOf,
+        bounds: (partition) => this.bounds(partition),
+        admin: this.admin,
+        reader: this.reader,
+        producer: this.snapshotProducer,
+        snapshots: this.snapshots,
+        files: this.files,
+        logger: this.logger,
+      },
+      board,
+    );
   }
 
   subscribe(listener: RecordListener): () => void {

@@ -37,8 +37,10 @@ import type { LogRecord } from '../../protocol/messages.ts';
 import { LogUnavailableError } from '../board-log.ts';
 import { decodeState, encodeState } from '../snapshots/snapshot-codec.ts';
 import type { SnapshotStore, StoredState } from '../snapshots/snapshot-store.ts';
+import { statesToDrop } from '../snapshots/thinning.ts';
+import { parseErasure } from './erasure-marks.ts';
 import type { RangeReader } from './range-reader.ts';
-import { decodeMessage } from './record-format.ts';
+import { boardOfKey, decodeMessage } from './record-format.ts';
 
 export const INDEX_FORMAT_VERSION = 1;
 const PART_BYTES = 512 * 1024;
@@ -53,7 +55,14 @@ const INDEX_BATCH = 500;
 /** The log's topic and the two beside it. */
 export type SnapshotTopics = { log: string; states: string; index: string };
 
-type Entry = { pos: number; through: number; id: string; first: number; last: number; parts: number; bytes: number };
+/**
+ * States kept per board on Kafka: 16 whole states, about 8 times the
+ * board's last one, and a seek reads at most about an eighth of the board's
+ * history past the state before it.
+ */
+export const KAFKA_STATES_KEPT = 16;
+
+export type Entry = { pos: number; through: number; id: string; first: number; last: number; parts: number; bytes: number };
 type IndexValue = Entry & { v: number; board: string };
 
 /** What the store needs to know of the fan-out consumer of the log's topic. */
@@ -74,6 +83,8 @@ export class KafkaSnapshots implements SnapshotStore {
    */
   readonly policy: { every: number; onUnload: number };
   private readonly entries = new Map<string, Entry[]>();
+  /** Boards erased, and the offset of their partition through which they were (kafka-erase.ts). */
+  private readonly erased = new Map<string, number>();
   /** The newest offset of each board's records seen by the fan-out (or the catch-up). */
   private readonly lastSeen = new Map<string, number>();
   /** Per partition, the first offset from which every record was seen. */
@@ -110,13 +121,50 @@ export class KafkaSnapshots implements SnapshotStore {
     this.lastSeen.set(record.board, record.pos);
   }
 
-  /** A message of the index topic (ours or another instance's); malformed ones are ignored. */
+  /**
+   * A message of the index topic (ours or another instance's): a state, a
+   * tombstone of one, or a board's erasure (kafka-erase.ts); malformed ones
+   * are ignored.
+   */
   indexed(message: KafkaMessage): void {
+    const erased = parseErasure(message.value);
+    if (erased) return this.erasedThrough(erased.board, erased.through);
+    if (!message.value) return this.forget(message.key?.toString('utf8') ?? '');
     const value = parseIndexValue(message.value);
     if (value) this.remember(value.board, value);
   }
 
+  /** A tombstone of the index: the state keyed `<board>@<pos>` is gone. */
+  private forget(key: string): void {
+    const at = key.lastIndexOf('@');
+    const list = this.entries.get(key.slice(0, at));
+    const pos = Number(key.slice(at + 1));
+    const i = list?.findIndex((entry) => entry.pos === pos) ?? -1;
+    if (i >= 0) list!.splice(i, 1);
+    if (list?.length === 0) this.entries.delete(key.slice(0, at));
+  }
+
+  /** A board was erased through an offset of its partition: its states up to there are gone, and no load reads its records there. */
+  erasedThrough(board: string, through: number): void {
+    this.erased.set(board, Math.max(through, this.erased.get(board) ?? -1));
+    const kept = (this.entries.get(board) ?? []).filter((entry) => entry.pos > through);
+    if (kept.length > 0) this.entries.set(board, kept);
+    else this.entries.delete(board);
+    this.lastSeen.delete(board);
+  }
+
+  /** The offset through which the board was erased (-1: never). */
+  erasedAt(board: string): number {
+    return this.erased.get(board) ?? -1;
+  }
+
+  /** The board's stored states known here, oldest first: where their parts are (an erasure tombstones them). */
+  storedStates(board: string): readonly Readonly<Entry>[] {
+    return [...(this.entries.get(board) ?? [])];
+  }
+
   private remember(board: string, entry: Entry): void {
+    if (entry.pos <= this.erasedAt(board)) return;
     let list = this.entries.get(board);
     if (!list) this.entries.set(board, (list = []));
     let i = list.length;
@@ -171,9 +219,11 @@ export class KafkaSnapshots implements SnapshotStore {
     return this.fanout.covered(this.fanout.partitionOf(board)) - newest.through;
   }
 
-  async save(board: string, state: BoardState): Promise<void> {
+  async save(board: string, state: BoardState): Promise<number | void> {
     if (this.closed) throw new LogUnavailableError('log is closed');
     if (state.pos < 0) return;
+    // A room that unloads as its board is erased stores nothing of it again.
+    if (state.pos <= this.erasedAt(board)) return;
     const covered = this.fanout.covered(this.fanout.partitionOf(board));
     // The state holds every record of the board this process has seen, so it
     // is complete through everything the fan-out handed over.
@@ -185,6 +235,7 @@ export class KafkaSnapshots implements SnapshotStore {
     }
     const bytes = encodeState(state);
     await this.track(this.writeState(board, state.pos, through, bytes));
+    return bytes.length;
   }
 
   private async writeState(board: string, pos: number, through: number, bytes: Buffer): Promise<void> {
@@ -199,6 +250,8 @@ export class KafkaSnapshots implements SnapshotStore {
       const [meta] = await this.producer.send({
         topic: this.topics.states,
         acks: -1,
+        // GZIP (kafkajs's code 1): a state's JSON takes about a third on the broker's disk.
+        compression: 1,
         messages: [{ key: `${board}@${pos}~${id}#${i}`, value: bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES), partition: 0 }],
       });
       const offset = Number(meta!.baseOffset);
@@ -206,6 +259,23 @@ export class KafkaSnapshots implements SnapshotStore {
       last = offset;
     }
     await this.writeIndex([{ board, entry: { pos, through, id, first, last, parts, bytes: bytes.length } }]);
+    await this.thin(board);
+  }
+
+  /**
+   * Drops the states thinning drops (snapshots/thinning.ts): tombstones of
+   * their parts and index values, which compaction then removes. Here a
+   * state is stored whole, so fewer are kept than on the embedded log.
+   */
+  private async thin(board: string): Promise<void> {
+    const states = this.entries.get(board) ?? [];
+    const dropped = new Set(statesToDrop(states.map((entry) => entry.pos), KAFKA_STATES_KEPT));
+    if (dropped.size === 0) return;
+    const gone = states.filter((entry) => dropped.has(entry.pos));
+    const parts = gone.flatMap((entry) => Array.from({ length: entry.parts }, (_, i) => ({ key: `${board}@${entry.pos}~${entry.id}#${i}`, value: null, partition: 0 })));
+    await this.producer.send({ topic: this.topics.states, acks: -1, messages: parts });
+    await this.producer.send({ topic: this.topics.index, acks: -1, messages: gone.map((entry) => ({ key: `${board}@${entry.pos}`, value: null, partition: 0 })) });
+    for (const entry of gone) this.forget(`${board}@${entry.pos}`);
   }
 
   private async writeIndex(updates: { board: string; entry: Entry }[]): Promise<void> {
@@ -313,7 +383,7 @@ export class KafkaSnapshots implements SnapshotStore {
       const seen = new Map<string, number>();
       for (let start = Math.max(from, low); start < end && !this.closed; start += CATCH_UP_STEP) {
         for await (const page of this.reader.read(this.topics.log, partition, start, Math.min(end, start + CATCH_UP_STEP))) {
-          for (const m of page) if (m.key) seen.set(m.key.toString('utf8'), Number(m.offset));
+          for (const m of page) if (m.key && m.value) seen.set(boardOfKey(m.key), Number(m.offset));
         }
       }
       if (this.closed) return;

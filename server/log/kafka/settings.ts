@@ -4,7 +4,16 @@ import { hostname } from 'node:os';
 import tls from 'node:tls';
 import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
 
+/** Batch compression of the records appended (KAFKA_COMPRESSION). */
+export type KafkaCompression = 'gzip' | 'none';
+
 export type KafkaSettings = {
+  /**
+   * How produce requests compress their batches: 'gzip' (default) stores a
+   * board in about a third of the bytes for a little CPU per batch
+   * (BENCHMARKS.md, "Storage"); 'none' for a broker that recompresses.
+   */
+  compression?: KafkaCompression;
   brokers: string[];
   clientId: string;
   topic: string;
@@ -33,6 +42,12 @@ export type KafkaSettings = {
   fetchMaxWaitMs?: number;
   /** How often the fan-out heartbeats its group; kafkajs sends a due heartbeat after a batch, before the next fetch. Default DEFAULT_HEARTBEAT_MS. */
   heartbeatMs?: number;
+  /**
+   * How soon erased bytes are gone from the compacted topics (the log's,
+   * stored states', files'), set on them when created (and added to
+   * compacted topics of ours that lack them): see DEFAULT_ERASURE.
+   */
+  erasure?: Partial<ErasureSettings>;
   ssl: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 };
@@ -57,6 +72,41 @@ export const DEFAULT_PARTITIONS = 64;
  * partition for under 100 ms past its stored state.
  */
 export const DEFAULT_SNAPSHOT_EVERY = 20_000;
+
+/**
+ * Topic settings that bound how long erased records, stored states and
+ * pictures stay on the brokers' disks (README, "Erasure on Kafka"). The
+ * log cleaner never touches a partition's active segment, and only cleans
+ * a partition when half of it is new or its oldest uncleaned record is
+ * `maxCompactionLagMs` old; then it copies the whole partition without the
+ * records a tombstone names. So:
+ *
+ * - `segmentMs` (segment.ms) 1 day: the active segment is closed at the
+ *   first write a day after it began (Kafka's default is 7 days).
+ * - `maxCompactionLagMs` (max.compaction.lag.ms) 7 days: a tombstone is
+ *   acted on within a week. Kafka's default never forces a clean, so a
+ *   quiet topic could keep erased bytes for ever; each forced clean copies
+ *   the partition, so a day would rewrite the whole history daily for
+ *   nothing but erasures. A week is well inside the month the GDPR allows
+ *   for an erasure, at a seventh of that disk traffic.
+ * - `deleteRetentionMs` (delete.retention.ms) 1 day: how long a tombstone
+ *   (a key only: board id and suffix, no drawing) outlives the clean that
+ *   acted on it, so that a consumer reading behind still sees it.
+ */
+export type ErasureSettings = { segmentMs: number; maxCompactionLagMs: number; deleteRetentionMs: number };
+
+const DAY_MS = 24 * 3_600_000;
+export const DEFAULT_ERASURE: ErasureSettings = { segmentMs: DAY_MS, maxCompactionLagMs: 7 * DAY_MS, deleteRetentionMs: DAY_MS };
+
+/** The topic-level settings of ErasureSettings, as Kafka names them. */
+export function erasureConfig(settings: Pick<KafkaSettings, 'erasure'>): { name: string; value: string }[] {
+  const e = { ...DEFAULT_ERASURE, ...settings.erasure };
+  return [
+    { name: 'segment.ms', value: String(e.segmentMs) },
+    { name: 'max.compaction.lag.ms', value: String(e.maxCompactionLagMs) },
+    { name: 'delete.retention.ms', value: String(e.deleteRetentionMs) },
+  ];
+}
 
 /** The compacted topics of stored board states beside the log's topic. */
 export function snapshotTopics(settings: Pick<KafkaSettings, 'topic'>): { log: string; states: string; index: string } {
@@ -83,6 +133,12 @@ export const DEFAULT_FETCH_MAX_WAIT_MS = 100;
 /** A third of the fan-out's 10 s session timeout would be Kafka's usual; 1 s finds a lost broker sooner. */
 export const DEFAULT_HEARTBEAT_MS = 1_000;
 
+function compressionFromEnv(raw: string | undefined): KafkaCompression {
+  if (raw === undefined || raw === '' || raw === 'gzip') return 'gzip';
+  if (raw === 'none') return 'none';
+  throw new Error(`KAFKA_COMPRESSION must be gzip or none, got ${raw}`);
+}
+
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | null {
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
@@ -96,9 +152,15 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | nu
     groupPrefix: env.KAFKA_GROUP_PREFIX ?? `whiteboard-${hostname()}`,
     snapshotEvery: positiveInt(env.KAFKA_SNAPSHOT_EVERY, DEFAULT_SNAPSHOT_EVERY, 'KAFKA_SNAPSHOT_EVERY'),
     producers: positiveInt(env.KAFKA_PRODUCERS, DEFAULT_PRODUCERS, 'KAFKA_PRODUCERS'),
+    compression: compressionFromEnv(env.KAFKA_COMPRESSION),
     tcpNoDelay: env.KAFKA_TCP_NODELAY !== 'false',
     fetchMaxWaitMs: positiveInt(env.KAFKA_FETCH_MAX_WAIT_MS, DEFAULT_FETCH_MAX_WAIT_MS, 'KAFKA_FETCH_MAX_WAIT_MS'),
     heartbeatMs: positiveInt(env.KAFKA_HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS, 'KAFKA_HEARTBEAT_MS'),
+    erasure: {
+      segmentMs: positiveInt(env.KAFKA_SEGMENT_MS, DEFAULT_ERASURE.segmentMs, 'KAFKA_SEGMENT_MS'),
+      maxCompactionLagMs: positiveInt(env.KAFKA_MAX_COMPACTION_LAG_MS, DEFAULT_ERASURE.maxCompactionLagMs, 'KAFKA_MAX_COMPACTION_LAG_MS'),
+      deleteRetentionMs: positiveInt(env.KAFKA_DELETE_RETENTION_MS, DEFAULT_ERASURE.deleteRetentionMs, 'KAFKA_DELETE_RETENTION_MS'),
+    },
     ssl: env.KAFKA_SSL === 'true',
   };
   settings.presenceTopic = env.KAFKA_PRESENCE_TOPIC || `${settings.topic}-presence`;

@@ -122,7 +122,7 @@ export class LmdbSnapshots implements SnapshotStore {
     return newest < 0 ? Infinity : Math.max(0, state.pos - newest);
   }
 
-  save(board: string, state: BoardState): Promise<void> {
+  save(board: string, state: BoardState): Promise<number | void> {
     if (this.closed) return Promise.reject(new LogUnavailableError('log is closed'));
     const pos = state.pos;
     if (pos < 0) return Promise.resolve();
@@ -130,9 +130,10 @@ export class LmdbSnapshots implements SnapshotStore {
     const write = this.store(board, pos, recipe, parts);
     this.writes.add(write);
     return write.then(
-      () => {
+      (written) => {
         this.writes.delete(write);
         this.newest.set(board, Math.max(pos, this.newest.get(board) ?? -1));
+        return written;
       },
       (err: unknown) => {
         this.writes.delete(write);
@@ -142,7 +143,7 @@ export class LmdbSnapshots implements SnapshotStore {
   }
 
   /** Writes a state's new parts and its recipe, and drops what thinning drops, in one transaction. */
-  private async store(board: string, pos: number, recipe: RecipeStep[], parts: Map<string, string>): Promise<void> {
+  private async store(board: string, pos: number, recipe: RecipeStep[], parts: Map<string, string>): Promise<number> {
     const fresh = [...parts].filter(([name]) => this.parts.doesExist([board, name]) === false);
     const packed = await Promise.all(fresh.map(async ([name, text]) => [name, await deflate(text)] as const));
     const packedRecipe = Buffer.concat([Buffer.of(RECIPE), await deflate(JSON.stringify(recipe))]);
@@ -157,6 +158,8 @@ export class LmdbSnapshots implements SnapshotStore {
       for (const old of dropped) this.db.remove([board, old]);
       this.removeUnusedParts(board);
     });
+    // What this state added: the parts no earlier state had, and its recipe.
+    return packed.reduce((sum, [, part]) => sum + part.length, packedRecipe.length);
   }
 
   /** Inside a transaction: removes the parts of the board no stored state uses. */

@@ -12,6 +12,7 @@
  */
 import type { BoardState } from '../../board/state.ts';
 import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 export type KeeperSettings = {
@@ -46,6 +47,8 @@ export class SnapshotKeeper {
     /** False while nothing should be written (the disk is nearly full). */
     private readonly canWrite: () => boolean,
     private readonly settings: KeeperSettings = DEFAULT_KEEPER_SETTINGS,
+    /** Counts the states stored and their bytes. */
+    private readonly metrics?: Pick<Metrics, 'stateStored'>,
   ) {
     this.checker = setInterval(() => {
       for (const board of this.boards.keys()) this.folded(board);
@@ -71,14 +74,14 @@ export class SnapshotKeeper {
     kept.timer.unref();
   }
 
-  /** The board's room unloads: its state is stored if enough of it is not, and the board forgotten. */
-  untrack(board: string): void {
+  /** The board's room unloads: its state is stored if enough of it is not (and `save`: not for a deleted board), and the board forgotten. */
+  untrack(board: string, save = true): void {
     const kept = this.boards.get(board);
     if (!kept) return;
     this.boards.delete(board);
     if (kept.timer) clearTimeout(kept.timer);
     kept.timer = null;
-    if (!kept.saving && this.store.lag(board, kept.state) >= this.settings.onUnload) this.save(board, kept);
+    if (save && !kept.saving && this.store.lag(board, kept.state) >= this.settings.onUnload) this.save(board, kept);
   }
 
   /** Unloads every board (the server stops; the log waits for the writes before it closes). */
@@ -92,7 +95,7 @@ export class SnapshotKeeper {
     const pos = kept.state.pos;
     const started = performance.now();
     kept.saving = true;
-    let write: Promise<void>;
+    let write: Promise<number | void>;
     try {
       write = this.store.save(board, kept.state);
     } catch (err) {
@@ -101,7 +104,8 @@ export class SnapshotKeeper {
     const encodeMs = performance.now() - started;
     write
       .then(
-        () => {
+        (bytes) => {
+          this.metrics?.stateStored(bytes);
           this.logger.debug({ board, pos, encodeMs: Math.round(encodeMs), ms: Math.round(performance.now() - started) }, 'board state stored');
         },
         (err: unknown) => {

@@ -42,9 +42,10 @@ export interface SnapshotStore {
    * Stores the state of a board kept current from the log in this process
    * (a room's), as it is at the call: it is encoded before this returns, so
    * the caller may fold on at once. Resolves once durable. A state of an
-   * empty board (`pos` -1) is not stored.
+   * empty board (`pos` -1) is not stored. Resolves with the bytes it wrote,
+   * where the store counts them (for metrics).
    */
-  save(board: string, state: BoardState): Promise<void>;
+  save(board: string, state: BoardState): Promise<number | void>;
 
   /**
    * How many positions a load of the board would read beyond its newest

@@ -31,6 +31,7 @@ import { fillBoards } from './fill.ts';
 import { LATE_JOIN_DEFAULTS, lateJoinBench, printLateJoin, type LateJoinReport } from './late-join.ts';
 import { median, medianFigures, runLoad as runStandardLoad, STANDARD_LOAD, type LoadFigures } from './standard-load.ts';
 import { timeToFirst } from './time-to-first.ts';
+import { bytesPerPoint } from './storage.ts';
 import { startTarget, type Target, type TargetKind } from './targets.ts';
 
 export type { LoadFigures } from './standard-load.ts';
@@ -186,6 +187,7 @@ async function lateJoinAndRestart(kind: TargetKind, brokers: string | undefined)
 // ---------------------------------------------------------------------------
 
 let local: LocalKafka | null = null;
+let storage: Awaited<ReturnType<typeof bytesPerPoint>> | null = null;
 let brokers = process.env.KAFKA_BROKERS;
 if (kinds.includes('kafka') && !brokers) {
   local = await LocalKafka.create();
@@ -251,6 +253,11 @@ try {
   if (kinds.includes('embedded') && !args['standard-only'] && !onlyClassrooms) {
     process.stderr.write('embedded: the board page in Chromium on a seeded board\n');
     browser = await browserBenchmark(browserSettings);
+  }
+  if (kinds.includes('embedded') && !args['standard-only'] && !onlyClassrooms) {
+    // Bytes on disk per point of a board drawn as people draw (scripts/bench/storage.ts has the breakdown).
+    process.stderr.write('storage: bytes on disk per point\n');
+    storage = await bytesPerPoint(settings.lateJoinPoints, local && kinds.includes('kafka') ? { brokers: local.brokers, dataDir: local.dataDir } : undefined);
   }
 } finally {
   await local?.stop();
@@ -332,4 +339,11 @@ const errors = [
   ...Object.entries(classrooms).flatMap(([kind, byRoom]) => Object.entries(byRoom).flatMap(([room, c]) => c.errors.map((e) => `${kind}, ${room}: ${e}`))),
 ];
 if (errors.length > 0) console.log(`\nErrors seen by the load generator:\n${errors.slice(0, 10).join('\n')}`);
-if (args.json) writeFileSync(args.json, JSON.stringify({ settings, report, classrooms, lateJoin: bigs, seededLateJoin: seeded, browser }, null, 2));
+if (storage) {
+  console.log(`\nStorage: bytes on disk per point of a board of ${settings.lateJoinPoints.toLocaleString('en')} points (records of 2-4 points, states stored as the server stores them)\n`);
+  console.log('| log | bytes per point |');
+  console.log('| --- | ---: |');
+  console.log(`| embedded (log.lmdb) | ${storage.embedded.toFixed(2)} |`);
+  console.log(`| kafka (all its topics on the broker's disk) | ${storage.kafka === null ? 'n/a (a broker of KAFKA_BROKERS: its disk is not at hand)' : storage.kafka.toFixed(2)} |`);
+}
+if (args.json) writeFileSync(args.json, JSON.stringify({ settings, report, classrooms, lateJoin: bigs, seededLateJoin: seeded, browser, storage }, null, 2));

@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { open, type RootDatabase } from 'lmdb';
 import { pino } from 'pino';
@@ -37,9 +38,11 @@ const { values } = parseArgs({
     seeks: { type: 'string', default: '15' },
     kafka: { type: 'boolean', default: false },
   },
+  // Also imported by npm run bench, whose arguments these are not.
+  strict: false,
 });
-const POINTS = Number(values.points);
-const SEEKS = Number(values.seeks);
+const POINTS = Number(values.points ?? 3_000_000);
+const SEEKS = Number(values.seeks ?? 15);
 const BOARD = 'storage-bench';
 const START = Date.parse('2026-12-01T09:00:00Z');
 const MB = 2 ** 20;
@@ -60,6 +63,37 @@ function parts(root: RootDatabase): { name: string; entries: number; bytes: numb
     const s = root.openDB({ name, encoding: 'binary' }).getStats() as DbStats;
     return { name, entries: s.entryCount, bytes: (s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages) * s.pageSize };
   });
+}
+
+/**
+ * Bytes on disk per point of a board of `points` drawn as people draw, on
+ * the embedded log (its file), and on Kafka when the broker's data
+ * directory is at hand (`npm run bench` reports both).
+ */
+export async function bytesPerPoint(points: number, kafka?: { brokers: string; dataDir: string }): Promise<{ embedded: number; kafka: number | null }> {
+  const dir = mkdtempSync(join(tmpdir(), 'storage-bench-'));
+  let embedded: number;
+  try {
+    let simulated = START;
+    const log = new EmbeddedLog(dir, { now: () => simulated });
+    const summary = await seedBoard(log, BOARD, { points, seed: 1, start: START, stamp: (ts) => (simulated = ts) });
+    await storeBoardState(log, BOARD);
+    await log.close();
+    embedded = statSync(join(dir, 'log.lmdb')).size / summary.points;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!kafka) return { embedded, kafka: null };
+  const topic = `storage-bench-${Date.now()}`;
+  const log = await KafkaLog.open({ ...kafkaSettingsFromEnv({ KAFKA_BROKERS: kafka.brokers, KAFKA_TOPIC: topic })!, partitions: 1 }, pino({ level: 'warn' }));
+  try {
+    const summary = await seedBoard(log, BOARD, { points, seed: 1, start: START });
+    await storeBoardState(log, BOARD);
+    const bytes = Number(execFileSync('sh', ['-c', `du -sbc ${kafka.dataDir}/data/${topic}* | tail -1 | cut -f1`]).toString().trim());
+    return { embedded, kafka: bytes / summary.points };
+  } finally {
+    await log.close();
+  }
 }
 
 async function embedded(): Promise<void> {
@@ -149,5 +183,7 @@ async function kafka(): Promise<void> {
   for (const row of rows) console.log(row);
 }
 
-await embedded();
-if (values.kafka) await kafka();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await embedded();
+  if (values.kafka) await kafka();
+}

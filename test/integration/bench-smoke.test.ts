@@ -25,7 +25,8 @@ describe('benchmark smoke run', () => {
         maxBuffer: 10 * 1024 * 1024,
       });
       expect(stdout).toMatch(/\| relay \|/);
-      const { report, classrooms, browser } = JSON.parse(await readFile(json, 'utf8')) as {
+      const { report, classrooms, browser, storage } = JSON.parse(await readFile(json, 'utf8')) as {
+        storage: { embedded: number; kafka: number | null };
         report: Record<string, { standard: LoadFigures; scale: ScaleSteps; big?: Record<string, number> }>;
         classrooms: Record<string, Record<string, ClassroomFigures>>;
         browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] };
@@ -40,6 +41,9 @@ describe('benchmark smoke run', () => {
         expect(page!.frames[activity].interval.p95, activity).toBeGreaterThan(0);
       }
       expect(stdout).toMatch(/all ink on screen/);
+      expect(stdout).toMatch(/\| embedded \(log.lmdb\) \|/);
+      expect(storage.embedded).toBeGreaterThan(0);
+      expect(storage.embedded).toBeLessThan(50);
       expect(Object.keys(report)).toEqual(['relay', 'embedded', 'kafka']);
       // Classrooms: one board where everyone draws, one where a few draw and the rest watch.
       expect(Object.keys(classrooms)).toEqual(['relay', 'embedded', 'kafka']);

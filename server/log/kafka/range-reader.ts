@@ -198,8 +198,12 @@ export class RangeReader {
             this.control((c) => c.resume([{ topic, partitions: [partition] }]));
           }
           this.stats.messages += page.length;
+          // Also once everything is fetched (done): the pages left are in
+          // memory, and a read whose caller stopped pulling must not keep
+          // the partition from the next one (batch compression fetches a
+          // read whole in a few large batches).
           const yieldTimer = setTimeout(() => {
-            if (!holding || read.done || (this.locks.get(key)?.waiters.length ?? 0) === 0) return;
+            if (!holding || (this.locks.get(key)?.waiters.length ?? 0) === 0) return;
             holding = false;
             giveUp();
           }, YIELD_AFTER_MS);

@@ -43,7 +43,10 @@ describe('benchmark smoke run', () => {
       expect(stdout).toMatch(/all ink on screen/);
       expect(stdout).toMatch(/\| embedded \(log.lmdb\) \|/);
       expect(storage.embedded).toBeGreaterThan(0);
-      expect(storage.embedded).toBeLessThan(50);
+      // A board of 20,000 points carries the file's fixed costs (about 60
+      // bytes a point here); unpacked records alone would be over 200.
+      // test/integration/storage.test.ts holds a class hour to 20.
+      expect(storage.embedded).toBeLessThan(150);
       expect(Object.keys(report)).toEqual(['relay', 'embedded', 'kafka']);
       // Classrooms: one board where everyone draws, one where a few draw and the rest watch.
       expect(Object.keys(classrooms)).toEqual(['relay', 'embedded', 'kafka']);

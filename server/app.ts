@@ -84,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     census: () => rooms.census(),
     ...(diskGuard ? { diskFreeBytes: () => diskGuard.free } : {}),
     ...(log.fanoutLag ? { fanoutLag: () => log.fanoutLag!() } : {}),
+    ...(log.fanoutCounts ? { fanoutRecords: () => log.fanoutCounts!() } : {}),
   });
   logBoardOfRequests(app);
   countHttpThrottles(app, metrics);
@@ -107,6 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Sockets would keep the HTTP server from closing; clients reconnect on 1001.
   // Other instances are told at once that this one's people left.
   app.addHook('preClose', async () => {
+    // With partition ownership, pages go straight to their boards' new owners.
+    await deps.log.placement?.handOver();
     rooms.close(CLOSE.goingAway, 'server shutting down');
     presence?.close();
   });
@@ -117,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes, perMessageDeflate } });
   healthRoutes(app, deps.log, storageProblem);
   deletionRoutes(app, deps.log, deletion, { quotas, loadedState: (board) => rooms.loadedState(board) });
-  boardSocketRoute(app, rooms, deps.logger, { quotas, allowedOrigins: deps.allowedOrigins ?? [], heartbeatMs: deps.heartbeatMs, metrics });
+  boardSocketRoute(app, rooms, deps.logger, { placement: deps.log.placement, quotas, allowedOrigins: deps.allowedOrigins ?? [], heartbeatMs: deps.heartbeatMs, metrics });
   publicMetricsRoute(app, metrics, deps.metricsToken ?? null);
   historyRoutes(app, deps.log, {
     defaultGapMs: deps.sessionGapMs ?? SESSION_GAP_MS,

@@ -1,6 +1,6 @@
 /** Settings come from explicit environment variables, each with a default. */
 import { resolve } from 'node:path';
-import { kafkaSettingsFromEnv, type KafkaSettings } from './log/kafka/settings.ts';
+import { kafkaSettingsFromEnv, placementFromEnv, type KafkaSettings, type Placement } from './log/kafka/settings.ts';
 import { DEFAULT_QUOTAS, type Quotas } from './quotas/quotas.ts';
 import { parseLogFormat, type LogFormatSetting } from './log-format.ts';
 
@@ -28,6 +28,8 @@ export type Config = {
   trustProxy: boolean | string[];
   /** Set when KAFKA_BROKERS is: the log lives in Kafka instead of DATA_DIR. */
   kafka: KafkaSettings | null;
+  /** With Kafka: how this server shares the boards with other instances (KAFKA_PLACEMENT, PUBLIC_URL). */
+  placement: Placement;
   /** How long a deleted board can be restored by its owner before it is erased (BOARD_RESTORE_DAYS). */
   restoreMs: number;
 };
@@ -101,6 +103,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins,
     trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
     kafka: kafkaSettingsFromEnv(env),
+    placement: placementFromEnv(env),
     restoreMs: integer(env, 'BOARD_RESTORE_DAYS', 7, 0) * 24 * 3600_000,
   };
 }

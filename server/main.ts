@@ -18,11 +18,13 @@ const config = configFromEnv();
 const logger = createLogger(config.logLevel, undefined, chooseLogFormat(config.logFormat, process.stdout.isTTY === true));
 exitOnFatalErrors(logger);
 
-const log = await openLog(config, logger);
+const log = await openLog(config, logger, {}, config.placement);
 // Only the embedded log writes to DATA_DIR; Kafka keeps its own disks.
 const diskGuard = config.kafka ? null : await DiskGuard.start(config.dataDir, config.quotas.minFreeDiskBytes, logger);
-// Several instances may share a Kafka log: they share who is on each board too. Alone, there is nobody to tell.
-const presenceBus = config.kafka ? await KafkaPresenceBus.open(config.kafka, logger) : null;
+// In broadcast, instances sharing a Kafka log share who is on each board
+// too. With partition ownership a board's people are all on its owner;
+// alone, there is nobody to tell.
+const presenceBus = config.kafka && config.placement.mode === 'broadcast' ? await KafkaPresenceBus.open(config.kafka, logger) : null;
 const metrics = new Metrics();
 const app = await buildApp({
   log,
@@ -66,6 +68,8 @@ await app.listen({ host: config.host, port: config.port });
 const metricsAt = config.metrics;
 if (metricsAt.port !== null) metricsListener = await startMetricsServer(metrics, { host: metricsAt.host, port: metricsAt.port }, logger);
 logger.info(
-  config.kafka ? { log: 'kafka', brokers: config.kafka.brokers, topic: config.kafka.topic } : { log: 'embedded', dataDir: config.dataDir },
+  config.kafka
+    ? { log: 'kafka', brokers: config.kafka.brokers, topic: config.kafka.topic, placement: config.placement.mode, ...(config.placement.mode === 'ownership' ? { publicUrl: config.placement.publicUrl } : {}) }
+    : { log: 'embedded', dataDir: config.dataDir },
   'whiteboard ready',
 );

@@ -20,6 +20,25 @@ export type AppendOptions = {
 };
 
 export type RecordListener = (record: LogRecord) => void;
+
+/** Where a board is served after partitions moved away: still `here`, or its socket at its new owner (url null: not known yet). */
+export type MovedAwayListener = (whereNow: (board: string) => 'here' | { url: string | null }) => void;
+
+/**
+ * Which instance serves which board, where several share a Kafka log and
+ * each owns some of its partitions (kafka/ownership/partition-owners.ts).
+ * Absent where one instance serves every board.
+ */
+export interface BoardPlacement {
+  /** Null when this instance serves the board, else the board's socket URL at the instance that does. Waits while instances rebalance. */
+  whereIs(board: string): Promise<string | null>;
+  /** Whether pages served at this origin are another instance's (they may open sockets here). */
+  isInstanceOrigin(origin: string): boolean;
+  /** Calls `listener` when partitions moved away from this instance, so that their rooms send their clients on. */
+  onMovedAway(listener: MovedAwayListener): () => void;
+  /** A clean shutdown: lets the other instances take this one's boards now, and sends its pages to them. */
+  handOver(): Promise<void>;
+}
 export type ReadyListener = (ready: boolean) => void;
 
 export interface BoardLog {
@@ -48,7 +67,8 @@ export interface BoardLog {
   /**
    * Calls `listener` with every durable record of every board, in position
    * order per board, including those appended through other log instances
-   * where the backend is shared. Returns an unsubscribe function.
+   * where the backend is shared (with a `placement`: of every board this
+   * instance serves). Returns an unsubscribe function.
    */
   subscribe(listener: RecordListener): () => void;
 
@@ -78,10 +98,20 @@ export interface BoardLog {
   erase(board: string): Promise<void>;
 
   /**
+   * Where instances share the log and each serves some boards (Kafka with
+   * partition ownership): which boards this one serves. A board's records
+   * reach `subscribe` only on the instance serving it.
+   */
+  readonly placement?: BoardPlacement;
+
+  /**
    * Where the log is consumed from partitions (Kafka): offsets of each
    * partition the subscription has yet to hand over (for metrics).
    */
   fanoutLag?(): Promise<ReadonlyMap<number, number>>;
+
+  /** The same: records handed to subscribers so far, consumed or on the produce acknowledgement (for metrics). */
+  fanoutCounts?(): Readonly<Record<'consumer' | 'ack', number>>;
 
   /** Stops subscriptions and releases the store. Safe to call twice. */
   close(): Promise<void>;

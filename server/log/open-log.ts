@@ -10,9 +10,11 @@ import type { BoardLog } from './board-log.ts';
 import { EmbeddedLog, type EmbeddedLogOptions } from './embedded-log.ts';
 import { erasedSinceCopy, rewriteFresh } from './fresh-copy.ts';
 import { KafkaLog } from './kafka/kafka-log.ts';
+import type { Placement } from './kafka/settings.ts';
 
-export async function openLog(config: Pick<Config, 'dataDir' | 'kafka'>, logger: Logger, embedded: EmbeddedLogOptions = {}): Promise<BoardLog> {
-  if (config.kafka) return KafkaLog.open(config.kafka, logger);
+/** `placement`: the server's (KAFKA_PLACEMENT); tools leave it out and never take a share of the boards. */
+export async function openLog(config: Pick<Config, 'dataDir' | 'kafka'>, logger: Logger, embedded: EmbeddedLogOptions = {}, placement?: Placement): Promise<BoardLog> {
+  if (config.kafka) return KafkaLog.open(config.kafka, logger, placement);
   if (erasedSinceCopy(config.dataDir)) {
     // An erased board's last fragments leave the file (fresh-copy.ts).
     const started = performance.now();

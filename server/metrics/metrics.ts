@@ -23,6 +23,8 @@ export type MetricSources = {
   diskFreeBytes?: () => number;
   /** On Kafka: offsets the fan-out has yet to consume, per partition of the boards' topic. */
   fanoutLag?: () => Promise<ReadonlyMap<number, number>>;
+  /** On Kafka: records of the boards' topic handed to the rooms so far, by the consumer and on the produce acknowledgement. */
+  fanoutRecords?: () => Readonly<Record<'consumer' | 'ack', number>>;
 };
 
 /**
@@ -120,6 +122,22 @@ export class Metrics {
         if (!lag) return;
         this.reset();
         for (const [partition, behind] of await lag()) this.set({ partition: String(partition) }, behind);
+      },
+    });
+    const counted = { consumer: 0, ack: 0 };
+    new Counter({
+      name: 'logboard_fanout_records_total',
+      help: "On Kafka: records of the boards' topic handed to this instance's rooms, by where they came from (via: consumer, or ack for its own appends)",
+      labelNames: ['via'] as const,
+      registers: [this.registry],
+      collect() {
+        const records = sources().fanoutRecords;
+        if (!records) return;
+        const now = records();
+        for (const via of ['consumer', 'ack'] as const) {
+          this.inc({ via }, Math.max(0, now[via] - counted[via]));
+          counted[via] = now[via];
+        }
       },
     });
     // Every label value from the start, so a rate over a first refusal or throttle is not lost.

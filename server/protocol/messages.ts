@@ -83,6 +83,12 @@ export const CLOSE = {
   slowConsumer: 4408,
   /** The board was deleted (a `deleted` message says by whom and until when it can be restored); its pages stop drawing. */
   gone: 4410,
+  /**
+   * Another instance serves this board (Kafka, partition ownership): a
+   * `moved` message just before says where; the page reconnects there at
+   * once, with its outbox and position.
+   */
+  moved: 4307,
   rateLimited: 4429,
   unavailable: 4503,
 } as const;
@@ -247,4 +253,11 @@ export type RemoteLaser = { t: 'laser'; cid: string; x: number | null; y: number
  * its owner can restore it; absent once it is erased for good.
  */
 export type Deleted = { t: 'deleted'; by: 'owner' | 'operator'; restoreUntil?: number };
-export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange | RemoteView | RemoteLaser | Deleted;
+/**
+ * The board is served by another instance (server/log/kafka/ownership):
+ * `url` is the board's socket there (`ws://` or `wss://…/ws/<board>`). Sent
+ * just before the socket closes with CLOSE.moved, on connect or when the
+ * board's partition moves.
+ */
+export type Moved = { t: 'moved'; url: string };
+export type ServerMessage = Welcome | RecordMessage | Synced | Presence | RemoteCursor | ErrorMessage | Ack | RoleChange | RemoteView | RemoteLaser | Deleted | Moved;

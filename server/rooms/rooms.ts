@@ -7,7 +7,7 @@
  */
 import type { BoardState } from '../board/state.ts';
 import type { Logger } from '../logger.ts';
-import type { BoardLog } from '../log/board-log.ts';
+import type { BoardLog, MovedAwayListener } from '../log/board-log.ts';
 import { DEFAULT_KEEPER_SETTINGS, SnapshotKeeper, type KeeperSettings } from '../log/snapshots/snapshot-keeper.ts';
 import { CLOSE, type Deleted, type Role } from '../protocol/messages.ts';
 import { Room, type RoomOptions } from './room.ts';
@@ -18,6 +18,7 @@ export class Rooms {
   private readonly unsubscribe: () => void;
   private readonly unwatchReady: () => void;
   private readonly unwatchPresence: () => void;
+  private readonly unwatchPlacement: () => void;
   private readonly keeper: SnapshotKeeper | null;
 
   constructor(
@@ -50,6 +51,32 @@ export class Rooms {
         cursorMoved: (board, cid, x, y) => this.rooms.get(board)?.remoteCursor(cid, x, y),
         signal: (board, signal) => this.rooms.get(board)?.remoteSignal(signal),
       }) ?? (() => undefined);
+    // Partitions moved to other instances (Kafka, partition ownership): their boards' pages follow them.
+    this.unwatchPlacement = log.placement?.onMovedAway((whereNow) => this.sendAway(whereNow)) ?? (() => undefined);
+  }
+
+  /**
+   * Boards now served by another instance: their pages are told where
+   * (`moved`) and reconnect there with their outboxes; the rooms unload
+   * without storing their states (the new owner stores them from now on).
+   */
+  private sendAway(whereNow: Parameters<MovedAwayListener>[0]): void {
+    for (const [board, room] of this.rooms) {
+      const where = whereNow(board);
+      if (where === 'here') continue;
+      for (const session of room.sessions) {
+        if (where.url) {
+          session.send({ t: 'moved', url: where.url });
+          session.close(CLOSE.moved, 'this board is served by another instance now');
+        } else {
+          session.close(CLOSE.unavailable, 'this board is moving to another instance; reconnecting');
+        }
+      }
+      clearTimeout(this.idleTimers.get(board));
+      this.idleTimers.delete(board);
+      this.rooms.delete(board);
+      this.keeper?.untrack(board, false);
+    }
   }
 
   /** Closes every client's socket; rooms stay loaded and keep following the log. */
@@ -139,6 +166,7 @@ export class Rooms {
     this.unsubscribe();
     this.unwatchReady();
     this.unwatchPresence();
+    this.unwatchPlacement();
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.disconnectAll(code, reason);
     // The log waits for these writes before it closes, so a restart loads fast.

@@ -13,6 +13,7 @@ import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { KafkaPresenceBus } from '../../server/presence/kafka-presence-bus.ts';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import type { KafkaSettings } from '../../server/log/kafka/settings.ts';
+import type { PartitionOwners } from '../../server/log/kafka/ownership/partition-owners.ts';
 
 export { freePort };
 
@@ -30,11 +31,11 @@ export type RunningServer = { http: string; ws: string; log: BoardLog; close(): 
  * buildApp listening on 127.0.0.1, around the given log or else an embedded
  * log in a fresh directory. Closing the server closes its log.
  */
-export async function startServer(given?: BoardLog, options: Partial<Omit<AppDeps, 'log' | 'webRoot'>> = {}): Promise<RunningServer> {
+export async function startServer(given?: BoardLog, options: Partial<Omit<AppDeps, 'log' | 'webRoot'>> = {}, listenPort = 0): Promise<RunningServer> {
   const dir = given ? null : await tempDir();
   const log = given ?? new EmbeddedLog(dir!.path);
   const app = await buildApp({ log, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), webRoot, ...options });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: listenPort });
   const { port } = app.server.address() as { port: number };
   return {
     http: `http://127.0.0.1:${port}`,
@@ -158,4 +159,17 @@ export async function startKafkaServer(
 ): Promise<RunningServer> {
   const log = await KafkaLog.open(kafkaTestSettings(brokers, topic, instance), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   return startServer(log, options);
+}
+
+/**
+ * An instance owning its share of the topic's partitions (KAFKA_PLACEMENT
+ * ownership), at its own PUBLIC_URL: as server/main.ts runs it by default
+ * on Kafka. Its `close` hands its partitions over, as a clean shutdown does.
+ */
+export async function startOwnerInstance(brokers: string, topic: string, instance: string, partitions = 12): Promise<RunningServer & { placement: PartitionOwners }> {
+  const port = await freePort();
+  const settings = { ...kafkaTestSettings(brokers, topic, instance), partitions };
+  const log = await KafkaLog.open(settings, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { mode: 'ownership', publicUrl: `http://127.0.0.1:${port}` });
+  const server = await startServer(log, {}, port);
+  return { ...server, placement: log.placement! };
 }

@@ -106,10 +106,20 @@ export class BoardClient {
   private synced = false;
   private hasState = false;
   private retries = 0;
+  /**
+   * Where the socket connects: the page's own server (`options.url`), or
+   * the instance that serves the board, once one said so (`moved`). A
+   * move that fails to connect (that instance went away) sends the page
+   * back to its own server, which knows where the board went.
+   */
+  private url: string;
+  /** Moves in a row without getting live: past a few, moves back off like any reconnect (instances disagreeing for a moment). */
+  private moves = 0;
   private stopped = false;
   private readonly listeners: Listeners = {};
 
   constructor(private readonly options: BoardClientOptions) {
+    this.url = options.url;
     this.down = new DownDecoder(this.board);
   }
 
@@ -149,7 +159,8 @@ export class BoardClient {
   }
 
   connect(): void {
-    const ws = new WebSocket(this.options.url);
+    const ws = new WebSocket(this.url);
+    let opened = false;
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.up = new UpEncoder();
@@ -157,6 +168,7 @@ export class BoardClient {
     this.synced = false;
     this.sentUpTo = 0;
     ws.onopen = () => {
+      opened = true;
       const hello: ClientMessage = { t: 'hello', v: PROTOCOL_VERSION, user: this.options.user, cid: this.options.cid, name: this.options.name };
       if (this.options.key) hello.key = this.options.key;
       if (this.options.owner) hello.owner = this.options.owner;
@@ -178,7 +190,11 @@ export class BoardClient {
       }
       for (const message of messages) this.receive(message);
     };
-    ws.onclose = (event) => this.closed(event.code, event.reason);
+    ws.onclose = (event) => {
+      // Never reached: the instance this page was sent to is gone; its own server knows where the board went.
+      if (!opened) this.url = this.options.url;
+      this.closed(event.code, event.reason);
+    };
     // A failed connection also closes; the close handler reconnects.
     ws.onerror = () => {};
   }
@@ -240,6 +256,7 @@ export class BoardClient {
 
   close(): void {
     this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.ws?.close(1000, 'leaving');
   }
 
@@ -274,6 +291,7 @@ export class BoardClient {
       case 'synced':
         this.synced = true;
         this.retries = 0;
+        this.moves = 0;
         this.hasState = true;
         this.setStatus('live', '');
         // Whatever the catch-up did not acknowledge never reached the log.
@@ -298,6 +316,10 @@ export class BoardClient {
         return;
       case 'laser':
         this.emit('laser', message.cid, message.x, message.y);
+        return;
+      case 'moved':
+        // Only to this board's socket, over ws(s): anything else stays where it is.
+        if (isSocketOf(message.url, this.board)) this.url = message.url;
         return;
       case 'deleted':
         this.deleted = message;
@@ -355,6 +377,11 @@ export class BoardClient {
       this.retryTimer = setTimeout(() => this.connect(), Math.min(30_000, 2_000 * 1.5 ** this.deletedRetries++));
       return;
     }
+    if (code === CLOSE.moved && this.moves++ < 3) {
+      this.setStatus('reconnecting', reason);
+      this.connect();
+      return;
+    }
     // Back off, with jitter so a restarted server is not hit by everyone at once.
     const delay = Math.min(5_000, 250 * 2 ** this.retries++) * (0.5 + Math.random() / 2);
     this.setStatus('reconnecting', reason);
@@ -373,4 +400,12 @@ export class BoardClient {
     this.status = status;
     this.emit('status', status, detail);
   }
+}
+
+/** Whether `url` is a ws(s) URL of `board`'s socket (…/ws/<board>). */
+function isSocketOf(url: string, board: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  const path = parsed.pathname.split('/');
+  return (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') && path.at(-2) === 'ws' && decodeURIComponent(path.at(-1) ?? '') === board;
 }

@@ -4,10 +4,12 @@
  * - Appends go through a few idempotent producers, by partition, and are
  *   batched while a request is in flight (appender.ts); an append resolves
  *   only when Kafka has acknowledged it.
- * - Fan-out: every instance consumes every partition in a consumer group of
- *   its own, starting at the end of the topic as it was when the log opened,
- *   and hands each record to the subscribers. The same consumer follows the
- *   index of stored board states from its start (kafka-snapshots.ts).
+ * - Fan-out (board-fanout.ts): in ownership, the instances share the
+ *   topic's partitions out in one consumer group, and each hands the
+ *   records of its own partitions to its subscribers; in broadcast, every
+ *   instance reads every partition. Its own appends are handed over on
+ *   their acknowledgement. Another consumer follows the indexes of stored
+ *   states and files from their start (index-follower.ts).
  * - Reads go through one long-lived, paused consumer (range-reader.ts);
  *   timestamp lookups through the admin client. No read joins a group.
  * - Stored board states bound every load to about `snapshotEvery` offsets
@@ -23,17 +25,18 @@ import type { Logger } from '../../logger.ts';
 import { LogUnavailableError, type AppendOptions, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from '../board-log.ts';
 import { KafkaFiles } from './kafka-files.ts';
 import { KafkaSnapshots, type SnapshotTopics } from './kafka-snapshots.ts';
-import { LastingConsumer } from './lasting-consumer.ts';
+import { BoardFanout, ownershipGroup } from './board-fanout.ts';
+import { IndexFollower } from './index-follower.ts';
+import { PartitionOwners } from './ownership/partition-owners.ts';
 import { RangeReader } from './range-reader.ts';
 import { Appender } from './appender.ts';
 import { decodeMessage, partitionFinder } from './record-format.ts';
-import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, erasureConfig, fileTopics, kafkaClientConfig, snapshotTopics, type KafkaSettings } from './settings.ts';
+import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, BROADCAST, erasureConfig, fileTopics, kafkaClientConfig, snapshotTopics, type KafkaSettings, type Placement } from './settings.ts';
 import { eraseBoard } from './kafka-erase.ts';
 import { checkTopicSettings } from './topic-settings.ts';
 import { noteLogTime } from '../../metrics/log-time.ts';
 
 const PROBE_EVERY_MS = 1_000;
-const COMMIT_EVERY_MS = 1_000;
 
 function kafkaLogger(logger: Logger) {
   return () =>
@@ -113,18 +116,7 @@ export class KafkaLog implements BoardLog {
   private closed = false;
   private probeTimer: NodeJS.Timeout | null = null;
   private readonly partitionOf: (board: string) => number;
-  /** Next offset the fan-out consumer will hand over, per partition, and what was last committed. */
-  private readonly consumed = new Map<number, string>();
-  private readonly committed = new Map<number, string>();
-  /** Next offset of the index of stored states, and what was last committed. */
-  private indexConsumed = '0';
-  private indexCommitted = '';
-  /** The same for the index of files. */
-  private fileIndexConsumed = '0';
-  private fileIndexCommitted = '';
-  private commitTimer: NodeJS.Timeout | null = null;
-  private committing = false;
-  /** Produce requests sent and records they carried (batching at work); messages reads went through. */
+  /** Messages reads went through. */
   private scanned = 0;
   readonly snapshots: KafkaSnapshots;
   readonly files: KafkaFiles;
@@ -132,6 +124,11 @@ export class KafkaLog implements BoardLog {
   private readonly fileTopics: { parts: string; index: string };
   /** False on a topic an older version made (cleanup.policy=delete): erasure cannot remove its records (topic-settings.ts). */
   private logCompacted = true;
+  /** Set once open: the consumer of the boards' topic. */
+  private fanout!: BoardFanout;
+  private follower!: IndexFollower;
+  /** Which instance serves which board (partition ownership); undefined in broadcast. */
+  placement?: PartitionOwners;
 
   private constructor(
     /** Public for the stores kept beside the log (kafka-board-status.ts). */
@@ -139,8 +136,6 @@ export class KafkaLog implements BoardLog {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly appender: Appender,
-    private readonly fanout: LastingConsumer,
-    private readonly fanoutGroup: string,
     private readonly reader: RangeReader,
     private readonly snapshotProducer: Producer,
     partitions: number,
@@ -150,17 +145,22 @@ export class KafkaLog implements BoardLog {
     this.topics = snapshotTopics(settings);
     const view = {
       partitionOf: this.partitionOf,
-      covered: (partition: number) => Number(this.consumed.get(partition) ?? 0) - 1,
+      covered: (partition: number) => this.fanout?.covered(partition) ?? -1,
       bounds: (partition: number) => this.bounds(partition),
     };
-    this.snapshots = new KafkaSnapshots(snapshotProducer, reader, this.topics, view, settings.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY, fanoutGroup, logger);
+    this.snapshots = new KafkaSnapshots(snapshotProducer, reader, this.topics, view, settings.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY, `${settings.groupPrefix}-${randomBytes(4).toString('hex')}`, logger);
     this.fileTopics = fileTopics(settings);
     const fileIndexEnd = async () => Number((await admin.fetchTopicOffsets(this.fileTopics.index))[0]!.high);
     this.files = new KafkaFiles(snapshotProducer, reader, this.fileTopics, fileIndexEnd, logger);
   }
 
-  /** Connects, creates the topic when missing, and starts the fan-out consumer. */
-  static async open(settings: KafkaSettings, logger: Logger): Promise<KafkaLog> {
+  /**
+   * Connects, creates the topics when missing, reads the indexes of stored
+   * states and files, and starts the consumer of the boards' topic (in
+   * ownership, joining the instances' group). Only a server serving
+   * boards passes its placement; tools read and append in broadcast.
+   */
+  static async open(settings: KafkaSettings, logger: Logger, placement: Placement = BROADCAST): Promise<KafkaLog> {
     const kafka = new Kafka({ ...kafkaClientConfig(settings), logLevel: logLevel.WARN, logCreator: kafkaLogger(logger) });
     const admin = kafka.admin();
     await admin.connect();
@@ -168,99 +168,52 @@ export class KafkaLog implements BoardLog {
     const { logCompacted } = await checkTopicSettings(admin, settings, logger);
     const topics = snapshotTopics(settings);
     const ends = await admin.fetchTopicOffsets(settings.topic);
-    const [indexBounds] = await admin.fetchTopicOffsets(topics.index);
     const files = fileTopics(settings);
-    const [fileIndexBounds] = await admin.fetchTopicOffsets(files.index);
     const appender = await Appender.open(kafka, settings.topic, settings.producers ?? DEFAULT_PRODUCERS, logger, settings.compression);
     const snapshotProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     await snapshotProducer.connect();
     const reader = await RangeReader.open(kafka, admin, [settings.topic, topics.states, files.parts], settings.groupPrefix, logger);
-
-    const fanoutGroup = `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
-    const fanout = kafka.consumer({
-      groupId: fanoutGroup,
-      maxWaitTimeInMs: settings.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
-      sessionTimeout: 10_000,
-      heartbeatInterval: settings.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-      // kafkajs gives up on a broker that stays away past its retries; the
-      // fan-out must come back with it (from its committed offsets), however
-      // long the outage.
-      retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
-    });
-    await fanout.connect();
-    await fanout.subscribe({ topics: [settings.topic, topics.index, files.index], fromBeginning: false });
-    const lasting = new LastingConsumer(fanout, fanoutGroup, logger);
-    const log = new KafkaLog(settings, kafka, admin, appender, lasting, fanoutGroup, reader, snapshotProducer, ends.length, logger);
+    const log = new KafkaLog(settings, kafka, admin, appender, reader, snapshotProducer, ends.length, logger);
     log.logCompacted = logCompacted;
-    let indexed = Number(indexBounds!.low);
-    let indexCaughtUp: (() => void) | null = null;
-    let fileIndexCaughtUp: (() => void) | null = null;
-    await lasting.run({
-      // kafkajs's auto-commit commits after every partition's batch: a
-      // round trip to the broker each time, which held the fan-out to a few
-      // thousand records a second and added 40-200 ms of lag at standard
-      // load. Offsets are committed once a second instead (see commitConsumed), so a
-      // consumer that restarts after a broker outage resumes about where it
-      // was; records it sees twice are dropped by the rooms by position.
-      autoCommit: false,
-      // A batch at a time: kafkajs awaits each eachMessage call and checks
-      // heartbeats between them, which is per-record overhead we do not need.
-      eachBatch: async ({ batch }) => {
-        if (batch.topic === topics.index) {
-          for (const message of batch.messages) log.snapshots.indexed(message);
-          indexed = Number(batch.lastOffset()) + 1;
-          log.indexConsumed = String(indexed);
-          if (indexed >= Number(indexBounds!.high)) indexCaughtUp?.();
-          return;
-        }
-        if (batch.topic === files.index) {
-          const next = Number(batch.lastOffset()) + 1;
-          log.files.indexedBatch(batch.messages, next);
-          log.fileIndexConsumed = String(next);
-          if (next >= Number(fileIndexBounds!.high)) fileIndexCaughtUp?.();
-          return;
-        }
-        for (const message of batch.messages) {
-          const record = decodeMessage(message);
-          if (!record) continue;
-          noteLogTime(record, Number(message.timestamp));
+    // Every stored state is known before the first load, and so is every
+    // file: a page asks for its board's pictures as soon as it has the board.
+    log.follower = await IndexFollower.open(
+      kafka,
+      admin,
+      settings,
+      [
+        { topic: topics.index, onBatch: (messages) => messages.forEach((m) => log.snapshots.indexed(m)) },
+        { topic: files.index, onBatch: (messages, next) => log.files.indexedBatch(messages, next) },
+      ],
+      logger,
+    );
+    if (placement.mode === 'ownership') {
+      log.placement = new PartitionOwners(placement.publicUrl, settings.topic, log.partitionOf, async () => (await admin.describeGroups([ownershipGroup(settings.topic)])).groups[0], () => log.fanout.close(), logger);
+    }
+    let opened = false;
+    log.fanout = await BoardFanout.open(
+      kafka,
+      admin,
+      settings,
+      log.placement ?? null,
+      {
+        deliver: (record) => {
+          noteLogTime(record, record.ts);
           log.snapshots.observed(record);
           log.deliver(record);
-        }
-        log.consumed.set(batch.partition, String(BigInt(batch.lastOffset()) + 1n));
+        },
+        gained: (from) => {
+          for (const [partition, offset] of from) log.snapshots.watching(partition, offset);
+          // At open the catch-up below covers them all.
+          if (opened) void log.snapshots.catchUp(new Set(from.keys())).catch((err: unknown) => logger.warn({ err }, 'catching up on stored board states failed'));
+        },
       },
-    });
-    for (const { partition, high } of ends) {
-      fanout.seek({ topic: settings.topic, partition, offset: high });
-      log.consumed.set(partition, high);
-      log.snapshots.watching(partition, Number(high));
-    }
-    // Every stored state is known before the first load.
-    fanout.seek({ topic: topics.index, partition: 0, offset: indexBounds!.low });
-    log.indexConsumed = indexBounds!.low;
-    // So is every file: a page asks for its board's pictures as soon as it has the board.
-    fanout.seek({ topic: files.index, partition: 0, offset: fileIndexBounds!.low });
-    log.fileIndexConsumed = fileIndexBounds!.low;
-    const fileIndexRead = Number(fileIndexBounds!.low) >= Number(fileIndexBounds!.high) ? Promise.resolve() : new Promise<void>((resolve, reject) => {
-      fileIndexCaughtUp = resolve;
-      setTimeout(() => reject(new Error(`reading the index of files (${files.index}) took over 60 s`)), 60_000).unref();
-    });
-    if (indexed < Number(indexBounds!.high)) {
-      await new Promise<void>((resolve, reject) => {
-        indexCaughtUp = resolve;
-        setTimeout(() => reject(new Error(`reading the index of stored states (${topics.index}) took over 60 s`)), 60_000).unref();
-      });
-    }
-    await fileIndexRead;
+      logger,
+    );
+    opened = true;
     void log.snapshots.catchUp().catch((err: unknown) => logger.warn({ err }, 'catching up on stored board states failed'));
-    // Committed now, so that a consumer restarting before its first records
-    // resumes here rather than at the end of the topic as it is by then.
-    // Without this commit a restart could skip records, so opening fails.
-    await log.commitConsumed();
     log.ready = true;
     log.probe();
-    log.commitTimer = setInterval(() => log.commitInBackground(), COMMIT_EVERY_MS);
-    log.commitTimer.unref();
     return log;
   }
 
@@ -272,12 +225,20 @@ export class KafkaLog implements BoardLog {
   append(record: NewRecord, options: AppendOptions = {}): Promise<LogRecord> {
     if (this.closed) return Promise.reject(new LogUnavailableError('log is closed'));
     if (!this.ready) return Promise.reject(new LogUnavailableError('Kafka is not reachable'));
-    return this.appender.append(record, this.partitionOf(record.board), options.at).catch((err: unknown) => {
-      // A failed produce: not ready (clients go back to reconnecting) until
-      // the probe has replaced the producer.
-      if (this.appender.failed) this.setReady(false);
-      throw err;
-    });
+    const partition = this.partitionOf(record.board);
+    return this.appender.append(record, partition, options.at).then(
+      (written) => {
+        // Handed to the rooms now rather than once consumed back (board-fanout.ts).
+        this.fanout.acked(partition, written);
+        return written;
+      },
+      (err: unknown) => {
+        // A failed produce: not ready (clients go back to reconnecting) until
+        // the probe has replaced the producer.
+        if (this.appender.failed) this.setReady(false);
+        throw err;
+      },
+    );
   }
 
   /** Produce requests sent and records they carried (batching at work); messages reads went through. */
@@ -301,10 +262,20 @@ export class KafkaLog implements BoardLog {
     }
   }
 
-  /** Offsets of each partition of the boards' topic the fan-out has yet to hand over: its end minus the next offset to consume. */
+  /** Offsets of each partition of the boards' topic followed here that the fan-out has yet to hand over: its end minus the next offset. */
   async fanoutLag(): Promise<ReadonlyMap<number, number>> {
     const ends = await this.admin.fetchTopicOffsets(this.settings.topic);
-    return new Map(ends.map(({ partition, high }) => [partition, Math.max(0, Number(high) - Number(this.consumed.get(partition) ?? high))]));
+    const lag = new Map<number, number>();
+    for (const { partition, high } of ends) {
+      const next = this.fanout.delivery.next(partition);
+      if (next !== undefined) lag.set(partition, Math.max(0, Number(high) - next));
+    }
+    return lag;
+  }
+
+  /** Records of the boards' topic handed to the rooms, by the consumer and on acknowledgement (metrics). */
+  fanoutCounts(): Readonly<Record<'consumer' | 'ack', number>> {
+    return this.fanout.delivery.counts;
   }
 
   private async bounds(partition: number): Promise<{ low: number; high: number }> {
@@ -387,7 +358,7 @@ export class KafkaLog implements BoardLog {
         // Without its fan-out nothing reaches the rooms; without its reader
         // no board loads. Both come back with the broker (LastingConsumer),
         // each once it has joined its group again.
-        this.setReady(this.fanout.up && this.reader.healthy);
+        this.setReady(this.fanout.up && this.follower.up && this.reader.healthy);
       } catch {
         this.setReady(false);
       }
@@ -407,44 +378,19 @@ export class KafkaLog implements BoardLog {
     }
   }
 
-  /**
-   * A commit can wait a long time while the broker is away; one at a time,
-   * apart from the probe, and a failed one is simply tried again later.
-   */
-  private commitInBackground(): void {
-    if (this.committing || this.closed) return;
-    this.committing = true;
-    this.commitConsumed()
-      .catch((err: unknown) => this.logger.debug({ err }, 'committing fan-out offsets failed'))
-      .finally(() => (this.committing = false));
-  }
-
-  /** Commits the fan-out consumer's progress (the next offset to read, per partition). */
-  private async commitConsumed(): Promise<void> {
-    const changed = [...this.consumed].filter(([partition, offset]) => this.committed.get(partition) !== offset);
-    const index = this.indexConsumed;
-    const offsets = changed.map(([partition, offset]) => ({ topic: this.settings.topic, partition, offset }));
-    if (index !== this.indexCommitted) offsets.push({ topic: this.topics.index, partition: 0, offset: index });
-    const fileIndex = this.fileIndexConsumed;
-    if (fileIndex !== this.fileIndexCommitted) offsets.push({ topic: this.fileTopics.index, partition: 0, offset: fileIndex });
-    if (offsets.length === 0) return;
-    await this.fanout.consumer.commitOffsets(offsets);
-    for (const [partition, offset] of changed) this.committed.set(partition, offset);
-    this.indexCommitted = index;
-    this.fileIndexCommitted = fileIndex;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
-    if (this.commitTimer) clearInterval(this.commitTimer);
     this.listeners.clear();
     const quietly = (what: string) => (err: unknown) => this.logger.warn({ err }, `${what} failed during close`);
     await this.snapshots.close();
     this.files.close();
-    await this.fanout.disconnect().catch(quietly('fan-out disconnect'));
-    await this.admin.deleteGroups([this.fanoutGroup]).catch(quietly('deleting the fan-out group'));
+    // First: in ownership the other instances take this one's partitions over now, not after the session timeout.
+    await this.fanout.close().catch(quietly('fan-out disconnect'));
+    await this.follower.disconnect().catch(quietly('index follower disconnect'));
+    const ownGroups = [this.follower.groupId, ...(this.placement ? [] : [this.fanout.groupId])];
+    await this.admin.deleteGroups(ownGroups).catch(quietly('deleting consumer groups'));
     await this.reader.close();
     await this.snapshotProducer.disconnect().catch(quietly('snapshot producer disconnect'));
     await this.appender.close();

@@ -365,15 +365,16 @@ export class KafkaSnapshots implements SnapshotStore {
   }
 
   /**
-   * After open: reads, key by key, the part of each partition between the
+   * After open (or for partitions this instance gained): reads, key by key, the part of each partition between the
    * oldest `through` of its boards and where the fan-out began, so that
    * this process knows which boards stayed unchanged there and can refresh
    * them. Runs in the background, in steps.
    */
-  async catchUp(): Promise<void> {
+  async catchUp(partitions?: ReadonlySet<number>): Promise<void> {
     const oldest = new Map<number, number>();
     for (const [board, list] of this.entries) {
       const partition = this.fanout.partitionOf(board);
+      if (partitions && !partitions.has(partition)) continue;
       oldest.set(partition, Math.min(oldest.get(partition) ?? Infinity, list.at(-1)!.through + 1));
     }
     for (const [partition, from] of oldest) {

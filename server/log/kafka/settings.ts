@@ -3,9 +3,24 @@ import net from 'node:net';
 import { hostname } from 'node:os';
 import tls from 'node:tls';
 import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
+import { parsePublicUrl } from './ownership/public-url.ts';
 
 /** Batch compression of the records appended (KAFKA_COMPRESSION). */
 export type KafkaCompression = 'gzip' | 'none';
+
+/**
+ * How instances sharing the topic split the work (KAFKA_PLACEMENT):
+ * - ownership: each owns some partitions, reads only those and serves
+ *   their boards; a client that reaches another instance is sent to the
+ *   owner at `publicUrl` (PUBLIC_URL), where browsers reach this one.
+ * - broadcast: every instance reads everything and serves every board;
+ *   people and cursors go through the presence topic. For deployments
+ *   whose instances have no URL of their own.
+ */
+export type Placement = { mode: 'ownership'; publicUrl: string } | { mode: 'broadcast' };
+
+/** What tools (seed, migrate, backup, board files) open: they serve no boards, and must not take an instance's partitions. */
+export const BROADCAST: Placement = { mode: 'broadcast' };
 
 export type KafkaSettings = {
   /**
@@ -137,6 +152,14 @@ function compressionFromEnv(raw: string | undefined): KafkaCompression {
   if (raw === undefined || raw === '' || raw === 'gzip') return 'gzip';
   if (raw === 'none') return 'none';
   throw new Error(`KAFKA_COMPRESSION must be gzip or none, got ${raw}`);
+}
+
+/** KAFKA_PLACEMENT (default ownership) and PUBLIC_URL (default http://<host name>:<PORT>): how the server shares the topic with other instances. */
+export function placementFromEnv(env: NodeJS.ProcessEnv): Placement {
+  const mode = env.KAFKA_PLACEMENT || 'ownership';
+  if (mode === 'broadcast') return { mode };
+  if (mode !== 'ownership') throw new Error(`KAFKA_PLACEMENT must be ownership or broadcast, got ${mode}`);
+  return { mode, publicUrl: parsePublicUrl(env.PUBLIC_URL || `http://${hostname()}:${env.PORT || 3000}`) };
 }
 
 /** Kafka settings when KAFKA_BROKERS is set, otherwise null (embedded log). */

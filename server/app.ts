@@ -114,7 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     presence?.close();
   });
 
-  await securityHeaders(app);
+  const placement = deps.log.placement;
+  await securityHeaders(app, placement && (() => placement.instanceOrigins()));
   await app.register(fastifyRateLimit, { global: false });
   const perMessageDeflate = deps.compression ? PER_MESSAGE_DEFLATE : false;
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.maxFrameBytes, perMessageDeflate } });

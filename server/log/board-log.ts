@@ -32,8 +32,8 @@ export type MovedAwayListener = (whereNow: (board: string) => 'here' | { url: st
 export interface BoardPlacement {
   /** Null when this instance serves the board, else the board's socket URL at the instance that does. Waits while instances rebalance. */
   whereIs(board: string): Promise<string | null>;
-  /** Whether pages served at this origin are another instance's (they may open sockets here). */
-  isInstanceOrigin(origin: string): boolean;
+  /** Origins of the instances sharing the boards (their PUBLIC_URLs): their pages may open sockets here, and pages here may open sockets there. */
+  instanceOrigins(): ReadonlySet<string>;
   /** Calls `listener` when partitions moved away from this instance, so that their rooms send their clients on. */
   onMovedAway(listener: MovedAwayListener): () => void;
   /** A clean shutdown: lets the other instances take this one's boards now, and sends its pages to them. */

@@ -42,7 +42,7 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
       preValidation: async (req, reply) => {
         if (originAllowed(req, options.allowedOrigins)) return;
         // A page of another instance's, moved here (PUBLIC_URL).
-        if (req.headers.origin && options.placement?.isInstanceOrigin(req.headers.origin)) return;
+        if (req.headers.origin && options.placement?.instanceOrigins().has(req.headers.origin)) return;
         logger.info({ origin: req.headers.origin, board: req.params.board }, 'board socket from a foreign origin refused');
         return reply.code(403).send({ error: 'this origin may not open board sockets' });
       },

@@ -7,7 +7,17 @@
 import fastifyHelmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-export async function securityHeaders(app: FastifyInstance): Promise<void> {
+/**
+ * `instanceOrigins`: with partition ownership, the other instances' origins
+ * (PUBLIC_URL), where a page's socket may be sent (`moved`); known at the
+ * time the page is served.
+ */
+export async function securityHeaders(app: FastifyInstance, instanceOrigins?: () => ReadonlySet<string>): Promise<void> {
+  const instanceSockets = () => {
+    const sources = ["'self'"];
+    for (const origin of instanceOrigins?.() ?? []) sources.push(origin, origin.replace(/^http/, 'ws'));
+    return sources.join(' ');
+  };
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -16,7 +26,7 @@ export async function securityHeaders(app: FastifyInstance): Promise<void> {
         'script-src': ["'self'"],
         'style-src': ["'self'"],
         'img-src': ["'self'", 'data:', 'blob:'],
-        'connect-src': ["'self'"],
+        'connect-src': [instanceSockets],
         'worker-src': ["'self'", 'blob:'],
         'media-src': ["'self'", 'blob:'],
         'object-src': ["'none'"],

@@ -128,7 +128,7 @@ describe('Kafka log reads across a rejoin', () => {
 });
 
 describe('Kafka log housekeeping', () => {
-  it('reads, loads, replays and timestamp lookups leave no consumer group behind; close removes the fan-out and reader groups', async () => {
+  it('reads, loads, replays and timestamp lookups leave no consumer group behind; close removes the fan-out, index and reader groups', async () => {
     const topic = `housekeeping-${randomBytes(6).toString('hex')}`;
     const groupPrefix = `hk-${topic}`;
     const log = await KafkaLog.open(
@@ -154,7 +154,8 @@ describe('Kafka log housekeeping', () => {
       const groups = await ours();
       expect(groups.filter((g) => g.includes('-fanout-'))).toHaveLength(1);
       expect(groups.filter((g) => g.includes('-reader-'))).toHaveLength(1);
-      expect(groups).toHaveLength(2);
+      expect(groups.filter((g) => g.includes('-indexes-'))).toHaveLength(1);
+      expect(groups).toHaveLength(3);
       await log.close();
       expect(await ours()).toEqual([]);
     } finally {

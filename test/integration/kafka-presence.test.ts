@@ -2,6 +2,8 @@
  * People on different instances of one Kafka cluster see each other in the
  * people list and see each other's cursors; an instance that goes away takes
  * its people with it: at once when it shuts down, within seconds when killed.
+ * This is broadcast placement (KAFKA_PLACEMENT=broadcast); with partition
+ * ownership a board's people are all on its owner (kafka-ownership.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
@@ -118,7 +120,8 @@ describe('presence across instances on one Kafka cluster', () => {
   it('an instance killed with -9 has its people removed from the others\' lists within seconds, and their cursors hidden', async () => {
     const dir = await tempDir();
     cleanup.push(() => dir.remove());
-    const env = { KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, KAFKA_PARTITIONS: '3', KAFKA_REPLICATION_FACTOR: '1', KAFKA_GROUP_PREFIX: `test-${topic}-d` };
+    // Presence over the presence topic: instances in broadcast, as those started in this process.
+    const env = { KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, KAFKA_PARTITIONS: '3', KAFKA_REPLICATION_FACTOR: '1', KAFKA_GROUP_PREFIX: `test-${topic}-d`, KAFKA_PLACEMENT: 'broadcast' };
     const d = new ServerProcess(await freePort(), dir.path, env);
     cleanup.push(async () => void (await d.stop('SIGKILL')));
     await d.start();

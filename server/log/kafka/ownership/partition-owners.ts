@@ -151,8 +151,8 @@ export class PartitionOwners implements BoardPlacement {
     return boardSocketUrl(url, board);
   }
 
-  isInstanceOrigin(origin: string): boolean {
-    return this.origins.has(origin);
+  instanceOrigins(): ReadonlySet<string> {
+    return this.origins;
   }
 
   onMovedAway(listener: MovedAwayListener): () => void {

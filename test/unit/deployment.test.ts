@@ -22,11 +22,12 @@ type Service = {
   depends_on?: Record<string, { condition: string }>;
 };
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
-  services: { kafka: Service; app: Service };
+  services: { kafka: Service; app: Service; app2: Service & { profiles?: string[] } };
   volumes: Record<string, unknown>;
 };
 const { kafka, app } = compose.services;
-const env = (s: Service) => Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, String(v)]));
+/** A service's environment as Compose gives it: `${NAME:-default}` read with nothing set. */
+const env = (s: Service) => Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
 
 describe('docker-compose.yml', () => {
   it('runs the same Kafka version the tests run', () => {
@@ -63,6 +64,19 @@ describe('docker-compose.yml', () => {
     expect(app.ports).toContain(`${config.port}:${config.port}`);
     expect(app.depends_on?.kafka?.condition).toBe('service_healthy');
     expect(existsSync(new URL(`../../${app.build}/Dockerfile`, import.meta.url))).toBe(true);
+  });
+
+  it('runs a second instance on the same boards, each at its own published PUBLIC_URL', () => {
+    const { app2 } = compose.services;
+    expect(app2.profiles).toEqual(['scale']);
+    const [one, two] = [configFromEnv(env(app)), configFromEnv(env(app2))];
+    expect(two.kafka).toEqual(one.kafka);
+    for (const [service, config] of [[app, one], [app2, two]] as const) {
+      expect(config.placement.mode).toBe('ownership');
+      const url = new URL(config.placement.mode === 'ownership' ? config.placement.publicUrl : '');
+      expect(url.hostname).toBe('localhost');
+      expect(service.ports).toContain(`${url.port}:${config.port}`);
+    }
   });
 
   it('restarts the app when it exits, as it does on a fatal error', () => {

@@ -37,11 +37,15 @@ import { checkTopicSettings } from './topic-settings.ts';
 import { noteLogTime } from '../../metrics/log-time.ts';
 
 const PROBE_EVERY_MS = 1_000;
+/** kafkajs's text for REBALANCE_IN_PROGRESS. */
+const REBALANCING = 'The group is rebalancing, so a rejoin is needed';
 
 function kafkaLogger(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log;
+      // A rebalance of the owners' group (an instance came or went) is routine: kafkajs logs every heartbeat it fails.
+      if (extra.error === REBALANCING) return logger.debug({ kafka: extra }, message);
       if (level <= logLevel.ERROR) logger.error({ kafka: extra }, message);
       else if (level === logLevel.WARN) logger.warn({ kafka: extra }, message);
     };

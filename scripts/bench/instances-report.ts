@@ -18,6 +18,10 @@ export type Step = {
   feed?: number;
   /** The feed's writers send back to back rather than every 16 ms (instances.ts). */
   continuous?: boolean;
+  /** KAFKA_PLACEMENT of its instances. */
+  placement: 'broadcast' | 'ownership';
+  /** The first instance is killed (-9) mid-load: failover time. */
+  kill?: boolean;
 };
 
 export type InstanceFigures = {
@@ -27,6 +31,7 @@ export type InstanceFigures = {
   /** CPU % with no clients and nothing written, before the load. */
   idleCpu: number;
   cpu: number;
+  /** Records of the topic handed to its rooms a second (logboard_fanout_records_total). */
   recordsPerS: number;
   cpuSPerMRecords: number;
   /** Records of the topic its fan-out group had not committed at the window's end (it commits once a second). */
@@ -34,9 +39,11 @@ export type InstanceFigures = {
 };
 
 export type RunFigures = {
+  /** A step that kills an instance: ms from the kill until every client that lost its socket was live again. */
+  failoverMs?: number | null;
   /** The load's figures; for a feed, each instance's CPU and memory and the feed's produce requests a second. */
   load: Partial<LoadRun> & Pick<LoadRun, 'perProcess'> & { produceRequestsPerS?: number };
-  /** The topic's append rate: what every instance's fan-out consumes. */
+  /** The topic's append rate (in broadcast, what every instance's fan-out consumes). */
   recordsPerS: number;
   presencePerS: number;
   brokerCpu: number | null;
@@ -98,7 +105,7 @@ export function printReport({ settings, steps, results }: InstancesReport): void
     );
   }
 
-  console.log('\nPer instance (every instance consumes every record of the topic):\n');
+  console.log('\nPer instance (in broadcast every instance consumes every record of the topic; with ownership, its partitions\' records):\n');
   console.log('| step | instance | clients | boards loaded | idle CPU % | CPU % | records consumed/s | CPU-s per million records consumed | fan-out behind at the end, records |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   type Row = { step: Step; k: number; clients: number; loaded: number; idle: number; cpu: number; records: number; machine: number };
@@ -147,5 +154,33 @@ export function printReport({ settings, steps, results }: InstancesReport): void
       `- ${row.step.name}, instance ${row.k + 1}: ${f(row.records)} records/s${requests === null ? '' : ` (written in ${f(requests)} produce requests/s)`}, ` +
         `${f(row.cpu - row.idle, 1)} % of a core above idle, ${f(perRecord * 1e6, 1)} µs per record; a core at ${f(1 / perRecord)} records/s at that cost.`,
     );
+  }
+
+  // Broadcast against ownership: what the same load costs on 1, 2 and 3 instances.
+  const total = (r: RunFigures) => r.load.perProcess.reduce((a, p) => a + (Number.isFinite(p.cpuPercent) ? p.cpuPercent : 0), 0);
+  const byCount = (placement: Step['placement'], n: number) => steps.find((s) => s.placement === placement && s.instances === n && s.serving === n && !s.feed && !s.kill && !s.place && s.boards === settings.boards);
+  const compared = (['broadcast', 'ownership'] as const).filter((p) => byCount(p, 1));
+  if (compared.length > 0) {
+    console.log('\nThe same load on 1, 2 and 3 instances, broadcast against ownership (medians):\n');
+    console.log('| placement | instances | total CPU % | ÷ 1 instance | p99 ms | records consumed/s per instance | of the topic |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const placement of compared) {
+      const one = medianOf(results[byCount(placement, 1)!.key]!, total)!;
+      for (const n of [1, 2, 3]) {
+        const step = byCount(placement, n);
+        if (!step) continue;
+        const runs = results[step.key]!;
+        const cpu = medianOf(runs, total)!;
+        const perInstance = medianOf(runs, (r) => r.instances.reduce((a, i) => a + i.recordsPerS, 0) / r.instances.length);
+        const topic = medianOf(runs, (r) => r.recordsPerS);
+        console.log(
+          `| ${placement} | ${n} | ${f(cpu)} | ${f(cpu / one, 2)}× | ${f(medianOf(runs, (r) => r.load.p99 ?? null), 1)} | ${f(perInstance)} | ${f(perInstance! / topic!, 2)} |`,
+        );
+      }
+    }
+  }
+  for (const step of steps.filter((s) => s.kill)) {
+    const times = results[step.key]!.map((r) => r.failoverMs ?? null).filter((t): t is number => t !== null);
+    if (times.length > 0) console.log(`\n${step.name}: every client that lost its socket was live again on a new owner ${f(median(times) / 1000, 1)} s after the kill (median; ${times.map((t) => f(t / 1000, 1)).join(', ')} s).`);
   }
 }

@@ -2,17 +2,25 @@
  * What each instance pays when several serve the same boards on one Kafka
  * topic (docs/scaling.md):
  *
- *   npx tsx scripts/bench/instances.ts       # --rounds 3 --seconds 30 --warmup 15 --idle 10 --steps 1,2,3,2x2,2-one,2-board,feed-1,feed-4,feed-8,feed-1c --json f
+ *   npx tsx scripts/bench/instances.ts       # --rounds 3 --seconds 30 --warmup 15 --idle 10 --steps 1,1o,2,2o,3,3o,kill-o --json f
  *   npx tsx scripts/bench/instances.ts --from-json f,g   the tables and the model again, from runs' --json files
  *
  * KAFKA_BROKERS, or a broker started by scripts/kafka-local.ts. Each step
  * starts its instances (server/main.ts) on a fresh topic, measures their
  * CPU idle, then runs the standard load of `npm run bench` (standard-load.ts)
  * with its clients round-robin over the instances, as behind a load
- * balancer, so a board's people sit on different instances:
+ * balancer, so a board's people sit on different instances. Steps run in
+ * broadcast (KAFKA_PLACEMENT=broadcast: every instance consumes every
+ * record) unless marked ownership (each instance owns some partitions;
+ * clients that land elsewhere are moved to the owner):
  *
  *   1       one instance, the standard load
  *   2, 3    two and three instances, the standard load spread over them
+ *   1o, 2o, 3o  the same, with partition ownership
+ *   kill-o  three instances with ownership; the first is killed (-9) 5 s
+ *           into the window, its clients' home being the other two (as a
+ *           balancer that dropped it): the time until every client that
+ *           lost its socket is live again on a new owner
  *   2x2     two instances, twice the boards (the load doubled)
  *   2-one   two instances, every client on the first: the second only
  *           consumes the topic (its fan-out alone)
@@ -27,8 +35,9 @@
  *           (produce requests back to back rather than every 16 ms)
  *
  * Per instance, over the measured window: CPU (utime+stime, % of one core),
- * records consumed per second (every instance's fan-out consumes every
- * record: the topic's append rate, from its offsets before and after), and
+ * records handed to its rooms per second (its metrics,
+ * logboard_fanout_records_total: in broadcast every record of the topic,
+ * with ownership its partitions' records), and
  * CPU-seconds per million records consumed. Per step: the load's delivered
  * rate and latency, the presence topic's frames, the broker's CPU and the
  * whole machine's. A first step, not recorded, warms the broker up; then
@@ -44,6 +53,7 @@ import { feed } from './feed.ts';
 import { printReport, type InstancesReport, type RunFigures, type Step } from './instances-report.ts';
 import { runLoad, sleep, STANDARD_LOAD, type WindowHooks } from './standard-load.ts';
 import { processUsage, startTarget, type Target } from './targets.ts';
+import { freePort } from '../kafka-local.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,7 +63,7 @@ const { values: args } = parseArgs({
     idle: { type: 'string', default: '10' },
     /** Boards of the standard load (the doubled step has twice as many). */
     boards: { type: 'string', default: String(STANDARD_LOAD.boards) },
-    steps: { type: 'string', default: '1,2,3,2x2,2-one,2-board,feed-1,feed-4,feed-8,feed-1c' },
+    steps: { type: 'string', default: '1,1o,2,2o,3,3o,kill-o' },
     json: { type: 'string' },
     'from-json': { type: 'string' },
   },
@@ -80,15 +90,21 @@ const shape = { ...STANDARD_LOAD, warmupS: num('warmup') };
 /** Records a second of the standard load: every drawer's batches (62.5 a second), ends aside. */
 const standardRate = boards * shape.drawers * (1_000 / 16);
 
+const broadcast = 'broadcast' as const;
+const ownership = 'ownership' as const;
 const ALL_STEPS: Step[] = [
-  { key: '1', name: '1 instance', instances: 1, serving: 1, boards },
-  { key: '2', name: '2 instances', instances: 2, serving: 2, boards },
-  { key: '3', name: '3 instances', instances: 3, serving: 3, boards },
-  { key: '2x2', name: '2 instances, load doubled', instances: 2, serving: 2, boards: 2 * boards },
-  { key: '2-one', name: '2 instances, clients on the first', instances: 2, serving: 1, boards },
-  { key: '2-board', name: "2 instances, each board's clients on one", instances: 2, serving: 2, boards, place: 'by-board' as const },
-  ...[1, 4, 8].map((k) => ({ key: `feed-${k}`, name: `fan-out alone, ${k}× the records`, instances: 1, serving: 0, boards: k * boards, feed: k * standardRate })),
-  { key: 'feed-1c', name: 'fan-out alone, 1× the records, written out of step', instances: 1, serving: 0, boards, feed: standardRate, continuous: true },
+  { key: '1', name: '1 instance', instances: 1, serving: 1, boards, placement: broadcast },
+  { key: '2', name: '2 instances', instances: 2, serving: 2, boards, placement: broadcast },
+  { key: '3', name: '3 instances', instances: 3, serving: 3, boards, placement: broadcast },
+  { key: '1o', name: '1 instance, ownership', instances: 1, serving: 1, boards, placement: ownership },
+  { key: '2o', name: '2 instances, ownership', instances: 2, serving: 2, boards, placement: ownership },
+  { key: '3o', name: '3 instances, ownership', instances: 3, serving: 3, boards, placement: ownership },
+  { key: 'kill-o', name: '3 instances, ownership, one killed (-9) mid-load', instances: 3, serving: 3, boards, placement: ownership, kill: true },
+  { key: '2x2', name: '2 instances, load doubled', instances: 2, serving: 2, boards: 2 * boards, placement: broadcast },
+  { key: '2-one', name: '2 instances, clients on the first', instances: 2, serving: 1, boards, placement: broadcast },
+  { key: '2-board', name: "2 instances, each board's clients on one", instances: 2, serving: 2, boards, place: 'by-board' as const, placement: broadcast },
+  ...[1, 4, 8].map((k) => ({ key: `feed-${k}`, name: `fan-out alone, ${k}× the records`, instances: 1, serving: 0, boards: k * boards, feed: k * standardRate, placement: broadcast })),
+  { key: 'feed-1c', name: 'fan-out alone, 1× the records, written out of step', instances: 1, serving: 0, boards, feed: standardRate, continuous: true, placement: broadcast },
 ];
 const steps = args.steps.split(',').map((key) => {
   const step = ALL_STEPS.find((s) => s.key === key);
@@ -159,6 +175,14 @@ async function topicEnd(topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((a, p) => a + Number(p.high), 0);
 }
 
+/** Records of the boards' topic an instance has handed to its rooms so far (its metrics, on their own port). */
+async function recordsHanded(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^logboard_fanout_records_total\{via="(?:consumer|ack)"\} (\S+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
 /** Records of the topic a fan-out group has not committed yet (it commits once a second). */
 async function behind(groupId: string, topic: string): Promise<number> {
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
@@ -216,14 +240,19 @@ async function runStep(step: Step): Promise<RunFigures> {
   const prefix = (k: number) => `bench-${topic}-${k}`;
   const instances: Target[] = [];
   try {
+    const metricsPorts: number[] = [];
     for (let k = 0; k < step.instances; k++) {
-      const target = await startTarget('kafka', { brokers, topic, env: { KAFKA_GROUP_PREFIX: prefix(k) } });
+      metricsPorts.push(await freePort());
+      const env = { KAFKA_GROUP_PREFIX: prefix(k), KAFKA_PLACEMENT: step.placement, METRICS_PORT: String(metricsPorts[k]) };
+      const target = await startTarget('kafka', { brokers, topic, env });
       running.add(target);
       instances.push(target);
     }
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
-    const fanout = instances.map((_, k) => groups.find((g) => g.startsWith(`${prefix(k)}-fanout-`))!);
+    const fanout = instances.map((_, k) => groups.find((g) => g.startsWith(`${prefix(k)}-fanout-`)) ?? null);
     const pids = instances.map((t) => t.pid);
+    // With ownership: until every instance holds its share.
+    if (step.placement === ownership) await new Promise((r) => setTimeout(r, 3_000));
 
     // Idle: instances up, no clients, nothing written.
     await new Promise((r) => setTimeout(r, 2_000));
@@ -233,32 +262,56 @@ async function runStep(step: Step): Promise<RunFigures> {
     const idleElapsed = (performance.now() - idleStarted) / 1_000;
     const idleCpu = pids.map((pid, k) => ((processUsage(pid).cpuSeconds - idleBefore[k]!.cpuSeconds) / idleElapsed) * 100);
 
-    let start = { t: 0, records: 0, presence: 0, broker: 0, machine: 0 };
-    const window = { records: 0, presence: 0, brokerCpu: null as number | null, machineCpu: 0, behind: [] as number[] };
+    const victim = step.kill ? instances[0]! : null;
+    const measured = instances.filter((t) => t !== victim);
+    let killedAt = 0;
+    let start = { t: 0, records: 0, presence: 0, broker: 0, machine: 0, handed: [] as number[] };
+    const window = { records: 0, presence: 0, brokerCpu: null as number | null, machineCpu: 0, behind: [] as number[], handed: [] as number[] };
     const sample = async () => ({
       t: performance.now(),
       records: await topicEnd(topic),
-      presence: await topicEnd(presence),
+      // With ownership there is no presence topic (asking for one would break the admin's metadata).
+      presence: step.placement === broadcast ? await topicEnd(presence) : 0,
       broker: broker ? processUsage(broker).cpuSeconds : 0,
       machine: machineBusySeconds(),
+      handed: await Promise.all(instances.map((t, k) => (t === victim ? 0 : recordsHanded(metricsPorts[k]!)))),
     });
     const hooks: WindowHooks = {
-      start: async () => void (start = await sample()),
+      start: async () => {
+        start = await sample();
+        if (victim) {
+          setTimeout(() => {
+            killedAt = Date.now();
+            process.kill(victim.pid, 'SIGKILL');
+          }, 5_000);
+        }
+      },
       end: async () => {
         const end = await sample();
         const elapsed = (end.t - start.t) / 1_000;
+        window.handed = end.handed.map((n, k) => (n - start.handed[k]!) / elapsed);
         window.records = (end.records - start.records) / elapsed;
         window.presence = (end.presence - start.presence) / elapsed;
         window.brokerCpu = broker ? ((end.broker - start.broker) / elapsed) * 100 : null;
         window.machineCpu = ((end.machine - start.machine) / elapsed) * 100;
-        window.behind = await Promise.all(fanout.map((g) => behind(g, topic)));
+        window.behind = await Promise.all(fanout.map((g) => (g ? behind(g, topic) : 0)));
       },
     };
     const load = step.feed
       ? await runFeed(step, topic, pids, hooks)
-      : await runLoad({ urls: instances.slice(0, step.serving).map((t) => t.url), pids, place: step.place }, step.boards, seconds, shape, hooks);
+      : await runLoad(
+          { urls: measured.slice(0, step.serving).map((t) => t.url), pids: measured.map((t) => t.pid), place: step.place },
+          step.boards,
+          seconds,
+          shape,
+          hooks,
+        );
     const placed = placement(step);
+    // Every client that lost its socket to the kill is live again by then.
+    const failoverMs = victim && load.resyncedAt && load.resyncedAt.length > 0 ? Math.max(...load.resyncedAt) - killedAt : null;
+    if (victim) load.perProcess.unshift({ cpuPercent: NaN, rssMB: NaN });
     return {
+      failoverMs,
       load,
       recordsPerS: window.records,
       presencePerS: window.presence,
@@ -268,14 +321,17 @@ async function runStep(step: Step): Promise<RunFigures> {
         ...placed[k]!,
         idleCpu: idleCpu[k]!,
         cpu: p.cpuPercent,
-        recordsPerS: window.records,
-        cpuSPerMRecords: p.cpuPercent / 100 / (window.records / 1e6),
+        recordsPerS: window.handed[k]!,
+        cpuSPerMRecords: p.cpuPercent / 100 / (window.handed[k]! / 1e6),
         behind: window.behind[k]!,
       })),
     };
   } finally {
-    await Promise.all(instances.map((t) => t.stop().then(() => running.delete(t))));
-    await admin.deleteTopics({ topics: [topic, presence, `${topic}-states`, `${topic}-index`] }).catch(() => undefined);
+    await Promise.all(instances.map((t) => t.stop().catch(() => undefined).then(() => running.delete(t))));
+    // Only those that exist: a missing one fails the request, and leaves the admin asking for the others' metadata.
+    const existing = new Set(await admin.listTopics());
+    const made = [topic, presence, ...['states', 'index', 'files', 'file-index', 'status'].map((t) => `${topic}-${t}`)].filter((t) => existing.has(t));
+    await admin.deleteTopics({ topics: made }).catch(() => undefined);
   }
 }
 
@@ -293,6 +349,7 @@ try {
       const r = await runStep(step);
       results.get(step.key)!.push(r);
       process.stderr.write(
+        `${r.failoverMs == null ? '' : `  failover: every client live again ${Math.round(r.failoverMs)} ms after the kill\n`}` +
         `  ${Math.round(r.recordsPerS)} records/s, p99 ${r.load.p99?.toFixed(1) ?? '–'} ms, CPU ${r.instances.map((i) => i.cpu.toFixed(0)).join(' / ')} %, ` +
           `idle ${r.instances.map((i) => i.idleCpu.toFixed(1)).join(' / ')} %, behind ${r.instances.map((i) => i.behind).join(' / ')} records, machine ${r.machineCpu.toFixed(0)} %\n`,
       );

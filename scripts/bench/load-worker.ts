@@ -41,6 +41,8 @@ export type WorkerResults = {
   bytesDown: number;
   seconds: number;
   errors: string[];
+  /** Wall-clock times (ms) clients were live again after losing their socket (an instance killed). */
+  resyncedAt: number[];
 };
 
 const POINTS_PER_BATCH = 2;
@@ -51,40 +53,74 @@ const BATCHES_PER_STROKE = 60;
 type Client = { socket: WebSocket; cid: string; drawer: boolean; board: string; up: UpEncoder; down: DownDecoder };
 
 /** The TCP socket under a ws client: its byte counters are the wire bytes, framing included. */
-const tcp = (client: Client) => (client.socket as unknown as { _socket: Socket })._socket;
+const tcp = (client: Client) => (client.socket as unknown as { _socket: Socket | null })._socket;
 
 const clients: Client[] = [];
 const sentAt = new Map<string, number>();
 let histogram = new Uint32Array(BUCKETS);
 let counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, receivedPoints: 0 };
 let wireAtStart = { up: 0, down: 0 };
-const wire = () => clients.reduce((a, c) => ({ up: a.up + tcp(c).bytesWritten, down: a.down + tcp(c).bytesRead }), { up: 0, down: 0 });
+/** Bytes on the clients' current sockets (one being replaced after a kill has none yet). */
+const wire = () =>
+  clients.reduce((a, c) => {
+    const socket = tcp(c);
+    return socket ? { up: a.up + socket.bytesWritten, down: a.down + socket.bytesRead } : a;
+  }, { up: 0, down: 0 });
 let measuringSince = performance.now();
 const errors: string[] = [];
+/** Wall-clock times (ms) clients were live again after losing their socket. */
+const resyncedAt: number[] = [];
+let stopping = false;
 let timer: NodeJS.Timeout | null = null;
 
-function connect(url: string, board: string, drawer: boolean): Promise<Client> {
+/**
+ * Opens a client at `home` and resolves once it is live. A `moved` sends it
+ * to the board's owner (partition ownership); a socket lost while measuring
+ * (its instance killed) reconnects at `home` every 250 ms until live again,
+ * and the time it is live again is noted (`resyncedAt`).
+ */
+function connect(home: string, board: string, drawer: boolean): Promise<Client> {
   return new Promise((resolve, reject) => {
-    // Offers permessage-deflate as browsers do; the target decides.
-    const socket = new WebSocket(`${url}/ws/${board}`, { perMessageDeflate: PER_MESSAGE_DEFLATE });
-    const client: Client = { socket, cid: '', drawer, board, up: new UpEncoder(), down: new DownDecoder(board) };
-    socket.once('error', reject);
-    socket.on('open', () =>
-      socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user: randomBytes(9).toString('base64url'), cid: randomBytes(9).toString('base64url'), name: 'load' })),
-    );
-    socket.on('close', (code, reason) => {
-      if (timer) errors.push(`socket closed ${code} ${reason.toString()}`);
-    });
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) {
-        for (const message of client.down.decode(new Uint8Array(data as Buffer))) if (message.t === 'rec') received(client, message.r);
-        return;
-      }
-      const message = JSON.parse(data.toString()) as { t: string; cid?: string };
-      if (message.t === 'welcome') client.cid = message.cid!;
-      if (message.t === 'synced') resolve(client);
-      if (message.t === 'error') errors.push(JSON.stringify(message).slice(0, 200));
-    });
+    const user = randomBytes(9).toString('base64url');
+    const cid = randomBytes(9).toString('base64url');
+    let client: Client | null = null;
+    let first = true;
+    const open = (url: string) => {
+      // Offers permessage-deflate as browsers do; the target decides.
+      const socket = new WebSocket(url, { perMessageDeflate: PER_MESSAGE_DEFLATE });
+      const context = { socket, up: new UpEncoder(), down: new DownDecoder(board) };
+      let moving = false;
+      if (client) Object.assign(client, context);
+      else client = { ...context, cid: '', drawer, board };
+      const current = client;
+      socket.once('error', (err) => (first ? reject(err) : undefined));
+      socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user, cid, name: 'load' })));
+      socket.on('close', (code, reason) => {
+        if (moving || stopping || current.socket !== socket) return;
+        if (timer) errors.push(`socket closed ${code} ${reason.toString()}`);
+        if (!first) setTimeout(() => open(`${home}/ws/${board}`), 250);
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) {
+          for (const message of current.down.decode(new Uint8Array(data as Buffer))) if (message.t === 'rec') received(current, message.r);
+          return;
+        }
+        const message = JSON.parse(data.toString()) as { t: string; cid?: string; url?: string };
+        if (message.t === 'welcome') current.cid = message.cid!;
+        if (message.t === 'moved') {
+          moving = true;
+          socket.terminate();
+          open(message.url!);
+        }
+        if (message.t === 'synced') {
+          if (first) resolve(current);
+          else resyncedAt.push(Date.now());
+          first = false;
+        }
+        if (message.t === 'error') errors.push(JSON.stringify(message).slice(0, 200));
+      });
+    };
+    open(`${home}/ws/${board}`);
   });
 }
 
@@ -111,6 +147,8 @@ function draw(drawers: Client[]): void {
   timer = setInterval(() => {
     frame++;
     for (const [i, drawer] of drawers.entries()) {
+      // Between a lost socket and the next one (an instance killed), a page's pen waits.
+      if (drawer.socket.readyState !== WebSocket.OPEN) continue;
       const inStroke = frame % BATCHES_PER_STROKE;
       // Stroke ids are unique per board: drawers share boards.
       const id = `${prefix}-${i}-${Math.floor(frame / BATCHES_PER_STROKE)}`;
@@ -159,7 +197,9 @@ process.on('message', async (message: { cmd: string; config?: WorkerConfig }) =>
       bytesDown: now.down - wireAtStart.down,
       seconds,
       errors: errors.slice(0, 20),
+      resyncedAt,
     };
+    stopping = true;
     process.send!(results, () => {
       for (const c of clients) c.socket.terminate();
       process.exit(0);

@@ -34,8 +34,12 @@ export type LoadFigures = {
   errors: string[];
 };
 
-/** A load's figures, and each server's own CPU and memory (in the order of `pids`). */
-export type LoadRun = LoadFigures & { perProcess: { cpuPercent: number; rssMB: number }[] };
+/**
+ * A load's figures, each server's own CPU and memory (in the order of
+ * `pids`), and when clients that lost their socket were live again
+ * (wall-clock ms; an instance killed mid-load: instances.ts).
+ */
+export type LoadRun = LoadFigures & { perProcess: { cpuPercent: number; rssMB: number }[]; resyncedAt: number[] };
 
 /**
  * The servers a load runs against; `pids` are the processes measured, which
@@ -151,5 +155,6 @@ export async function runLoad(servers: LoadServers, boards: number, seconds: num
     bytesPerPointDown: sum((r) => r.bytesDown) / Math.max(1, sum((r) => r.receivedPoints)),
     errors: [...results.flatMap((r) => r.errors), ...(delivered === 0 ? ['no batch was delivered'] : [])],
     perProcess,
+    resyncedAt: results.flatMap((r) => r.resyncedAt),
   };
 }

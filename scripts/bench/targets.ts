@@ -57,7 +57,13 @@ export async function startTarget(
   };
   if (kind === 'kafka') {
     if (!options.brokers) throw new Error('the kafka target needs brokers');
-    Object.assign(env, { KAFKA_BROKERS: options.brokers, KAFKA_TOPIC: options.topic ?? `bench-${randomBytes(4).toString('hex')}`, KAFKA_REPLICATION_FACTOR: '1' });
+    Object.assign(env, {
+      KAFKA_BROKERS: options.brokers,
+      KAFKA_TOPIC: options.topic ?? `bench-${randomBytes(4).toString('hex')}`,
+      KAFKA_REPLICATION_FACTOR: '1',
+      // With partition ownership (the default), pages are sent here.
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    });
   }
   Object.assign(env, options.env);
   const script = kind === 'relay' ? 'scripts/bench/relay.ts' : 'server/main.ts';

@@ -193,6 +193,14 @@ export class LocalKafka {
   }
 }
 
+/** A benchmark's broker: KAFKA_BROKERS when set, else a local one started here (`local`, to stop at the end). */
+export async function benchBrokers(): Promise<{ brokers: string; local: LocalKafka | null }> {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, local: null };
+  const local = await LocalKafka.create();
+  await local.start();
+  return { brokers: local.brokers, local };
+}
+
 async function cli(): Promise<void> {
   const [command, portArg] = process.argv.slice(2);
   if (command === 'fetch') {

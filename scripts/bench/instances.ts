@@ -48,12 +48,11 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { LocalKafka } from '../kafka-local.ts';
+import { benchBrokers, freePort, LocalKafka } from '../kafka-local.ts';
 import { feed } from './feed.ts';
 import { printReport, type InstancesReport, type RunFigures, type Step } from './instances-report.ts';
 import { runLoad, sleep, STANDARD_LOAD, type WindowHooks } from './standard-load.ts';
 import { processUsage, startTarget, type Target } from './targets.ts';
-import { freePort } from '../kafka-local.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -137,12 +136,9 @@ deadline.unref();
 process.once('SIGINT', () => void abort('SIGINT'));
 process.once('SIGTERM', () => void abort('SIGTERM'));
 
-let brokers = process.env.KAFKA_BROKERS;
-if (!brokers) {
-  local = await LocalKafka.create();
-  await local.start();
-  brokers = local.brokers;
-}
+const started = await benchBrokers();
+local = started.local;
+const { brokers } = started;
 const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'bench-instances', logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();

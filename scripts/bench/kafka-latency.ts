@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalKafka } from '../kafka-local.ts';
+import { benchBrokers } from '../kafka-local.ts';
 import { median, medianFigures, runLoad, STANDARD_LOAD, type LoadFigures } from './standard-load.ts';
 import { startTarget, type TargetKind } from './targets.ts';
 
@@ -45,13 +45,7 @@ if (args.variants) {
   for (let i = VARIANTS.length - 1; i >= 0; i--) if (!keep.has(i)) VARIANTS.splice(i, 1);
 }
 
-let local: LocalKafka | null = null;
-let brokers = process.env.KAFKA_BROKERS;
-if (!brokers) {
-  local = await LocalKafka.create();
-  await local.start();
-  brokers = local.brokers;
-}
+const { brokers, local } = await benchBrokers();
 
 const results = new Map<string, LoadFigures[]>(VARIANTS.map((v) => [v.name, []]));
 try {

@@ -20,7 +20,7 @@ import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import { partitionFinder } from '../../server/log/kafka/record-format.ts';
 import { DEFAULT_PARTITIONS } from '../../server/log/kafka/settings.ts';
 import { PROTOCOL_VERSION } from '../../server/protocol/messages.ts';
-import { freePort, LocalKafka } from '../kafka-local.ts';
+import { benchBrokers, freePort } from '../kafka-local.ts';
 import { median } from './standard-load.ts';
 
 const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '40' } } });
@@ -31,20 +31,14 @@ const deadline = setTimeout(() => {
 }, 300_000);
 deadline.unref();
 
-let local: LocalKafka | null = null;
-let brokers = process.env.KAFKA_BROKERS;
-if (!brokers) {
-  local = await LocalKafka.create();
-  await local.start();
-  brokers = local.brokers;
-}
+const { brokers, local } = await benchBrokers();
 const topic = `bench-moved-${randomBytes(4).toString('hex')}`;
 const logger = pino({ level: 'warn' });
 const webRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 async function instance(name: string) {
   const port = await freePort();
-  const settings = { brokers: brokers!.split(','), clientId: `bench-${name}`, topic, partitions: DEFAULT_PARTITIONS, replicationFactor: 1, groupPrefix: `bench-${topic}-${name}`, ssl: false };
+  const settings = { brokers: brokers.split(','), clientId: `bench-${name}`, topic, partitions: DEFAULT_PARTITIONS, replicationFactor: 1, groupPrefix: `bench-${topic}-${name}`, ssl: false };
   const log = await KafkaLog.open(settings, logger, { mode: 'ownership', publicUrl: `http://127.0.0.1:${port}` });
   const app = await buildApp({ log, logger, webRoot });
   await app.listen({ host: '127.0.0.1', port });

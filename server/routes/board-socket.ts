@@ -77,55 +77,55 @@ export function boardSocketRoute(app: FastifyInstance, rooms: Rooms, logger: Log
   );
 
   function serve(socket: WebSocket, req: FastifyRequest<{ Params: { board: string } }>, early: Frame[] = []): void {
-      const ip = req.ip;
-      const { metrics } = options;
-      if (!perIp.acquire(ip)) {
-        metrics.throttled('connections_per_ip');
-        socket.close(CLOSE.rateLimited, 'too many connections from your address');
-        return;
-      }
-      const connection = new Connection(
-        req.params.board,
-        {
-          send: (frame) => {
-            metrics.socketSent(typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength);
-            socket.send(frame);
-          },
-          sendTextBytes: (frame) => {
-            metrics.socketSent(frame.byteLength);
-            socket.send(frame, { binary: false });
-          },
-          close: (code, reason) => socket.close(code, reason),
-          isOpen: () => socket.readyState === socket.OPEN,
-          bufferedAmount: () => socket.bufferedAmount,
-          pause: () => socket.pause(),
-          resume: () => socket.resume(),
+    const ip = req.ip;
+    const { metrics } = options;
+    if (!perIp.acquire(ip)) {
+      metrics.throttled('connections_per_ip');
+      socket.close(CLOSE.rateLimited, 'too many connections from your address');
+      return;
+    }
+    const connection = new Connection(
+      req.params.board,
+      {
+        send: (frame) => {
+          metrics.socketSent(typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength);
+          socket.send(frame);
         },
-        rooms,
-        logger,
-        budgets.forConnection(ip),
-        metrics,
-      );
-      let alive = true;
-      socket.on('pong', () => (alive = true));
-      const heartbeat = setInterval(() => {
-        if (!alive) return socket.terminate();
-        alive = false;
-        socket.ping();
-      }, heartbeatMs);
-      heartbeat.unref();
-      const receive = (data: WebSocket.RawData, isBinary: boolean) => {
-        metrics.socketReceived(byteLength(data));
-        connection.onMessage(isBinary ? toBytes(data) : data.toString());
-      };
-      for (const { data, isBinary } of early) receive(data, isBinary);
-      socket.on('message', receive);
-      socket.on('close', () => {
-        clearInterval(heartbeat);
-        perIp.release(ip);
-        connection.onClose();
-      });
-      socket.on('error', (err) => logger.debug({ err, board: req.params.board }, 'socket error'));
+        sendTextBytes: (frame) => {
+          metrics.socketSent(frame.byteLength);
+          socket.send(frame, { binary: false });
+        },
+        close: (code, reason) => socket.close(code, reason),
+        isOpen: () => socket.readyState === socket.OPEN,
+        bufferedAmount: () => socket.bufferedAmount,
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+      },
+      rooms,
+      logger,
+      budgets.forConnection(ip),
+      metrics,
+    );
+    let alive = true;
+    socket.on('pong', () => (alive = true));
+    const heartbeat = setInterval(() => {
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, heartbeatMs);
+    heartbeat.unref();
+    const receive = (data: WebSocket.RawData, isBinary: boolean) => {
+      metrics.socketReceived(byteLength(data));
+      connection.onMessage(isBinary ? toBytes(data) : data.toString());
+    };
+    for (const { data, isBinary } of early) receive(data, isBinary);
+    socket.on('message', receive);
+    socket.on('close', () => {
+      clearInterval(heartbeat);
+      perIp.release(ip);
+      connection.onClose();
+    });
+    socket.on('error', (err) => logger.debug({ err, board: req.params.board }, 'socket error'));
   }
 }
 

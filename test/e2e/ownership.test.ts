@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, dragOnBoard } from '../support/browser.ts';
+import { launchChromium, openLive, dragOnBoard } from '../support/browser.ts';
 import { startOwnerInstance, type RunningServer } from '../support/server.ts';
 import { partitionFinder } from '../../server/log/kafka/record-format.ts';
 import type { PartitionOwners } from '../../server/log/kafka/ownership/partition-owners.ts';
@@ -30,14 +30,7 @@ afterAll(async () => {
   for (const instance of instances) await instance.close();
 });
 
-async function open(server: RunningServer, path: string, nickname: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
-  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
-  const page = await context.newPage();
-  await page.goto(`${server.http}${path}`);
-  await page.waitForFunction(() => document.body.dataset.status === 'live');
-  return page;
-}
+const open = (server: RunningServer, path: string, nickname: string): Promise<Page> => openLive(browser, `${server.http}${path}`, nickname);
 
 type BoardWindow = { whiteboard: { client: { state: { strokes: Map<string, unknown> } } } };
 const strokes = (page: Page) => page.evaluate(() => (window as unknown as BoardWindow).whiteboard.client.state.strokes.size);

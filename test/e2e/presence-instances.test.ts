@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, openLive } from '../support/browser.ts';
 import { startKafkaInstance, type RunningServer } from '../support/server.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -30,15 +30,7 @@ afterAll(async () => {
   for (const close of closing) await close();
 });
 
-/** A page of its own browser profile whose nickname is known, live on the board. */
-async function open(server: RunningServer, path: string, nickname: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
-  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
-  const page = await context.newPage();
-  await page.goto(`${server.http}${path}`);
-  await page.waitForFunction(() => document.body.dataset.status === 'live');
-  return page;
-}
+const open = (server: RunningServer, path: string, nickname: string): Promise<Page> => openLive(browser, `${server.http}${path}`, nickname);
 
 const people = (page: Page) => page.locator('#people li').allTextContents();
 

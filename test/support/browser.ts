@@ -62,6 +62,16 @@ export function useBrowserAndServer(viewport = { width: 900, height: 700 }) {
   };
 }
 
+/** A page of a browser profile of its own (another person) whose nickname is known, live on the board at `url`. */
+export async function openLive(browser: Browser, url: string, nickname: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  await context.addInitScript((name) => localStorage.setItem('whiteboard.name', name), nickname);
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.status === 'live');
+  return page;
+}
+
 /** Drags between two points of the board, in CSS pixels from the canvas's top-left corner (toolbars differ in height). */
 export async function dragOnBoard(page: Page, from: [number, number], to: [number, number], steps = 20): Promise<void> {
   const top = await page.evaluate(() => document.querySelector('#board')!.getBoundingClientRect().top);

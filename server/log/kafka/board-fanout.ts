@@ -25,7 +25,7 @@ import { OrderedDelivery, type Via } from './ownership/ordered-delivery.ts';
 import { ownerAssigner } from './ownership/owner-assigner.ts';
 import type { PartitionOwners } from './ownership/partition-owners.ts';
 import { decodeMessage } from './record-format.ts';
-import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, kafkaClientConfig, type KafkaSettings } from './settings.ts';
+import { lastingConsumerConfig, type KafkaSettings } from './settings.ts';
 
 /** The group every instance on the topic joins to share out its partitions. */
 export function ownershipGroup(topic: string): string {
@@ -61,15 +61,8 @@ export class BoardFanout {
   static async open(kafka: Kafka, admin: Admin, settings: KafkaSettings, owners: PartitionOwners | null, hooks: FanoutHooks, logger: Logger): Promise<BoardFanout> {
     const groupId = owners ? ownershipGroup(settings.topic) : `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
     const consumer = kafka.consumer({
-      groupId,
-      maxWaitTimeInMs: settings.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
-      // How long a killed owner keeps its partitions: its clients draw again on the new owners soon after.
-      sessionTimeout: 10_000,
-      heartbeatInterval: settings.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      ...lastingConsumerConfig(settings, groupId),
       ...(owners ? { partitionAssigners: [ownerAssigner(owners.publicUrl)] } : {}),
-      // kafkajs gives up on a broker that stays away past its retries; the
-      // fan-out must come back with it, however long the outage.
-      retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: false });

@@ -31,7 +31,7 @@ import { PartitionOwners } from './ownership/partition-owners.ts';
 import { RangeReader } from './range-reader.ts';
 import { Appender } from './appender.ts';
 import { decodeMessage, partitionFinder } from './record-format.ts';
-import { DEFAULT_FETCH_MAX_WAIT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, BROADCAST, erasureConfig, fileTopics, kafkaClientConfig, snapshotTopics, type KafkaSettings, type Placement } from './settings.ts';
+import { DEFAULT_PRODUCERS, DEFAULT_SNAPSHOT_EVERY, BROADCAST, erasureConfig, fileTopics, kafkaClientConfig, snapshotTopics, type KafkaSettings, type Placement } from './settings.ts';
 import { eraseBoard } from './kafka-erase.ts';
 import { checkTopicSettings } from './topic-settings.ts';
 import { noteLogTime } from '../../metrics/log-time.ts';

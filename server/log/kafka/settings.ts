@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { hostname } from 'node:os';
 import tls from 'node:tls';
-import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
+import type { ConsumerConfig, ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
 import { parsePublicUrl } from './ownership/public-url.ts';
 
 /** Batch compression of the records appended (KAFKA_COMPRESSION). */
@@ -218,6 +218,23 @@ function socketFactory(noDelay: boolean): ISocketFactory {
     socket.setNoDelay(noDelay);
     socket.setKeepAlive(true, 60_000);
     return socket;
+  };
+}
+
+/**
+ * A long-running consumer's settings (the fan-out, the index follower):
+ * a 10 s session timeout, which is also how long a killed owner keeps its
+ * partitions; and no giving up on a broker that stays away past its
+ * retries: it must come back with the broker, however long the outage
+ * (with lasting-consumer.ts).
+ */
+export function lastingConsumerConfig(settings: KafkaSettings, groupId: string): ConsumerConfig {
+  return {
+    groupId,
+    maxWaitTimeInMs: settings.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
+    sessionTimeout: 10_000,
+    heartbeatInterval: settings.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
   };
 }
 

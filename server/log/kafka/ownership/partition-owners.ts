@@ -59,18 +59,9 @@ export class PartitionOwners implements BoardPlacement {
     let origins = new Set<string>();
     for (let attempt = 0; attempt < DESCRIBE_TRIES; attempt++) {
       try {
-        const group = await this.describe();
-        owners = new Map();
-        origins = new Set();
-        let complete = group !== undefined && group.state === 'Stable';
-        for (const member of group?.members ?? []) {
-          const url = memberUrl(member.memberMetadata);
-          const origin = originOf(url);
-          if (origin) origins.add(origin);
-          if (member.memberAssignment.length === 0) complete = false;
-          for (const partition of memberPartitions(member.memberAssignment, this.topic)) owners.set(partition, url);
-        }
-        if (complete) break;
+        const map = mapOf(await this.describe(), this.topic);
+        ({ owners, origins } = map);
+        if (map.settled) break;
       } catch (err) {
         this.logger.debug({ err }, 'describing the ownership group failed; trying again');
       }
@@ -117,11 +108,9 @@ export class PartitionOwners implements BoardPlacement {
     while (Date.now() < deadline) {
       const group = await this.describe().catch(() => undefined);
       if (group?.state === 'Empty' || group?.state === 'Dead') break;
-      if (group?.state === 'Stable' && group.members.every((m) => m.memberAssignment.length > 0)) {
-        owners = new Map();
-        for (const member of group.members) {
-          for (const partition of memberPartitions(member.memberAssignment, this.topic)) owners.set(partition, memberUrl(member.memberMetadata));
-        }
+      const map = mapOf(group, this.topic);
+      if (map.settled) {
+        owners = map.owners;
         if ([...held].every((p) => owners.has(p) && owners.get(p) !== this.publicUrl)) break;
       }
       await new Promise((r) => setTimeout(r, DESCRIBE_PAUSE_MS));
@@ -178,4 +167,19 @@ export class PartitionOwners implements BoardPlacement {
       this.waiters.add(wake);
     });
   }
+}
+
+/** The map a description of the group gives: each partition's owner URL, the instances' origins, and whether every member had its assignment (the group settled). */
+function mapOf(group: GroupDescription | undefined, topic: string): { owners: Map<number, string>; origins: Set<string>; settled: boolean } {
+  const owners = new Map<number, string>();
+  const origins = new Set<string>();
+  let settled = group?.state === 'Stable';
+  for (const member of group?.members ?? []) {
+    const url = memberUrl(member.memberMetadata);
+    const origin = originOf(url);
+    if (origin) origins.add(origin);
+    if (member.memberAssignment.length === 0) settled = false;
+    for (const partition of memberPartitions(member.memberAssignment, topic)) owners.set(partition, url);
+  }
+  return { owners, origins, settled };
 }

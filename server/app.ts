@@ -108,8 +108,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Sockets would keep the HTTP server from closing; clients reconnect on 1001.
   // Other instances are told at once that this one's people left.
   app.addHook('preClose', async () => {
-    // With partition ownership, pages go straight to their boards' new owners.
-    await deps.log.placement?.handOver();
+    // With partition ownership, pages go straight to their boards' new owners;
+    // if that fails, they still reconnect (1001) and are sent on from wherever they land.
+    await deps.log.placement?.handOver().catch((err: unknown) => deps.logger.warn({ err }, 'handing partitions over failed'));
     rooms.close(CLOSE.goingAway, 'server shutting down');
     presence?.close();
   });

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { assignPartitions, ownerOf, type Member } from '../../server/log/kafka/ownership/rendezvous.ts';
 import { OrderedDelivery } from '../../server/log/kafka/ownership/ordered-delivery.ts';
 import { boardSocketUrl, parsePublicUrl } from '../../server/log/kafka/ownership/public-url.ts';
+import { memberPartitions, memberUrl } from '../../server/log/kafka/ownership/owner-assigner.ts';
+import { AssignerProtocol } from 'kafkajs';
 import type { LogRecord } from '../../server/protocol/messages.ts';
 
 const PARTITIONS = Array.from({ length: 64 }, (_, p) => p);
@@ -105,5 +107,18 @@ describe('public URLs', () => {
     expect(boardSocketUrl(parsePublicUrl('https://board.example.org/i/2/'), 'b1')).toBe('wss://board.example.org/i/2/ws/b1');
     expect(() => parsePublicUrl('ftp://x')).toThrow(/PUBLIC_URL/);
     expect(() => parsePublicUrl('not a url')).toThrow(/PUBLIC_URL/);
+  });
+});
+
+describe('reading the group description', () => {
+  it('reads a member’s URL and partitions, and nothing (no throw) from the empty or foreign metadata a rebalancing group describes', () => {
+    const metadata = AssignerProtocol.MemberMetadata.encode({ version: 1, topics: ['boards'], userData: Buffer.from('http://10.0.0.1:3000') });
+    const assignment = AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: { boards: [3, 7] }, userData: Buffer.alloc(0) });
+    expect(memberUrl(metadata)).toBe('http://10.0.0.1:3000');
+    expect(memberPartitions(assignment, 'boards')).toEqual([3, 7]);
+    for (const junk of [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 1, 0, 0, 0, 9])]) {
+      expect(memberUrl(junk)).toBe('');
+      expect(memberPartitions(junk, 'boards')).toEqual([]);
+    }
   });
 });

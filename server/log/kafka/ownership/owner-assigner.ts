@@ -11,16 +11,30 @@ import { assignPartitions, type Member } from './rendezvous.ts';
 export const OWNER_ASSIGNER = 'logboard-rendezvous';
 const VERSION = 1;
 
-/** The URL a member announced, from its subscription metadata. */
+/**
+ * The URL a member announced, from its subscription metadata; '' when it has
+ * none to read: while the group rebalances, the broker describes members
+ * with empty metadata, and a member of another protocol sends what we cannot
+ * decode.
+ */
 export function memberUrl(metadata: Buffer): string {
-  const userData = AssignerProtocol.MemberMetadata.decode(metadata)?.userData;
-  return userData ? userData.toString('utf8') : '';
+  if (metadata.length === 0) return '';
+  try {
+    const userData = AssignerProtocol.MemberMetadata.decode(metadata)?.userData;
+    return userData ? userData.toString('utf8') : '';
+  } catch {
+    return '';
+  }
 }
 
-/** A member's partitions of `topic`, from its assignment. */
+/** A member's partitions of `topic`, from its assignment (none while it has no assignment to read). */
 export function memberPartitions(assignment: Buffer, topic: string): number[] {
   if (assignment.length === 0) return [];
-  return AssignerProtocol.MemberAssignment.decode(assignment)?.assignment[topic] ?? [];
+  try {
+    return AssignerProtocol.MemberAssignment.decode(assignment)?.assignment[topic] ?? [];
+  } catch {
+    return [];
+  }
 }
 
 export function ownerAssigner(publicUrl: string): PartitionAssigner {

@@ -106,7 +106,10 @@ export class PartitionOwners implements BoardPlacement {
     const deadline = Date.now() + HANDOVER_WAIT_MS;
     let owners = new Map<number, string>();
     while (Date.now() < deadline) {
-      const group = await this.describe().catch(() => undefined);
+      const group = await this.describe().catch((err: unknown) => {
+        this.logger.debug({ err }, 'describing the ownership group failed; trying again');
+        return undefined;
+      });
       if (group?.state === 'Empty' || group?.state === 'Dead') break;
       const map = mapOf(group, this.topic);
       if (map.settled) {
@@ -176,6 +179,7 @@ function mapOf(group: GroupDescription | undefined, topic: string): { owners: Ma
   let settled = group?.state === 'Stable';
   for (const member of group?.members ?? []) {
     const url = memberUrl(member.memberMetadata);
+    if (!url) settled = false;
     const origin = originOf(url);
     if (origin) origins.add(origin);
     if (member.memberAssignment.length === 0) settled = false;

@@ -29,7 +29,7 @@ export type Target = {
 async function waitReady(child: ChildProcess, check: () => Promise<boolean>, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`target exited with ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`target exited with ${child.exitCode ?? child.signalCode}:\n${output()}`);
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -91,7 +91,8 @@ export async function startTarget(
     dataDir,
     env,
     async stop() {
-      if (child.exitCode === null) {
+      // A process killed by a signal has no exit code, only its signal.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const force = setTimeout(() => child.kill('SIGKILL'), 10_000);

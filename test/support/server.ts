@@ -88,7 +88,7 @@ export class ServerProcess {
     // Starting TypeScript through tsx while Chromium tests share the two cores has taken over 20 s.
     const deadline = Date.now() + 45_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}:\n${this.output}`);
       const ready = await fetch(`${this.http}/${probe}`).then((r) => r.ok, () => false);
       if (ready) return;
       await new Promise((r) => setTimeout(r, 100));
@@ -112,7 +112,8 @@ export class ServerProcess {
   /** Sends a signal and resolves with the exit code (or signal name). */
   async stop(signal: NodeJS.Signals): Promise<number | string> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? 'not running';
+    // One that died of a signal has no exit code, only the signal.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? child?.signalCode ?? 'not running';
     const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? 'unknown')));
     child.kill(signal);
     const result = await exited;

@@ -179,13 +179,6 @@ async function recordsHanded(metricsPort: number): Promise<number> {
   return sum;
 }
 
-/** Records of the topic a fan-out group has not committed yet (it commits once a second). */
-async function behind(groupId: string, topic: string): Promise<number> {
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return committed!.partitions.reduce((a, p) => a + Math.max(0, ends.get(p.partition)! - Math.max(0, Number(p.offset))), 0);
-}
-
 /**
  * Clients and boards each instance gets: round-robin, client i of a
  * worker's board j goes to instance (i + j) mod n (load-worker.ts); by
@@ -244,8 +237,6 @@ async function runStep(step: Step): Promise<RunFigures> {
       running.add(target);
       instances.push(target);
     }
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
-    const fanout = instances.map((_, k) => groups.find((g) => g.startsWith(`${prefix(k)}-fanout-`)) ?? null);
     const pids = instances.map((t) => t.pid);
     // With ownership: until every instance holds its share.
     if (step.placement === ownership) await new Promise((r) => setTimeout(r, 3_000));
@@ -262,7 +253,7 @@ async function runStep(step: Step): Promise<RunFigures> {
     const measured = instances.filter((t) => t !== victim);
     let killedAt = 0;
     let start = { t: 0, records: 0, presence: 0, broker: 0, machine: 0, handed: [] as number[] };
-    const window = { records: 0, presence: 0, brokerCpu: null as number | null, machineCpu: 0, behind: [] as number[], handed: [] as number[] };
+    const window = { records: 0, presence: 0, brokerCpu: null as number | null, machineCpu: 0, handed: [] as number[] };
     const sample = async () => ({
       t: performance.now(),
       records: await topicEnd(topic),
@@ -290,7 +281,6 @@ async function runStep(step: Step): Promise<RunFigures> {
         window.presence = (end.presence - start.presence) / elapsed;
         window.brokerCpu = broker ? ((end.broker - start.broker) / elapsed) * 100 : null;
         window.machineCpu = ((end.machine - start.machine) / elapsed) * 100;
-        window.behind = await Promise.all(fanout.map((g) => (g ? behind(g, topic) : 0)));
       },
     };
     const load = step.feed
@@ -319,7 +309,6 @@ async function runStep(step: Step): Promise<RunFigures> {
         cpu: p.cpuPercent,
         recordsPerS: window.handed[k]!,
         cpuSPerMRecords: p.cpuPercent / 100 / (window.handed[k]! / 1e6),
-        behind: window.behind[k]!,
       })),
     };
   } finally {
@@ -347,7 +336,7 @@ try {
       process.stderr.write(
         `${r.failoverMs == null ? '' : `  failover: every client live again ${Math.round(r.failoverMs)} ms after the kill\n`}` +
         `  ${Math.round(r.recordsPerS)} records/s, p99 ${r.load.p99?.toFixed(1) ?? '–'} ms, CPU ${r.instances.map((i) => i.cpu.toFixed(0)).join(' / ')} %, ` +
-          `idle ${r.instances.map((i) => i.idleCpu.toFixed(1)).join(' / ')} %, behind ${r.instances.map((i) => i.behind).join(' / ')} records, machine ${r.machineCpu.toFixed(0)} %\n`,
+          `idle ${r.instances.map((i) => i.idleCpu.toFixed(1)).join(' / ')} %, handed ${r.instances.map((i) => Math.round(i.recordsPerS)).join(' / ')} records/s, machine ${r.machineCpu.toFixed(0)} %\n`,
       );
     }
   }

@@ -34,6 +34,8 @@ export interface BoardPlacement {
   whereIs(board: string): Promise<string | null>;
   /** Origins of the instances sharing the boards (their PUBLIC_URLs): their pages may open sockets here, and pages here may open sockets there. */
   instanceOrigins(): ReadonlySet<string>;
+  /** Whether this instance serves `board` at this moment, without waiting. */
+  servesHere(board: string): boolean;
   /** Calls `listener` when partitions moved away from this instance, so that their rooms send their clients on. */
   onMovedAway(listener: MovedAwayListener): () => void;
   /** A clean shutdown: lets the other instances take this one's boards now, and sends its pages to them. */

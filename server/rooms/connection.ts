@@ -167,6 +167,11 @@ export class Connection {
     const { key, owner, ...rest } = message;
     const keys = keysOf(key, owner);
     if (this.closeIfGone(keys.ownerHash)) return;
+    // Its partition moved between the socket's opening and this hello: the page reconnects and is sent on.
+    if (!this.rooms.servesHere(this.session.board)) {
+      this.session.close(CLOSE.unavailable, 'this board is moving to another instance; reconnecting');
+      return;
+    }
     this.room = this.rooms.open(this.session.board);
     await this.room.join(this.session, { ...rest, user: publicId(message.user), cid: publicId(message.cid) }, keys);
     // Deleted while it loaded: its room was closed without this session in it.

@@ -105,6 +105,11 @@ export class Rooms {
   }
 
   /** The room of a board, loading it from the log on first use. */
+  /** Whether this instance serves `board` now (always, without partition ownership). */
+  servesHere(board: string): boolean {
+    return this.log.placement?.servesHere(board) ?? true;
+  }
+
   open(board: string): Room {
     clearTimeout(this.idleTimers.get(board));
     this.idleTimers.delete(board);

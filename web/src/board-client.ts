@@ -407,5 +407,10 @@ function isSocketOf(url: string, board: string): boolean {
   if (!URL.canParse(url)) return false;
   const parsed = new URL(url);
   const path = parsed.pathname.split('/');
-  return (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') && path.at(-2) === 'ws' && decodeURIComponent(path.at(-1) ?? '') === board;
+  if ((parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') || path.at(-2) !== 'ws') return false;
+  try {
+    return decodeURIComponent(path.at(-1) ?? '') === board;
+  } catch {
+    return false; // a malformed escape: not a board's socket
+  }
 }

@@ -55,6 +55,13 @@ export class PartitionOwners implements BoardPlacement {
     this.settled = false;
     const before = this.mine;
     const mine = new Set(assigned);
+    // The fan-out stopped the lost partitions already: their rooms go now,
+    // before the map is read (a later join may give one back, and its rooms
+    // must then load again rather than resume across the records they missed).
+    // Their pages reconnect, and are sent on once the map is known.
+    this.mine = mine;
+    const lost = [...before].filter((p) => !mine.has(p));
+    if (lost.length > 0) this.sendAway(new Set(lost), new Map());
     let owners = new Map<number, string>();
     let origins = new Set<string>();
     for (let attempt = 0; attempt < DESCRIBE_TRIES; attempt++) {
@@ -72,14 +79,17 @@ export class PartitionOwners implements BoardPlacement {
     // What this instance was given is certain; the description may lag it.
     for (const partition of mine) owners.set(partition, this.publicUrl);
     this.owners = owners;
-    this.mine = mine;
-    this.origins = origins;
+    // A description never read (the coordinator moving, say) keeps the origins known before.
+    if (origins.size > 0) this.origins = origins;
     this.settled = true;
     for (const wake of this.waiters) wake();
     this.waiters.clear();
-    const lost = [...before].filter((p) => !mine.has(p));
     this.logger.info({ partitions: mine.size, gained: [...mine].filter((p) => !before.has(p)).length, lost: lost.length, instances: origins.size }, 'partition ownership settled');
-    if (lost.length > 0) this.sendAway(new Set(lost), this.owners);
+  }
+
+  /** Whether this instance serves `board` now (a room opens only for a board of one of its partitions). */
+  servesHere(board: string): boolean {
+    return this.mine.has(this.partitionOf(board));
   }
 
   /** Tells the rooms of boards in `gone` where they are served now. */

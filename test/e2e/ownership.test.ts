@@ -1,13 +1,16 @@
 /**
  * Partition ownership in Chromium: a page opened at an instance that does
  * not own its board is sent to the owner (another origin, its PUBLIC_URL),
- * and there draws with, and sees, the people already on the board.
+ * and there draws with, and sees, the people already on the board. A page
+ * loaded before an instance joined (its security policy does not list that
+ * instance) follows its board there too.
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, openLive, dragOnBoard } from '../support/browser.ts';
-import { startOwnerInstance, type RunningServer } from '../support/server.ts';
+import { freePort, startOwnerInstance, type RunningServer } from '../support/server.ts';
+import { ownerOf } from '../../server/log/kafka/ownership/rendezvous.ts';
 import { partitionFinder } from '../../server/log/kafka/record-format.ts';
 import type { PartitionOwners } from '../../server/log/kafka/ownership/partition-owners.ts';
 
@@ -54,5 +57,28 @@ describe('a page at the wrong instance', () => {
     await expect.poll(() => strokes(ann)).toBe(1);
     await bob.mouse.move(300, 400, { steps: 5 });
     await expect.poll(() => ann.locator('#cursors .cursor').allTextContents()).toEqual(['Bob']);
+  });
+});
+
+describe('a page loaded before an instance joined', () => {
+  it('follows its board to the new instance and draws there', { timeout: 90_000 }, async () => {
+    const partitionOf = partitionFinder(topic, PARTITIONS);
+    const port = await freePort();
+    // Which boards the newcomer will take follows from the instances' URLs alone (rendezvous.ts).
+    const urls = [...instances.map((i) => i.placement.publicUrl), `http://127.0.0.1:${port}`];
+    const members = urls.map((url) => ({ id: url, url }));
+    const board = Array.from({ length: 200 }, (_, i) => `joined-${randomBytes(3).toString('hex')}-${i}`).find((b) => ownerOf(partitionOf(b), members)!.url === urls[2])!;
+    const cara = await open(instances[0]!, `/b/${board}`, 'Cara');
+
+    const newcomer = (await startOwnerInstance(brokers, topic, 'c', PARTITIONS, port)) as Instance;
+    instances.push(newcomer);
+    await expect.poll(() => newcomer.placement.view.mine.includes(partitionOf(board)), { timeout: 20_000 }).toBe(true);
+    // Cara's page gets there (its policy is renewed by a fresh load) and is live again.
+    await expect.poll(() => cara.evaluate(() => document.body.dataset.status), { timeout: 30_000, interval: 200 }).toBe('live');
+    // Dan, watching at the newcomer, sees Cara there: presence lives on the owner only.
+    const dan = await open(newcomer, `/b/${board}`, 'Dan');
+    await expect.poll(() => people(dan), { timeout: 20_000 }).toContain('Cara');
+    await dragOnBoard(cara, [200, 300], [500, 320]);
+    await expect.poll(() => strokes(dan), { timeout: 10_000 }).toBe(1);
   });
 });

@@ -167,8 +167,8 @@ export async function startKafkaServer(
  * ownership), at its own PUBLIC_URL: as server/main.ts runs it by default
  * on Kafka. Its `close` hands its partitions over, as a clean shutdown does.
  */
-export async function startOwnerInstance(brokers: string, topic: string, instance: string, partitions = 12): Promise<RunningServer & { placement: PartitionOwners }> {
-  const port = await freePort();
+export async function startOwnerInstance(brokers: string, topic: string, instance: string, partitions = 12, port?: number): Promise<RunningServer & { placement: PartitionOwners }> {
+  port ??= await freePort();
   const settings = { ...kafkaTestSettings(brokers, topic, instance), partitions };
   const log = await KafkaLog.open(settings, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { mode: 'ownership', publicUrl: `http://127.0.0.1:${port}` });
   const server = await startServer(log, {}, port);

@@ -38,6 +38,8 @@ export type Status = 'connecting' | 'live' | 'reconnecting' | 'failed' | 'delete
 
 /** Ops per half second; the server closes clients past 500 messages a second. */
 const OPS_PER_HALF_SECOND = 150;
+/** How long a socket may take to open before the page gives up on it and tries again. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export type BoardClientOptions = {
   url: string;
@@ -70,6 +72,13 @@ export type BoardEvents = {
   laser(cid: string, x: number | null, y: number | null): void;
   /** The board was deleted (what the server said), or is back (null: it was restored). */
   deleted(deleted: Deleted | null): void;
+  /**
+   * The board is served by an instance this page cannot open a socket to,
+   * though its own server keeps sending it there: most likely one that
+   * joined after the page loaded, whose origin the page's security policy
+   * does not list. A fresh page can.
+   */
+  stranded(): void;
 };
 type Listeners = { [K in keyof BoardEvents]?: BoardEvents[K][] };
 
@@ -115,6 +124,8 @@ export class BoardClient {
   private url: string;
   /** Moves in a row without getting live: past a few, moves back off like any reconnect (instances disagreeing for a moment). */
   private moves = 0;
+  /** Moves in a row whose target never opened. */
+  private unreachableMoves = 0;
   private stopped = false;
   private readonly listeners: Listeners = {};
 
@@ -159,8 +170,24 @@ export class BoardClient {
   }
 
   connect(): void {
-    const ws = new WebSocket(this.url);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url);
+    } catch {
+      // Refused before any connection: the page's security policy does not list that instance.
+      this.neverOpened();
+      this.closed(1006, 'the board’s server cannot be reached from this page');
+      return;
+    }
     let opened = false;
+    // A socket the page's security policy blocks may never close (Chromium); one that hangs is no better.
+    const openTimer = setTimeout(() => {
+      if (opened || this.ws !== ws) return;
+      ws.onclose = null;
+      ws.close();
+      this.neverOpened();
+      this.closed(1006, 'the board’s server did not answer');
+    }, CONNECT_TIMEOUT_MS);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.up = new UpEncoder();
@@ -169,6 +196,7 @@ export class BoardClient {
     this.sentUpTo = 0;
     ws.onopen = () => {
       opened = true;
+      clearTimeout(openTimer);
       const hello: ClientMessage = { t: 'hello', v: PROTOCOL_VERSION, user: this.options.user, cid: this.options.cid, name: this.options.name };
       if (this.options.key) hello.key = this.options.key;
       if (this.options.owner) hello.owner = this.options.owner;
@@ -191,12 +219,19 @@ export class BoardClient {
       for (const message of messages) this.receive(message);
     };
     ws.onclose = (event) => {
-      // Never reached: the instance this page was sent to is gone; its own server knows where the board went.
-      if (!opened) this.url = this.options.url;
+      clearTimeout(openTimer);
+      if (!opened) this.neverOpened();
       this.closed(event.code, event.reason);
     };
     // A failed connection also closes; the close handler reconnects.
     ws.onerror = () => {};
+  }
+
+  /** Never reached: the instance this page was sent to is gone, or the page may not open it; its own server knows where the board went. */
+  private neverOpened(): void {
+    if (this.url === this.options.url) return;
+    this.url = this.options.url;
+    if (++this.unreachableMoves >= 2) this.emit('stranded');
   }
 
   /** Queues an operation for the log; returns its sequence number. */
@@ -292,6 +327,7 @@ export class BoardClient {
         this.synced = true;
         this.retries = 0;
         this.moves = 0;
+        this.unreachableMoves = 0;
         this.hasState = true;
         this.setStatus('live', '');
         // Whatever the catch-up did not acknowledge never reached the log.

@@ -141,6 +141,19 @@ client.on('refused', (reason, op, code) => {
 client.on('access', showAccess);
 client.on('deleted', () => showAccess(client.role, client.full));
 client.on('status', (status, detail) => showStatus(client, sharing, status, detail));
+/** When this tab last reloaded to reach a board's new instance. */
+const STRANDED_RELOAD_KEY = 'whiteboard.strandedReload';
+client.on('stranded', () => {
+  // A fresh page lists the instances there are now. Nothing unsaved is thrown away, and a
+  // server that stays out of reach is not asked again and again: once in half a minute.
+  const last = Number(sessionStorage.getItem(STRANDED_RELOAD_KEY) ?? 0);
+  if (client.unacknowledged > 0 || Date.now() - last < 30_000) {
+    toast('This board moved to a server this page cannot reach; reload the page to go on.');
+    return;
+  }
+  sessionStorage.setItem(STRANDED_RELOAD_KEY, String(Date.now()));
+  location.reload();
+});
 const following = new Following(client, view);
 const laser = new LaserPointer(client, new LaserTrails($('#laser'), view, client));
 /** A click on one's own name in the people list renames one. */
@@ -152,6 +165,7 @@ function rename(): void {
 }
 client.on('people', (people) => showPeople(client, cursors, following, people, rename));
 client.on('cursor', (cid, x, y) => cursors.move(cid, x, y));
+
 
 // ---------------------------------------------------------------------------
 // Pointer input, routed to the tool chosen (pointer-input.ts).

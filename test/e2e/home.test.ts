@@ -65,6 +65,8 @@ describe('the home page in Chromium', () => {
     expect(await page.textContent('#board-name')).toBe('Untitled board');
     expect(await page.title()).toBe(`${sketch} — Whiteboard`);
     await drawLine(page, [150, 150], [600, 400]);
+    // Painted before another tab hides this one: a hidden tab paints no frames, and its picture is taken as last shown.
+    await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
 
     // A second board in the same browser: drawn on and named.
     const other = await page.context().newPage();

@@ -27,6 +27,15 @@ import type { PartitionOwners } from './ownership/partition-owners.ts';
 import { decodeMessage } from './record-format.ts';
 import { lastingConsumerConfig, type KafkaSettings } from './settings.ts';
 
+/**
+ * An owner's fetch waits for this much (or the fetch wait) before it
+ * returns: its own appends reach the rooms on their acknowledgement, so
+ * what the consumer brings is mostly those records coming back, and a
+ * fetch per produce request would cost more than it carries. Records
+ * written elsewhere wait at most the fetch wait.
+ */
+const OWNER_FETCH_MIN_BYTES = 64 * 1024;
+
 /** The group every instance on the topic joins to share out its partitions. */
 export function ownershipGroup(topic: string): string {
   return `${topic}-owners`;
@@ -62,7 +71,7 @@ export class BoardFanout {
     const groupId = owners ? ownershipGroup(settings.topic) : `${settings.groupPrefix}-fanout-${randomBytes(6).toString('hex')}`;
     const consumer = kafka.consumer({
       ...lastingConsumerConfig(settings, groupId),
-      ...(owners ? { partitionAssigners: [ownerAssigner(owners.publicUrl)] } : {}),
+      ...(owners ? { partitionAssigners: [ownerAssigner(owners.publicUrl)], minBytes: OWNER_FETCH_MIN_BYTES } : {}),
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: false });
@@ -76,8 +85,12 @@ export class BoardFanout {
       eachBatch: async ({ batch }) => {
         const last = batch.messages.at(-1);
         if (!last) return;
+        // Records before `next` went out already (this instance's own, on
+        // their acknowledgement: most of what an owner reads back): not decoded.
+        const next = fanout.delivery.next(batch.partition) ?? Infinity;
         const records: LogRecord[] = [];
         for (const message of batch.messages) {
+          if (Number(message.offset) < next) continue;
           const record = decodeMessage(message);
           if (record) records.push(record);
         }

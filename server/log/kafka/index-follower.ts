@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import { LastingConsumer } from './lasting-consumer.ts';
-import { lastingConsumerConfig, type KafkaSettings } from './settings.ts';
+import { QUIET_FETCH_MAX_WAIT_MS, lastingConsumerConfig, type KafkaSettings } from './settings.ts';
 
 export type FollowedTopic = {
   topic: string;
@@ -31,7 +31,7 @@ export class IndexFollower {
 
   static async open(kafka: Kafka, admin: Admin, settings: KafkaSettings, topics: FollowedTopic[], logger: Logger): Promise<IndexFollower> {
     const groupId = `${settings.groupPrefix}-indexes-${randomBytes(6).toString('hex')}`;
-    const consumer = kafka.consumer(lastingConsumerConfig(settings, groupId));
+    const consumer = kafka.consumer({ ...lastingConsumerConfig(settings, groupId), maxWaitTimeInMs: QUIET_FETCH_MAX_WAIT_MS });
     await consumer.connect();
     await consumer.subscribe({ topics: topics.map((t) => t.topic), fromBeginning: true });
     const follower = new IndexFollower(new LastingConsumer(consumer, groupId, logger), groupId);

@@ -16,7 +16,7 @@ import type { Logger } from '../../logger.ts';
 import { LogUnavailableError } from '../board-log.ts';
 import { notify, parseStatus, sameStatus, type BoardStatus, type BoardStatusStore, type StatusListener } from '../board-status.ts';
 import { LastingConsumer } from './lasting-consumer.ts';
-import { kafkaClientConfig, type KafkaSettings } from './settings.ts';
+import { QUIET_FETCH_MAX_WAIT_MS, kafkaClientConfig, type KafkaSettings } from './settings.ts';
 
 export function statusTopicOf(settings: Pick<KafkaSettings, 'topic'>): string {
   return `${settings.topic}-status`;
@@ -94,7 +94,7 @@ export class KafkaBoardStatus implements BoardStatusStore {
     const group = `${settings.groupPrefix}-status-${randomBytes(6).toString('hex')}`;
     const consumer = kafka.consumer({
       groupId: group,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: QUIET_FETCH_MAX_WAIT_MS,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },

@@ -7,4 +7,5 @@ COPY . .
 RUN npm run build
 ENV HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "server/main.ts"]
+# The server as `npm start` runs it: compiled by `npm run build`, no TypeScript loader at run time.
+CMD ["node", "dist/server.mjs"]

@@ -3,7 +3,7 @@
  * the real server on the embedded log, the real server on Kafka, and the
  * bare relay. Also the process's CPU time and resident memory from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +13,20 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../kafka-local.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+
+let built = false;
+/**
+ * The server as `npm start` runs it (dist/server.mjs), compiled from the
+ * sources of this run once per benchmark process: what is measured is
+ * what is deployed, and never a stale build.
+ */
+export function serverEntry(): string {
+  if (!built) {
+    execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, stdio: 'ignore' });
+    built = true;
+  }
+  return 'dist/server.mjs';
+}
 
 export type TargetKind = 'relay' | 'embedded' | 'kafka';
 
@@ -66,13 +80,14 @@ export async function startTarget(
     });
   }
   Object.assign(env, options.env);
-  const script = kind === 'relay' ? 'scripts/bench/relay.ts' : 'server/main.ts';
+  const script = kind === 'relay' ? 'scripts/bench/relay.ts' : serverEntry();
   let output = '';
   // BENCH_PROFILE_DIR: write a CPU profile of the target (node --cpu-prof) there.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   // Only the kafka target may see Kafka settings: KAFKA_BROKERS would turn the embedded target into another Kafka one.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('KAFKA_')));
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The relay is TypeScript run through tsx; the server is compiled.
+  const child = spawn(process.execPath, [...profile, ...(kind === 'relay' ? ['--import', 'tsx'] : []), script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output = (output + d).slice(-10_000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-10_000)));
   const http = `http://127.0.0.1:${port}`;

@@ -49,7 +49,12 @@ export async function startServer(given?: BoardLog, options: Partial<Omit<AppDep
   };
 }
 
-/** The real entry point (server/main.ts) as a child process, for kill -9 and signals. */
+/**
+ * The real entry point as a child process, for kill -9 and signals: the
+ * server as `npm start` runs it (dist/server.mjs, compiled by the global
+ * setup), unless given preloads, which patch the server's own modules and
+ * so need it run from its sources (server/main.ts through tsx).
+ */
 export class ServerProcess {
   child: ChildProcess | null = null;
   output = '';
@@ -58,7 +63,7 @@ export class ServerProcess {
     readonly dataDir: string,
     /** Extra environment, e.g. KAFKA_BROKERS to run on Kafka. */
     readonly env: Record<string, string> = {},
-    /** Extra Node options, e.g. a module to preload. */
+    /** Extra Node options, e.g. a module to preload (the server then runs from its sources). */
     readonly nodeArgs: string[] = [],
     /** A command the server runs under, e.g. `unshare --pid --fork` to be PID 1 of its own namespace. */
     readonly wrapper: string[] = [],
@@ -74,7 +79,8 @@ export class ServerProcess {
   /** Starts the process and waits until it is ready (or, with `until: 'healthy'`, merely answering). */
   async start(options: { until?: 'ready' | 'healthy' } = {}): Promise<void> {
     const probe = options.until === 'healthy' ? 'healthz' : 'readyz';
-    const node = [process.execPath, '--import', 'tsx', ...this.nodeArgs, 'server/main.ts'];
+    const node =
+      this.nodeArgs.length > 0 ? [process.execPath, '--import', 'tsx', ...this.nodeArgs, 'server/main.ts'] : [process.execPath, 'dist/server.mjs'];
     const [command, ...args] = [...this.wrapper, ...node];
     const child = spawn(command!, args, {
       cwd: repoRoot,
@@ -85,7 +91,7 @@ export class ServerProcess {
     this.child = child;
     child.stdout!.on('data', (d) => (this.output += d));
     child.stderr!.on('data', (d) => (this.output += d));
-    // Starting TypeScript through tsx while Chromium tests share the two cores has taken over 20 s.
+    // Starting the server while Chromium tests share the two cores has taken over 20 s (through tsx).
     const deadline = Date.now() + 45_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}:\n${this.output}`);

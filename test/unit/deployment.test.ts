@@ -103,6 +103,16 @@ describe('the Node runtime', () => {
     expect(semver.satisfies(`${major}.0.0`, engines)).toBe(true);
   });
 
+  it('npm start, the Dockerfile and the README\'s systemd unit all run the compiled server that npm run build writes', () => {
+    const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.prestart).toBe('npm run build');
+    expect(scripts.build).toContain('node scripts/build-server.mjs');
+    expect(scripts.start).toBe('node dist/server.mjs');
+    expect(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')).toMatch(/^RUN npm run build$[\s\S]*^CMD \["node", "dist\/server\.mjs"\]$/m);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('ExecStartPre=/usr/bin/npm run build\nExecStart=/usr/bin/node dist/server.mjs');
+  });
+
   it('CI runs the tests on that same LTS too', () => {
     const ci = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
     const from = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^FROM node:(\d+)-/m)!;

@@ -1,0 +1,24 @@
+// Compiles the server (server/main.ts and what it imports of ours) into one
+// ES module, dist/server.mjs, which `npm start` runs with plain node. Run
+// through tsx instead, the process also holds tsx's loader and esbuild's
+// transform: about a third more memory and a slower start (BENCHMARKS.md,
+// "The server compiled ahead of time"). Packages stay imports: lmdb is
+// native, and every package resolves from node_modules as before. One
+// level below the repository, like server/, so that main.ts finds
+// web/dist at the same relative place.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: [new URL('../server/main.ts', import.meta.url).pathname],
+  outfile: new URL('../dist/server.mjs', import.meta.url).pathname,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  // Readable as is: a stack trace names our functions and lines close to the source's.
+  minify: false,
+  keepNames: true,
+  logLevel: 'warning',
+});
+console.log('server built into dist/server.mjs');

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import tls from 'node:tls';
 import type { ConsumerConfig, ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
 import { installGzipCodec } from './gzip-codec.ts';
+import { installRequestQueueFix } from './request-queue-fix.ts';
 import { parsePublicUrl } from './ownership/public-url.ts';
 
 /** Batch compression of the records appended (KAFKA_COMPRESSION). */
@@ -247,8 +248,9 @@ export function lastingConsumerConfig(settings: KafkaSettings, groupId: string):
 }
 
 export function kafkaClientConfig(settings: KafkaSettings): KafkaConfig {
-  // Every client of ours is configured here: the place to swap in the cheaper gzip codec they all share.
+  // Every client of ours is configured here: the place to patch what they all share in kafkajs.
   installGzipCodec();
+  installRequestQueueFix();
   return {
     clientId: settings.clientId,
     socketFactory: socketFactory(settings.tcpNoDelay ?? true),

@@ -14,14 +14,19 @@
  * → {cmd:'measure'} (counters reset) → {cmd:'stop'} → results, then exit.
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
-import WebSocket from 'ws';
-import { PER_MESSAGE_DEFLATE } from '../../server/protocol/compression.ts';
-import { PROTOCOL_VERSION, type ClientOp } from '../../server/protocol/messages.ts';
-import { encodePoints } from '../../server/protocol/points.ts';
-import { DownDecoder, UpEncoder } from '../../server/protocol/wire.ts';
+import type { BenchClient, Connect, Meter } from './bench-client.ts';
+import { connectOurs } from './our-client.ts';
 
-export type WorkerConfig = { urls: string[]; boards: string[]; clientsPerBoard: number; drawersPerBoard: number };
+/** What the clients speak: our protocol, or a peer's through its own client library (peers/). */
+export type Speaks = 'ours' | 'yjs';
+
+export type WorkerConfig = { urls: string[]; boards: string[]; clientsPerBoard: number; drawersPerBoard: number; speaks?: Speaks };
+
+/** A peer's client, loaded only when asked for: its library lives in .cache/peers. */
+async function peerConnect(speaks: Exclude<Speaks, 'ours'>): Promise<Connect> {
+  if (speaks === 'yjs') return (await import('./peers/yjs-client.ts')).connectYjs;
+  throw new Error(`no client for ${speaks as string}`);
+}
 
 /** Latency histogram: 0.1 ms buckets up to 2 s, the rest in the last bucket. */
 export const BUCKET_MS = 0.1;
@@ -49,13 +54,7 @@ const POINTS_PER_BATCH = 2;
 const FRAME_MS = 16;
 const BATCHES_PER_STROKE = 60;
 
-/** Each socket speaks the page's binary frames in its own context (server/protocol/wire.ts). */
-type Client = { socket: WebSocket; cid: string; drawer: boolean; board: string; up: UpEncoder; down: DownDecoder };
-
-/** The TCP socket under a ws client: its byte counters are the wire bytes, framing included. */
-const tcp = (client: Client) => (client.socket as unknown as { _socket: Socket | null })._socket;
-
-const clients: Client[] = [];
+const clients: BenchClient[] = [];
 const sentAt = new Map<string, number>();
 let histogram = new Uint32Array(BUCKETS);
 let counters = { maxMs: 0, deliveredBatches: 0, deliveredPoints: 0, sentBatches: 0, sentPoints: 0, receivedPoints: 0 };
@@ -63,107 +62,62 @@ let wireAtStart = { up: 0, down: 0 };
 /** Bytes on the clients' current sockets (one being replaced after a kill has none yet). */
 const wire = () =>
   clients.reduce((a, c) => {
-    const socket = tcp(c);
+    const socket = c.tcp();
     return socket ? { up: a.up + socket.bytesWritten, down: a.down + socket.bytesRead } : a;
   }, { up: 0, down: 0 });
 let measuringSince = performance.now();
 const errors: string[] = [];
 /** Wall-clock times (ms) clients were live again after losing their socket. */
 const resyncedAt: number[] = [];
-let stopping = false;
 let timer: NodeJS.Timeout | null = null;
 
-/**
- * Opens a client at `home` and resolves once it is live. A `moved` sends it
- * to the board's owner (partition ownership); a socket lost while measuring
- * (its instance killed) reconnects at `home` every 250 ms until live again,
- * and the time it is live again is noted (`resyncedAt`).
- */
-function connect(home: string, board: string, drawer: boolean): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const user = randomBytes(9).toString('base64url');
-    const cid = randomBytes(9).toString('base64url');
-    let client: Client | null = null;
-    let first = true;
-    const open = (url: string) => {
-      // Offers permessage-deflate as browsers do; the target decides.
-      const socket = new WebSocket(url, { perMessageDeflate: PER_MESSAGE_DEFLATE });
-      const context = { socket, up: new UpEncoder(), down: new DownDecoder(board) };
-      let moving = false;
-      if (client) Object.assign(client, context);
-      else client = { ...context, cid: '', drawer, board };
-      const current = client;
-      socket.once('error', (err) => (first ? reject(err) : undefined));
-      socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, user, cid, name: 'load' })));
-      socket.on('close', (code, reason) => {
-        if (moving || stopping || current.socket !== socket) return;
-        if (timer) errors.push(`socket closed ${code} ${reason.toString()}`);
-        if (!first) setTimeout(() => open(`${home}/ws/${board}`), 250);
-      });
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) {
-          for (const message of current.down.decode(new Uint8Array(data as Buffer))) if (message.t === 'rec') received(current, message.r);
-          return;
-        }
-        const message = JSON.parse(data.toString()) as { t: string; cid?: string; url?: string };
-        if (message.t === 'welcome') current.cid = message.cid!;
-        if (message.t === 'moved') {
-          moving = true;
-          socket.terminate();
-          open(message.url!);
-        }
-        if (message.t === 'synced') {
-          if (first) resolve(current);
-          else resyncedAt.push(Date.now());
-          first = false;
-        }
-        if (message.t === 'error') errors.push(JSON.stringify(message).slice(0, 200));
-      });
-    };
-    open(`${home}/ws/${board}`);
-  });
-}
+const meter = {
+  stopping: false as boolean,
+  get measuring() {
+    return timer !== null;
+  },
+  sent(key: string) {
+    sentAt.set(key, performance.now());
+  },
+  delivered(key: string, points: number) {
+    const started = sentAt.get(key);
+    if (started === undefined) return; // sent before the window
+    const ms = performance.now() - started;
+    histogram[Math.min(BUCKETS - 1, Math.floor(ms / BUCKET_MS))]!++;
+    counters.maxMs = Math.max(counters.maxMs, ms);
+    counters.deliveredBatches++;
+    counters.deliveredPoints += points;
+  },
+  received(points: number) {
+    counters.receivedPoints += points;
+  },
+  error(message: string) {
+    errors.push(message.slice(0, 200));
+  },
+  resynced() {
+    resyncedAt.push(Date.now());
+  },
+} satisfies Meter;
 
-type ReceivedRecord = { cid: string; seq: number; op: { k: string } };
-
-/** One record a client received. */
-function received(client: Client, record: ReceivedRecord): void {
-  if (record.op.k === 'begin' || record.op.k === 'ext') counters.receivedPoints += POINTS_PER_BATCH;
-  if (record.cid === client.cid) return; // the sender's own echo is its acknowledgement
-  const started = sentAt.get(`${record.cid}:${record.seq}`);
-  if (started === undefined) return; // sent before the window
-  const ms = performance.now() - started;
-  histogram[Math.min(BUCKETS - 1, Math.floor(ms / BUCKET_MS))]!++;
-  counters.maxMs = Math.max(counters.maxMs, ms);
-  counters.deliveredBatches++;
-  counters.deliveredPoints += POINTS_PER_BATCH;
-}
-
-function draw(drawers: Client[]): void {
+function draw(drawers: BenchClient[]): void {
   let frame = -1;
-  // Each page numbers its own operations 1, 2, 3…
-  const seqs = new Map<Client, number>();
   const prefix = randomBytes(4).toString('hex');
   timer = setInterval(() => {
     frame++;
     for (const [i, drawer] of drawers.entries()) {
-      // Between a lost socket and the next one (an instance killed), a page's pen waits.
-      if (drawer.socket.readyState !== WebSocket.OPEN) continue;
+      if (!drawer.open()) continue;
       const inStroke = frame % BATCHES_PER_STROKE;
-      // Stroke ids are unique per board: drawers share boards.
-      const id = `${prefix}-${i}-${Math.floor(frame / BATCHES_PER_STROKE)}`;
       const x = 100 + inStroke * 4;
       const y = 100 + i * 20 + (frame % 7);
-      const p = encodePoints([{ x, y }, { x: x + 2, y: y + 1 }], false);
-      const op: ClientOp = inStroke === 0 ? { k: 'begin', id, color: '#1e1e1e', w: 4, p } : { k: 'ext', id, p };
-      let seq = (seqs.get(drawer) ?? 0) + 1;
-      const bytes = drawer.up.op({ t: 'op', s: seq, o: op });
-      sentAt.set(`${drawer.cid}:${seq}`, performance.now());
-      drawer.socket.send(bytes);
+      drawer.send({
+        // Stroke ids are unique per board: drawers share boards.
+        stroke: `${prefix}-${i}-${Math.floor(frame / BATCHES_PER_STROKE)}`,
+        first: inStroke === 0,
+        last: inStroke === BATCHES_PER_STROKE - 1,
+        points: [{ x, y }, { x: x + 2, y: y + 1 }],
+      });
       counters.sentBatches++;
       counters.sentPoints += POINTS_PER_BATCH;
-      if (inStroke === BATCHES_PER_STROKE - 1) drawer.socket.send(drawer.up.op({ t: 'op', s: ++seq, o: { k: 'end', id } }));
-      seqs.set(drawer, seq);
     }
   }, FRAME_MS);
 }
@@ -173,9 +127,10 @@ process.on('disconnect', () => process.exit(0));
 
 process.on('message', async (message: { cmd: string; config?: WorkerConfig }) => {
   if (message.cmd === 'start') {
-    const { urls, boards, clientsPerBoard, drawersPerBoard } = message.config!;
+    const { urls, boards, clientsPerBoard, drawersPerBoard, speaks = 'ours' } = message.config!;
+    const connect = speaks === 'ours' ? connectOurs : await peerConnect(speaks);
     for (const [j, board] of boards.entries()) {
-      for (let i = 0; i < clientsPerBoard; i++) clients.push(await connect(urls[(i + j) % urls.length]!, board, i < drawersPerBoard));
+      for (let i = 0; i < clientsPerBoard; i++) clients.push(await connect(urls[(i + j) % urls.length]!, board, i < drawersPerBoard, meter));
     }
     draw(clients.filter((c) => c.drawer));
     process.send!('ready');
@@ -199,9 +154,9 @@ process.on('message', async (message: { cmd: string; config?: WorkerConfig }) =>
       errors: errors.slice(0, 20),
       resyncedAt,
     };
-    stopping = true;
+    meter.stopping = true;
     process.send!(results, () => {
-      for (const c of clients) c.socket.terminate();
+      for (const c of clients) c.close();
       process.exit(0);
     });
   }

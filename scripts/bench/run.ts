@@ -32,7 +32,7 @@ import { LATE_JOIN_DEFAULTS, lateJoinBench, printLateJoin, type LateJoinReport }
 import { median, medianFigures, runLoad as runStandardLoad, STANDARD_LOAD, type LoadFigures } from './standard-load.ts';
 import { timeToFirst } from './time-to-first.ts';
 import { bytesPerPoint } from './storage.ts';
-import { startTarget, type Target, type TargetKind } from './targets.ts';
+import { PEER_KINDS, startTarget, type Target, type TargetKind } from './targets.ts';
 
 export type { LoadFigures } from './standard-load.ts';
 
@@ -40,7 +40,8 @@ const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     json: { type: 'string' },
-    targets: { type: 'string', default: 'relay,embedded,kafka' },
+    /** Ours (relay, embedded, kafka) and the peers (hocuspocus: classrooms only). */
+    targets: { type: 'string', default: 'relay,embedded,kafka,hocuspocus' },
     /** Only the standard load (for profiling a target). */
     'standard-only': { type: 'boolean', default: false },
     /** Boards at standard load (20 unless given). */
@@ -65,6 +66,8 @@ function positiveInt(value: string, name: string): number {
 if (args.boards !== undefined) settings.boards = positiveInt(args.boards, 'boards');
 if (args.rounds !== undefined) settings.rounds = positiveInt(args.rounds, 'rounds');
 const kinds = args.targets.split(',') as TargetKind[];
+/** Our targets; the peers are measured on the classrooms only (the workloads they were compared on). */
+const ours = kinds.filter((k) => !PEER_KINDS.includes(k));
 const lateJoinSettings = smoke ? { points: 20_000, rounds: 1, warm: 1, tail: 2_000, elements: 200 } : LATE_JOIN_DEFAULTS;
 const browserSettings = smoke ? { points: 20_000, elements: 100, rounds: 1, seconds: 1 } : { points: 1_000_000, elements: 10_000, rounds: 3, seconds: 4 };
 let browser: { seeded: BrowserFigures[]; empty: BrowserFigures[] } | null = null;
@@ -201,7 +204,7 @@ const classroomRounds: Record<string, Record<string, LoadFigures[]>> = Object.fr
 );
 const onlyClassrooms = args['classroom-only'];
 const report: Record<string, { standard: LoadFigures; rounds: LoadFigures[]; scale: ScaleSteps; big?: Big }> = {};
-const rounds: Record<string, LoadFigures[]> = Object.fromEntries(kinds.map((k) => [k, []]));
+const rounds: Record<string, LoadFigures[]> = Object.fromEntries(ours.map((k) => [k, []]));
 const scales: Record<string, ScaleSteps> = {};
 const bigs: Record<string, Big> = {};
 let seeded: LateJoinReport | undefined;
@@ -209,7 +212,7 @@ try {
   // Targets take turns, round after round, so a slow patch of this noisy
   // machine falls on all of them rather than on one.
   for (let round = 1; round <= (args['late-join-only'] || onlyClassrooms ? 0 : settings.rounds); round++) {
-    for (const kind of kinds) {
+    for (const kind of ours) {
       process.stderr.write(`${kind}: standard load, round ${round} of ${settings.rounds}\n`);
       const target = await startTarget(kind, { brokers });
       const figures = await runLoad(target, settings.boards, settings.durationS);
@@ -222,13 +225,13 @@ try {
       await target.stop();
     }
   }
-  if (!args['late-join-only'] && !onlyClassrooms) for (const kind of kinds) report[kind] = { standard: medianFigures(rounds[kind]!), rounds: rounds[kind]!, scale: scales[kind]! };
+  if (!args['late-join-only'] && !onlyClassrooms) for (const kind of ours) report[kind] = { standard: medianFigures(rounds[kind]!), rounds: rounds[kind]!, scale: scales[kind]! };
   for (let round = 1; round <= (args['late-join-only'] || args['standard-only'] ? 0 : settings.rounds); round++) {
     for (const kind of kinds) {
       const target = await startTarget(kind, { brokers });
       for (const room of CLASSROOMS) {
         process.stderr.write(`${kind}: classroom, ${room.clients} people, ${room.drawers} drawing, round ${round} of ${settings.rounds}\n`);
-        const figures = await runStandardLoad({ urls: [target.url], pids: [target.pid] }, 1, classroomTiming.durationS, {
+        const figures = await runStandardLoad({ urls: [target.url], pids: [target.pid], speaks: target.speaks }, 1, classroomTiming.durationS, {
           clients: room.clients,
           drawers: room.drawers,
           warmupS: classroomTiming.warmupS,
@@ -240,7 +243,7 @@ try {
       await target.stop();
     }
   }
-  for (const kind of kinds) {
+  for (const kind of ours) {
     if (kind === 'relay' || args['standard-only'] || onlyClassrooms) continue;
     process.stderr.write(`${kind}: late join and restart\n`);
     bigs[kind] = await lateJoinAndRestart(kind, brokers);
@@ -284,7 +287,7 @@ if (Object.keys(report).length > 0) {
   }
   if (settings.rounds > 1) {
     console.log(`\np99 ms in each round (p50 in brackets)\n`);
-    console.log(`| target | ${report[kinds[0]!]!.rounds.map((_, i) => `round ${i + 1}`).join(' | ')} |`);
+    console.log(`| target | ${report[ours[0]!]!.rounds.map((_, i) => `round ${i + 1}`).join(' | ')} |`);
     console.log(`| --- |${' ---: |'.repeat(settings.rounds)}`);
     for (const [kind, r] of Object.entries(report)) console.log(`| ${kind} | ${r.rounds.map((x) => `${f(x.p99)} (${f(x.p50)})`).join(' | ')} |`);
   }
@@ -308,16 +311,31 @@ if (Object.keys(classrooms).length > 0) {
     `\nClassrooms: one board, every client on it receiving every record (2 points per 16 ms batch per drawer); ` +
       `${classroomTiming.durationS} s measured after ${classroomTiming.warmupS} s warm-up; median of ${settings.rounds} round(s), ratios are medians of the same round's ratios\n`,
   );
-  console.log('| classroom | target | p50 ms | p99 ms | max ms | p99 ÷ relay | records delivered/s | delivered ÷ relay | server CPU % | bytes/point up | bytes/point down |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| classroom | target | p50 ms | p99 ms | max ms | p99 ÷ relay | records delivered/s | delivered ÷ relay | server CPU % | RSS MB | bytes/point up | bytes/point down |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const room of CLASSROOMS) {
     const relay = classrooms.relay?.[room.name];
     for (const [kind, byRoom] of Object.entries(classrooms)) {
       const c = byRoom[room.name]!;
       const ratio = (pick: (f: LoadFigures) => number) => (relay ? f(median(c.rounds.map((r, i) => pick(r) / pick(relay.rounds[i]!))), 2) + '×' : '–');
       console.log(
-        `| ${room.clients} people, ${room.drawers} drawing | ${kind} | ${f(c.p50)} | ${f(c.p99)} | ${f(c.max)} | ${ratio((r) => r.p99)} | ${f(c.batchesPerS, 0)} | ${ratio((r) => r.batchesPerS)} | ${f(c.cpuPercent, 0)} | ${f(c.bytesPerPointUp)} | ${f(c.bytesPerPointDown)} |`,
+        `| ${room.clients} people, ${room.drawers} drawing | ${kind} | ${f(c.p50)} | ${f(c.p99)} | ${f(c.max)} | ${ratio((r) => r.p99)} | ${f(c.batchesPerS, 0)} | ${ratio((r) => r.batchesPerS)} | ${f(c.cpuPercent, 0)} | ${f(c.rssMB, 0)} | ${f(c.bytesPerPointUp)} | ${f(c.bytesPerPointDown)} |`,
       );
+    }
+  }
+  for (const peer of PEER_KINDS.filter((k) => classrooms[k])) {
+    console.log(`\nAgainst ${peer}, same run: our figure ÷ ${peer}'s (medians of the same round's ratios; below 1.00× we are ahead)\n`);
+    console.log('| classroom | target | p99 | server CPU | RSS | records delivered/s | bytes/point down |');
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const room of CLASSROOMS) {
+      const theirs = classrooms[peer]![room.name]!;
+      for (const kind of ours.filter((k) => classrooms[k])) {
+        const c = classrooms[kind]![room.name]!;
+        const ratio = (pick: (f: LoadFigures) => number) => f(median(c.rounds.map((r, i) => pick(r) / pick(theirs.rounds[i]!))), 2) + '×';
+        console.log(
+          `| ${room.clients} people, ${room.drawers} drawing | ${kind} | ${ratio((r) => r.p99)} | ${ratio((r) => r.cpuPercent)} | ${ratio((r) => r.rssMB)} | ${ratio((r) => r.batchesPerS)} | ${ratio((r) => r.bytesPerPointDown)} |`,
+        );
+      }
     }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { BUCKET_MS, BUCKETS, type WorkerConfig, type WorkerResults } from './load-worker.ts';
+import { BUCKET_MS, BUCKETS, type Speaks, type WorkerConfig, type WorkerResults } from './load-worker.ts';
 import { processUsage } from './targets.ts';
 
 /** How the load is shaped: clients per board, how many of them draw, warm-up, generator processes. */
@@ -51,7 +51,7 @@ export type LoadRun = LoadFigures & { perProcess: { cpuPercent: number; rssMB: n
  *   board id in the socket's path would. Even with as many generators as
  *   servers, or a multiple.
  */
-export type LoadServers = { urls: string[]; pids: number[]; place?: 'round-robin' | 'by-board' };
+export type LoadServers = { urls: string[]; pids: number[]; place?: 'round-robin' | 'by-board'; speaks?: Speaks };
 
 /** Called just before and just after the measured window, for figures of the caller's own. */
 export type WindowHooks = { start(): Promise<void>; end(): Promise<void> };
@@ -109,6 +109,7 @@ export async function runLoad(servers: LoadServers, boards: number, seconds: num
         boards: names.filter((_, b) => b % workers.length === i),
         clientsPerBoard: shape.clients,
         drawersPerBoard: shape.drawers,
+        speaks: servers.speaks ?? 'ours',
       };
       const ready = next(w);
       w.send({ cmd: 'start', config });

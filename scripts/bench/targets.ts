@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../kafka-local.ts';
+import { ensurePeers } from './peers/install.ts';
+import type { Speaks } from './load-worker.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -28,10 +30,15 @@ export function serverEntry(): string {
   return 'dist/server.mjs';
 }
 
-export type TargetKind = 'relay' | 'embedded' | 'kafka';
+export type TargetKind = 'relay' | 'embedded' | 'kafka' | 'hocuspocus';
+
+/** The peers: another project's server, driven through its own client library (peers/). */
+export const PEER_KINDS: readonly TargetKind[] = ['hocuspocus'];
 
 export type Target = {
   kind: TargetKind;
+  /** What its clients speak (load-worker.ts). */
+  speaks: Speaks;
   url: string;
   http: string;
   pid: number;
@@ -80,26 +87,29 @@ export async function startTarget(
     });
   }
   Object.assign(env, options.env);
-  const script = kind === 'relay' ? 'scripts/bench/relay.ts' : serverEntry();
+  if (kind === 'hocuspocus') ensurePeers();
+  const script = kind === 'relay' ? 'scripts/bench/relay.ts' : kind === 'hocuspocus' ? 'scripts/bench/peers/hocuspocus-server.ts' : serverEntry();
+  const throughTsx = kind === 'relay' || kind === 'hocuspocus';
   let output = '';
   // BENCH_PROFILE_DIR: write a CPU profile of the target (node --cpu-prof) there.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   // Only the kafka target may see Kafka settings: KAFKA_BROKERS would turn the embedded target into another Kafka one.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('KAFKA_')));
-  // The relay is TypeScript run through tsx; the server is compiled.
-  const child = spawn(process.execPath, [...profile, ...(kind === 'relay' ? ['--import', 'tsx'] : []), script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The relay and the peers' starters are TypeScript run through tsx; the server is compiled.
+  const child = spawn(process.execPath, [...profile, ...(throughTsx ? ['--import', 'tsx'] : []), script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output = (output + d).slice(-10_000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-10_000)));
   const http = `http://127.0.0.1:${port}`;
   await waitReady(
     child,
-    kind === 'relay'
-      ? async () => output.includes('relay listening')
+    throughTsx
+      ? async () => output.includes(`${kind} listening`)
       : () => fetch(`${http}/readyz`).then((r) => r.ok, () => false),
     () => output,
   );
   return {
     kind,
+    speaks: kind === 'hocuspocus' ? 'yjs' : 'ours',
     url: `ws://127.0.0.1:${port}`,
     http,
     pid: child.pid!,

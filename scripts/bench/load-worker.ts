@@ -18,13 +18,14 @@ import type { BenchClient, Connect, Meter } from './bench-client.ts';
 import { connectOurs } from './our-client.ts';
 
 /** What the clients speak: our protocol, or a peer's through its own client library (peers/). */
-export type Speaks = 'ours' | 'yjs';
+export type Speaks = 'ours' | 'yjs' | 'tldraw';
 
 export type WorkerConfig = { urls: string[]; boards: string[]; clientsPerBoard: number; drawersPerBoard: number; speaks?: Speaks };
 
 /** A peer's client, loaded only when asked for: its library lives in .cache/peers. */
 async function peerConnect(speaks: Exclude<Speaks, 'ours'>): Promise<Connect> {
   if (speaks === 'yjs') return (await import('./peers/yjs-client.ts')).connectYjs;
+  if (speaks === 'tldraw') return (await import('./peers/tldraw-client.ts')).connectTldraw;
   throw new Error(`no client for ${speaks as string}`);
 }
 

@@ -11,7 +11,14 @@ import { BUCKET_MS, BUCKETS, type Speaks, type WorkerConfig, type WorkerResults 
 import { processUsage } from './targets.ts';
 
 /** How the load is shaped: clients per board, how many of them draw, warm-up, generator processes. */
-export type LoadShape = { clients: number; drawers: number; warmupS: number; workers: number };
+/**
+ * `split`: every generator holds a share of every board's clients (drawers
+ * and watchers), instead of whole boards: one board of many people no longer
+ * rests on one process, whose own work (a client library applying every
+ * update, per client) would be measured as the server's latency. Latency is
+ * timed between clients of the same generator, which share a clock.
+ */
+export type LoadShape = { clients: number; drawers: number; warmupS: number; workers: number; split?: boolean };
 
 /** The standard load: 20 boards × 10 clients, 3 drawing, 30 s measured after 15 s of warm-up, two generators. */
 export const STANDARD_LOAD = { boards: 20, clients: 10, drawers: 3, warmupS: 15, durationS: 30, workers: 2 };
@@ -93,6 +100,9 @@ export function medianFigures(all: LoadFigures[]): LoadFigures {
   };
 }
 
+/** Generator i's share of n, of `of` generators. */
+const share = (n: number, i: number, of: number) => Math.floor(n / of) + (i < n % of ? 1 : 0);
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One load run: warm-up, then a measured window; figures from every worker merged. */
@@ -101,14 +111,19 @@ export async function runLoad(servers: LoadServers, boards: number, seconds: num
   const workers = Array.from({ length: shape.workers }, () =>
     fork(new URL('./load-worker.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
-  const next = (w: (typeof workers)[number]) => new Promise<unknown>((resolve) => w.once('message', resolve));
+  // A generator that dies (a client library throwing) fails the run rather than leaving it waiting.
+  const next = (w: (typeof workers)[number]) =>
+    new Promise<unknown>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('exit', (code) => reject(new Error(`a load generator exited (${code}) before answering`)));
+    });
   await Promise.all(
     workers.map((w, i) => {
       const config: WorkerConfig = {
         urls: servers.place === 'by-board' ? [servers.urls[i % servers.urls.length]!] : servers.urls,
-        boards: names.filter((_, b) => b % workers.length === i),
-        clientsPerBoard: shape.clients,
-        drawersPerBoard: shape.drawers,
+        boards: shape.split ? names : names.filter((_, b) => b % workers.length === i),
+        clientsPerBoard: shape.split ? share(shape.clients, i, workers.length) : shape.clients,
+        drawersPerBoard: shape.split ? share(shape.drawers, i, workers.length) : shape.drawers,
         speaks: servers.speaks ?? 'ours',
       };
       const ready = next(w);

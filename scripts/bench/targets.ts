@@ -30,10 +30,10 @@ export function serverEntry(): string {
   return 'dist/server.mjs';
 }
 
-export type TargetKind = 'relay' | 'embedded' | 'kafka' | 'hocuspocus';
+export type TargetKind = 'relay' | 'embedded' | 'kafka' | 'hocuspocus' | 'tldraw';
 
 /** The peers: another project's server, driven through its own client library (peers/). */
-export const PEER_KINDS: readonly TargetKind[] = ['hocuspocus'];
+export const PEER_KINDS: readonly TargetKind[] = ['hocuspocus', 'tldraw'];
 
 export type Target = {
   kind: TargetKind;
@@ -87,9 +87,10 @@ export async function startTarget(
     });
   }
   Object.assign(env, options.env);
-  if (kind === 'hocuspocus') ensurePeers();
-  const script = kind === 'relay' ? 'scripts/bench/relay.ts' : kind === 'hocuspocus' ? 'scripts/bench/peers/hocuspocus-server.ts' : serverEntry();
-  const throughTsx = kind === 'relay' || kind === 'hocuspocus';
+  const peer = PEER_KINDS.includes(kind);
+  if (peer) ensurePeers();
+  const script = kind === 'relay' ? 'scripts/bench/relay.ts' : peer ? `scripts/bench/peers/${kind}-server.ts` : serverEntry();
+  const throughTsx = kind === 'relay' || peer;
   let output = '';
   // BENCH_PROFILE_DIR: write a CPU profile of the target (node --cpu-prof) there.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
@@ -109,7 +110,7 @@ export async function startTarget(
   );
   return {
     kind,
-    speaks: kind === 'hocuspocus' ? 'yjs' : 'ours',
+    speaks: kind === 'hocuspocus' ? 'yjs' : kind === 'tldraw' ? 'tldraw' : 'ours',
     url: `ws://127.0.0.1:${port}`,
     http,
     pid: child.pid!,

@@ -50,10 +50,11 @@ describe('benchmark smoke run', () => {
       expect(storage.embedded).toBeLessThan(150);
       expect(Object.keys(report)).toEqual(['relay', 'embedded', 'kafka']);
       // Classrooms: one board where everyone draws, one where a few draw and the rest watch.
-      // Hocuspocus, the peer, on the same classrooms through its own provider, and our ratios to it.
-      expect(Object.keys(classrooms)).toEqual(['relay', 'embedded', 'kafka', 'hocuspocus']);
+      // The peers, Hocuspocus and tldraw, on the same classrooms through their own clients, and our ratios to them.
+      expect(Object.keys(classrooms)).toEqual(['relay', 'embedded', 'kafka', 'hocuspocus', 'tldraw']);
       expect(stdout).toMatch(/\| 4 people, 4 drawing \| kafka \|/);
       expect(stdout).toMatch(/Against hocuspocus, same run/);
+      expect(stdout).toMatch(/Against tldraw, same run/);
       expect(stdout).toMatch(/\| 6 people, 2 drawing \| embedded \| \d+\.\d\d× \| \d+\.\d\d× \| \d+\.\d\d× \|/);
       for (const [kind, rooms] of Object.entries(classrooms)) {
         expect(Object.keys(rooms), kind).toEqual(['all drawing', 'few drawing']);

@@ -1,5 +1,6 @@
 /**
- * The peers `npm run bench` measures us against, installed on demand into
+ * The peers `npm run bench` measures us against (Hocuspocus, tldraw's sync
+ * server, and their client libraries), installed on demand into
  * .cache/peers (not dependencies of the whiteboard: nothing of theirs runs
  * in it). Versions are pinned so that runs compare like with like.
  *
@@ -20,6 +21,10 @@ export const PEER_PACKAGES = {
   '@hocuspocus/extension-sqlite': '4.7.0',
   '@hocuspocus/provider': '4.7.0',
   yjs: '13.6.33',
+  '@tldraw/sync-core': '5.4.2',
+  '@tldraw/tlschema': '5.4.2',
+  '@tldraw/store': '5.4.2',
+  '@tldraw/state': '5.4.2',
 } as const;
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));

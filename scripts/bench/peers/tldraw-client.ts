@@ -15,15 +15,22 @@
  *
  * A batch is known on arrival by its shape and its point count after it.
  */
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Batch, BenchClient, Connect } from '../bench-client.ts';
 import { importPeer } from './install.ts';
 
+function listenedBy(target: EventTarget): EventTarget {
+  setMaxListeners(0, target);
+  return target;
+}
+
 const globals = globalThis as Record<string, unknown>;
 globals.WebSocket ??= WebSocket;
-globals.window ??= Object.assign(new EventTarget(), { devicePixelRatio: 1 });
-globals.document ??= Object.assign(new EventTarget(), { hidden: false });
+// Every client listens on them: as many listeners as clients, no leak.
+globals.window ??= Object.assign(listenedBy(new EventTarget()), { devicePixelRatio: 1 });
+globals.document ??= Object.assign(listenedBy(new EventTarget()), { hidden: false });
 globals.navigator ??= {};
 globals.requestAnimationFrame ??= (f: (now: number) => void) => setTimeout(() => f(performance.now()), 1000 / 60);
 globals.cancelAnimationFrame ??= (timer: NodeJS.Timeout) => clearTimeout(timer);

@@ -27,7 +27,8 @@ function listenedBy(target: EventTarget): EventTarget {
 }
 
 const globals = globalThis as Record<string, unknown>;
-globals.WebSocket ??= WebSocket;
+// ws's, even where Node has a WebSocket of its own (22 and later): the wire's bytes are counted on its TCP socket.
+globals.WebSocket = WebSocket;
 // Every client listens on them: as many listeners as clients, no leak.
 globals.window ??= Object.assign(listenedBy(new EventTarget()), { devicePixelRatio: 1 });
 globals.document ??= Object.assign(listenedBy(new EventTarget()), { hidden: false });

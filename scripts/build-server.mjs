@@ -1,16 +1,27 @@
 // Compiles the server (server/main.ts and what it imports of ours) into one
-// ES module, dist/server.mjs, which `npm start` runs with plain node. Run
+// ES module, dist/server.mjs (and chunks it imports when needed), which `npm start` runs with plain node. Run
 // through tsx instead, the process also holds tsx's loader and esbuild's
 // transform: about a third more memory and a slower start (BENCHMARKS.md,
 // "The server compiled ahead of time"). Packages stay imports: lmdb is
 // native, and every package resolves from node_modules as before. One
 // level below the repository, like server/, so that main.ts finds
 // web/dist at the same relative place.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunks are named by their content: last build's would pile up.
+rmSync(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
 
 await build({
   entryPoints: [new URL('../server/main.ts', import.meta.url).pathname],
-  outfile: new URL('../dist/server.mjs', import.meta.url).pathname,
+  outdir: new URL('../dist', import.meta.url).pathname,
+  entryNames: 'server',
+  outExtension: { '.js': '.mjs' },
+  // What only some servers need (the Kafka backend) is imported when first
+  // needed, from a chunk of its own: a server on the embedded log never
+  // loads kafkajs.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -1,5 +1,5 @@
 import { pino, type BaseLogger, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { LogFormat } from './log-format.ts';
 
 /** The logging the server's layers need; a pino logger or Fastify's satisfies it. */
@@ -17,6 +17,10 @@ export function createLogger(level: string, destination?: DestinationStream, for
   // Pretty (log-format.ts) is formatted in this thread rather than by a
   // transport's worker thread, for the same reason: the line is written
   // before the process dies.
-  if (format === 'pretty' && !destination) return pino(options, PinoPretty({ destination: 1, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  // pino-pretty is loaded only for pretty lines: it is about 8 MB of memory a JSON-logging server never needs.
+  if (format === 'pretty' && !destination) {
+    const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+    return pino(options, PinoPretty({ destination: 1, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  }
   return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }

@@ -11,7 +11,6 @@ import { chooseLogFormat } from './log-format.ts';
 import { startMetricsServer, type MetricsListener } from './metrics/metrics-server.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { openLog } from './log/open-log.ts';
-import { KafkaPresenceBus } from './presence/kafka-presence-bus.ts';
 import { DiskGuard } from './quotas/disk-guard.ts';
 
 const config = configFromEnv();
@@ -24,7 +23,7 @@ const diskGuard = config.kafka ? null : await DiskGuard.start(config.dataDir, co
 // In broadcast, instances sharing a Kafka log share who is on each board
 // too. With partition ownership a board's people are all on its owner;
 // alone, there is nobody to tell.
-const presenceBus = config.kafka && config.placement.mode === 'broadcast' ? await KafkaPresenceBus.open(config.kafka, logger) : null;
+const presenceBus = config.kafka && config.placement.mode === 'broadcast' ? await (await import('./presence/kafka-presence-bus.ts')).KafkaPresenceBus.open(config.kafka, logger) : null;
 const metrics = new Metrics();
 const app = await buildApp({
   log,

@@ -2,10 +2,11 @@
  * What one instance on Kafka costs with nobody on it: CPU (% of one core)
  * over a quiet stretch after start-up, each build started on a fresh topic
  * of the broker in KAFKA_BROKERS, runs alternating, medians. Compare two
- * builds of the server by building each to its own file under dist/:
+ * builds of the server by copying one build (dist/, with its chunks) to a
+ * directory beside it before making the other:
  *
  *   KAFKA_BROKERS=127.0.0.1:19092 npx tsx scripts/bench/kafka-idle.ts \
- *     [--entries dist/server.mjs,dist/before.mjs] [--runs 3] [--seconds 30]
+ *     [--entries dist/server.mjs,dist-before/server.mjs] [--runs 3] [--seconds 30]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';

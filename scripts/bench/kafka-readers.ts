@@ -71,7 +71,8 @@ import type { LogRecord } from '../../server/protocol/messages.ts';
 import { readPartition, type PartitionRead } from './throwaway-group-reader.ts';
 import { decodeMessage, encodeValue, partitionFinder } from '../../server/log/kafka/record-format.ts';
 import { RangeReader } from '../../server/log/kafka/range-reader.ts';
-import { kafkaClientConfig, type KafkaSettings } from '../../server/log/kafka/settings.ts';
+import { type KafkaSettings } from '../../server/log/kafka/settings.ts';
+import { kafkaClientConfig } from '../../server/log/kafka/client-config.ts';
 import { KAFKA_VERSION, LocalKafka } from '../kafka-local.ts';
 import { frameRecord } from './fill.ts';
 

@@ -14,7 +14,7 @@
  * surface this module exists to keep small.
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import type SharpFactory from 'sharp';
 import { VARIANT_SIDES, type FileInfo, type FileType } from './file-store.ts';
 
 export type ImageLimits = {
@@ -54,7 +54,17 @@ export function sniffImage(bytes: Buffer): Sniffed | null {
 const KEPT_AS: Record<Sniffed, FileType> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/png' };
 
 export type Intake = { info: FileInfo; data: Buffer; variants: { side: number; info: FileInfo; data: Buffer }[] };
-type Sharp = ReturnType<typeof sharp>;
+type Sharp = ReturnType<typeof SharpFactory>;
+
+let loading: Promise<typeof SharpFactory> | null = null;
+/**
+ * sharp is loaded with the first upload: libvips is about 25 MB of a
+ * process's memory, which a server whose boards have no pictures never
+ * needs.
+ */
+function loadSharp(): Promise<typeof SharpFactory> {
+  return (loading ??= import('sharp').then((module) => module.default));
+}
 
 /**
  * Checks an upload and encodes it again; the result is what is stored and
@@ -68,7 +78,8 @@ export async function intakeImage(upload: Buffer, limits: ImageLimits): Promise<
   if (!format) throw new IntakeError(415, 'the file is not a PNG, JPEG, WebP or GIF image (SVG and PDF are turned into pictures by the page before upload)');
   // pages: 1 reads a GIF's (or an animated WebP's) first frame only.
   const options = { limitInputPixels: limits.maxInputPixels, pages: 1, failOn: 'error' } as const;
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  const sharp = await loadSharp();
+  let meta: Awaited<ReturnType<Sharp['metadata']>>;
   try {
     // The header only: nothing is decoded yet, so no pixel limit applies here; ours comes next.
     meta = await sharp(upload, { ...options, limitInputPixels: false }).metadata();

@@ -9,12 +9,16 @@ import type { Logger } from '../logger.ts';
 import type { BoardLog } from './board-log.ts';
 import { EmbeddedLog, type EmbeddedLogOptions } from './embedded-log.ts';
 import { erasedSinceCopy, rewriteFresh } from './fresh-copy.ts';
-import { KafkaLog } from './kafka/kafka-log.ts';
 import type { Placement } from './kafka/settings.ts';
 
 /** `placement`: the server's (KAFKA_PLACEMENT); tools leave it out and never take a share of the boards. */
 export async function openLog(config: Pick<Config, 'dataDir' | 'kafka'>, logger: Logger, embedded: EmbeddedLogOptions = {}, placement?: Placement): Promise<BoardLog> {
-  if (config.kafka) return KafkaLog.open(config.kafka, logger, placement);
+  if (config.kafka) {
+    // Loaded only here: kafkajs and the Kafka backend are about 10 MB of a
+    // process's memory that a server on the embedded log never needs.
+    const { KafkaLog } = await import('./kafka/kafka-log.ts');
+    return KafkaLog.open(config.kafka, logger, placement);
+  }
   if (erasedSinceCopy(config.dataDir)) {
     // An erased board's last fragments leave the file (fresh-copy.ts).
     const started = performance.now();

@@ -19,7 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.ts';
 import { LastingConsumer } from '../log/kafka/lasting-consumer.ts';
-import { kafkaClientConfig, presenceTopicOf, type KafkaSettings } from '../log/kafka/settings.ts';
+import { presenceTopicOf, type KafkaSettings } from '../log/kafka/settings.ts';
+import { kafkaClientConfig } from '../log/kafka/client-config.ts';
 import { encodePresenceFrame, parsePresenceFrame, type PresenceBus, type PresenceFrame, type PresenceListener } from './presence-bus.ts';
 
 /** Partitions when the topic is created: frames are few and small; boards spread over them. */

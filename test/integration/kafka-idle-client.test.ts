@@ -7,7 +7,7 @@
 import { createHook } from 'node:async_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { expect, inject, it } from 'vitest';
-import { kafkaClientConfig } from '../../server/log/kafka/settings.ts';
+import { kafkaClientConfig } from '../../server/log/kafka/client-config.ts';
 
 it('an idle connected client sets (almost) no timers', async () => {
   const settings = { brokers: [inject('kafkaBrokers')], topic: 'idle', clientId: 'idle-test', groupPrefix: 'idle', partitions: 1, replicationFactor: 1, ssl: false };

@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { IN_PLACE_MAX_BYTES, gzipCodec } from '../../server/log/kafka/gzip-codec.ts';
-import { kafkaClientConfig } from '../../server/log/kafka/settings.ts';
+import { kafkaClientConfig } from '../../server/log/kafka/client-config.ts';
 
 /** Records as a board's batch holds them: alike, so that they compress; some random bytes so that a large one stays large. */
 function batchOf(bytes: number): Buffer {

@@ -25,7 +25,8 @@ import { OrderedDelivery, type Via } from './ownership/ordered-delivery.ts';
 import { ownerAssigner } from './ownership/owner-assigner.ts';
 import type { PartitionOwners } from './ownership/partition-owners.ts';
 import { decodeMessage } from './record-format.ts';
-import { lastingConsumerConfig, type KafkaSettings } from './settings.ts';
+import { type KafkaSettings } from './settings.ts';
+import { lastingConsumerConfig } from './client-config.ts';
 
 /**
  * An owner's fetch waits for this much (or the fetch wait) before it

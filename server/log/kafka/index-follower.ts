@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import { LastingConsumer } from './lasting-consumer.ts';
-import { QUIET_FETCH_MAX_WAIT_MS, lastingConsumerConfig, type KafkaSettings } from './settings.ts';
+import { QUIET_FETCH_MAX_WAIT_MS, type KafkaSettings } from './settings.ts';
+import { lastingConsumerConfig } from './client-config.ts';
 
 export type FollowedTopic = {
   topic: string;

@@ -16,7 +16,8 @@ import type { Logger } from '../../logger.ts';
 import { LogUnavailableError } from '../board-log.ts';
 import { notify, parseStatus, sameStatus, type BoardStatus, type BoardStatusStore, type StatusListener } from '../board-status.ts';
 import { LastingConsumer } from './lasting-consumer.ts';
-import { QUIET_FETCH_MAX_WAIT_MS, kafkaClientConfig, type KafkaSettings } from './settings.ts';
+import { QUIET_FETCH_MAX_WAIT_MS, type KafkaSettings } from './settings.ts';
+import { kafkaClientConfig } from './client-config.ts';
 
 export function statusTopicOf(settings: Pick<KafkaSettings, 'topic'>): string {
   return `${settings.topic}-status`;

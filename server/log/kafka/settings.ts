@@ -1,10 +1,5 @@
 /** Kafka settings, read from explicit environment variables. */
-import net from 'node:net';
 import { hostname } from 'node:os';
-import tls from 'node:tls';
-import type { ConsumerConfig, ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
-import { installGzipCodec } from './gzip-codec.ts';
-import { installRequestQueueFix } from './request-queue-fix.ts';
 import { parsePublicUrl } from './ownership/public-url.ts';
 
 /** Batch compression of the records appended (KAFKA_COMPRESSION). */
@@ -211,55 +206,4 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv): KafkaSettings | nu
 /** Where instances share presence: never the boards' topic. */
 export function presenceTopicOf(settings: KafkaSettings): string {
   return settings.presenceTopic ?? `${settings.topic}-presence`;
-}
-
-/**
- * kafkajs's own socket factory, plus TCP_NODELAY: with Nagle's algorithm a
- * small request written while an earlier one is unacknowledged waits for
- * that acknowledgement, which the broker may delay (delayed ACK) by up to
- * 40 ms: a record's produce or its fan-out fetch then waits too.
- */
-function socketFactory(noDelay: boolean): ISocketFactory {
-  return ({ host, port, ssl, onConnect }) => {
-    const socket = ssl
-      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(ssl as tls.ConnectionOptions) }, onConnect)
-      : net.connect({ host, port }, onConnect);
-    socket.setNoDelay(noDelay);
-    socket.setKeepAlive(true, 60_000);
-    return socket;
-  };
-}
-
-/**
- * A long-running consumer's settings (the fan-out, the index follower):
- * a 10 s session timeout, which is also how long a killed owner keeps its
- * partitions; and no giving up on a broker that stays away past its
- * retries: it must come back with the broker, however long the outage
- * (with lasting-consumer.ts).
- */
-export function lastingConsumerConfig(settings: KafkaSettings, groupId: string): ConsumerConfig {
-  return {
-    groupId,
-    maxWaitTimeInMs: settings.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
-    sessionTimeout: 10_000,
-    heartbeatInterval: settings.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    retry: { ...kafkaClientConfig(settings).retry, restartOnFailure: async () => true },
-  };
-}
-
-export function kafkaClientConfig(settings: KafkaSettings): KafkaConfig {
-  // Every client of ours is configured here: the place to patch what they all share in kafkajs.
-  installGzipCodec();
-  installRequestQueueFix();
-  return {
-    clientId: settings.clientId,
-    socketFactory: socketFactory(settings.tcpNoDelay ?? true),
-    brokers: settings.brokers,
-    ssl: settings.ssl,
-    ...(settings.sasl ? { sasl: settings.sasl as SASLOptions } : {}),
-    connectionTimeout: 3_000,
-    requestTimeout: 10_000,
-    // Give up on a request within seconds: callers (and clients' outboxes) retry.
-    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
-  };
 }

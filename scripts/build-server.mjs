@@ -2,8 +2,9 @@
 // ES module, dist/server.mjs (and chunks it imports when needed), which `npm start` runs with plain node. Run
 // through tsx instead, the process also holds tsx's loader and esbuild's
 // transform: about a third more memory and a slower start (BENCHMARKS.md,
-// "The server compiled ahead of time"). Packages stay imports: lmdb is
-// native, and every package resolves from node_modules as before. One
+// "The server compiled ahead of time"). Packages stay imports, resolved
+// from node_modules as before (lmdb and sharp are native; kafkajs is
+// patched in place, request-queue-fix.ts), except those in BUNDLED. One
 // level below the repository, like server/, so that main.ts finds
 // web/dist at the same relative place.
 import { rmSync } from 'node:fs';
@@ -11,6 +12,25 @@ import { build } from 'esbuild';
 
 // Chunks are named by their content: last build's would pile up.
 rmSync(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
+
+/**
+ * Packages compiled into the server. TypeBox is some three hundred small
+ * modules: loaded one by one from node_modules they held 16 MB of memory
+ * and took 300 ms to start; compiled in, what the server uses of them holds
+ * under 7 MB (BENCHMARKS.md, "Against the peers").
+ */
+const BUNDLED = ['typebox'];
+
+/** Every other package stays an import. */
+const packagesAsImports = {
+  name: 'packages-as-imports',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, ({ path }) => {
+      const name = path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];
+      return BUNDLED.includes(name) ? undefined : { path, external: true };
+    });
+  },
+};
 
 await build({
   entryPoints: [new URL('../server/main.ts', import.meta.url).pathname],
@@ -26,7 +46,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  plugins: [packagesAsImports],
   // Readable as is: a stack trace names our functions and lines close to the source's.
   minify: false,
   keepNames: true,

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { launchChromium } from '../../test/support/browser.ts';
 import { freePort } from '../kafka-local.ts';
 import { serverEntry } from './targets.ts';
+import { startFlags } from '../start-command.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
 import { storeBoardState } from '../seed/store-state.ts';
@@ -109,7 +110,7 @@ function withoutKafka(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 export async function startServer(dataDir: string): Promise<{ http: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [serverEntry()], {
+  const child = spawn(process.execPath, [...startFlags(), serverEntry()], {
     cwd: repoRoot,
     // The embedded log in dataDir, whatever KAFKA_* the benchmark itself was given.
     env: { ...withoutKafka(process.env), HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', METRICS_PORT: '0', MAX_CONNECTIONS_PER_IP: '100000', API_REQUESTS_PER_MINUTE: '100000' },

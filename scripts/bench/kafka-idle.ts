@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../kafka-local.ts';
 import { processUsage, serverEntry } from './targets.ts';
+import { startFlags } from '../start-command.ts';
 
 const { values: args } = parseArgs({
   options: { entries: { type: 'string' }, runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '30' } },
@@ -33,7 +34,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 async function once(entry: string): Promise<number> {
   const port = await freePort();
   const topic = `bench-idle-${randomBytes(4).toString('hex')}`;
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...startFlags(), entry], {
     cwd: root,
     env: {
       ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: await mkdtemp(join(tmpdir(), 'bench-idle-')), LOG_LEVEL: 'fatal', METRICS_PORT: 'off',

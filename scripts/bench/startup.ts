@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../kafka-local.ts';
 import { processUsage, serverEntry } from './targets.ts';
+import { startFlags } from '../start-command.ts';
 import { EmbeddedLog } from '../../server/log/embedded-log.ts';
 import { seedBoard } from '../seed/realistic-board.ts';
 import { joinOnce } from './late-join.ts';
@@ -25,7 +26,7 @@ const RUNS = Number(args.runs);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const ways = {
-  'compiled (node dist/server.mjs)': [serverEntry()],
+  'compiled (npm start)': [...startFlags(), serverEntry()],
   'through tsx (node --import tsx server/main.ts)': ['--import', 'tsx', 'server/main.ts'],
 } as const;
 type Way = keyof typeof ways;

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { freePort } from '../kafka-local.ts';
 import { ensurePeers } from './peers/install.ts';
+import { startFlags } from '../start-command.ts';
 import type { Speaks } from './load-worker.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -111,7 +112,10 @@ export async function startTarget(
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   // Only the kafka target may see Kafka settings: KAFKA_BROKERS would turn the embedded target into another Kafka one.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('KAFKA_')));
-  const child = spawn(process.execPath, [...profile, ...(ours && process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(' ') : []), script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_SERVER_FLAGS: node flags for our server only (a V8 heap setting tried against the default, say).
+  // Ours runs with npm start's flags (start-command.ts), and these after them.
+  const flags = ours ? [...startFlags(), ...(process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(' ') : [])] : [];
+  const child = spawn(process.execPath, [...profile, ...flags, script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output = (output + d).slice(-10_000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-10_000)));
   const http = `http://127.0.0.1:${port}`;

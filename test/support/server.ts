@@ -14,6 +14,7 @@ import { KafkaPresenceBus } from '../../server/presence/kafka-presence-bus.ts';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
 import type { KafkaSettings } from '../../server/log/kafka/settings.ts';
 import type { PartitionOwners } from '../../server/log/kafka/ownership/partition-owners.ts';
+import { startFlags } from '../../scripts/start-command.ts';
 
 export { freePort };
 
@@ -51,7 +52,7 @@ export async function startServer(given?: BoardLog, options: Partial<Omit<AppDep
 
 /**
  * The real entry point as a child process, for kill -9 and signals: the
- * server as `npm start` runs it (dist/server.mjs, compiled by the global
+ * server as `npm start` runs it (dist/server.mjs with its flags, compiled by the global
  * setup), unless given preloads, which patch the server's own modules and
  * so need it run from its sources (server/main.ts through tsx).
  */
@@ -80,7 +81,7 @@ export class ServerProcess {
   async start(options: { until?: 'ready' | 'healthy' } = {}): Promise<void> {
     const probe = options.until === 'healthy' ? 'healthz' : 'readyz';
     const node =
-      this.nodeArgs.length > 0 ? [process.execPath, '--import', 'tsx', ...this.nodeArgs, 'server/main.ts'] : [process.execPath, 'dist/server.mjs'];
+      this.nodeArgs.length > 0 ? [process.execPath, '--import', 'tsx', ...this.nodeArgs, 'server/main.ts'] : [process.execPath, ...startFlags(), 'dist/server.mjs'];
     const [command, ...args] = [...this.wrapper, ...node];
     const child = spawn(command!, args, {
       cwd: repoRoot,

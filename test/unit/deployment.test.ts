@@ -11,6 +11,7 @@ import { KAFKA_VERSION } from '../../scripts/kafka-local.ts';
 import { configFromEnv } from '../../server/config.ts';
 import { DEFAULT_QUOTAS } from '../../server/quotas/quotas.ts';
 import { kafkaSettingsFromEnv } from '../../server/log/kafka/settings.ts';
+import { startFlags } from '../../scripts/start-command.ts';
 
 type Service = {
   restart?: string;
@@ -107,10 +108,15 @@ describe('the Node runtime', () => {
     const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
     expect(scripts.prestart).toBe('npm run build');
     expect(scripts.build).toContain('node scripts/build-server.mjs');
-    expect(scripts.start).toBe('node dist/server.mjs');
-    expect(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')).toMatch(/^RUN npm run build$[\s\S]*^CMD \["node", "dist\/server\.mjs"\]$/m);
+    // node, its flags (start-command.ts, which the tests and benchmarks start the server with), the compiled server.
+    expect(scripts.start).toMatch(/^node (--[a-z-]+=\S+ )*dist\/server\.mjs$/);
+    const args = scripts.start!.split(' ').slice(1);
+    expect(args).toEqual([...startFlags(), 'dist/server.mjs']);
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...args]).replaceAll(',', ', ')}`);
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain('ExecStartPre=/usr/bin/npm run build\nExecStart=/usr/bin/node dist/server.mjs');
+    expect(readme).toContain(`ExecStartPre=/usr/bin/npm run build\nExecStart=/usr/bin/node ${args.join(' ')}`);
   });
 
   it('CI runs the tests on that same LTS too', () => {

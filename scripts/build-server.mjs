@@ -1,5 +1,7 @@
-// Compiles the server (server/main.ts and what it imports of ours) into one
-// ES module, dist/server.mjs (and chunks it imports when needed), which `npm start` runs with plain node. Run
+// Compiles the server (server/main.ts and what it imports of ours) into
+// dist/server.mjs and the chunks it imports (dist/chunks/; the Kafka
+// backend's only when KAFKA_BROKERS is set), which `npm start` runs with
+// plain node. Run
 // through tsx instead, the process also holds tsx's loader and esbuild's
 // transform: about a third more memory and a slower start (BENCHMARKS.md,
 // "The server compiled ahead of time"). Packages stay imports, resolved
@@ -7,17 +9,15 @@
 // patched in place, request-queue-fix.ts), except those in BUNDLED. One
 // level below the repository, like server/, so that main.ts finds
 // web/dist at the same relative place.
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// Chunks are named by their content: last build's would pile up.
-rmSync(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
 
 /**
  * Packages compiled into the server. TypeBox is some three hundred small
  * modules: loaded one by one from node_modules they held 16 MB of memory
  * and took 300 ms to start; compiled in, what the server uses of them holds
- * under 7 MB (BENCHMARKS.md, "Against the peers").
+ * under 7 MB (BENCHMARKS.md, "Against the peers, with memory cut").
  */
 const BUNDLED = ['typebox'];
 
@@ -32,7 +32,7 @@ const packagesAsImports = {
   },
 };
 
-await build({
+const { metafile } = await build({
   entryPoints: [new URL('../server/main.ts', import.meta.url).pathname],
   outdir: new URL('../dist', import.meta.url).pathname,
   entryNames: 'server',
@@ -51,5 +51,12 @@ await build({
   minify: false,
   keepNames: true,
   logLevel: 'warning',
+  metafile: true,
 });
+
+// Chunks are named by their content: last build's would pile up. Removed
+// once this build is written, so a failed build leaves the last one whole.
+const chunks = new URL('../dist/chunks/', import.meta.url);
+const written = new Set(Object.keys(metafile.outputs).map((path) => path.split('/').pop()));
+for (const file of readdirSync(chunks)) if (!written.has(file)) rmSync(new URL(file, chunks));
 console.log('server built into dist/server.mjs');

@@ -17,7 +17,7 @@ export function createLogger(level: string, destination?: DestinationStream, for
   // Pretty (log-format.ts) is formatted in this thread rather than by a
   // transport's worker thread, for the same reason: the line is written
   // before the process dies.
-  // pino-pretty is loaded only for pretty lines: it is about 8 MB of memory a JSON-logging server never needs.
+  // pino-pretty is loaded only for pretty lines: memory a JSON-logging server never needs.
   if (format === 'pretty' && !destination) {
     const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     return pino(options, PinoPretty({ destination: 1, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));

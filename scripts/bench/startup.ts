@@ -27,7 +27,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const ways = {
   'compiled (npm start)': [...startFlags(), serverEntry()],
-  'through tsx (node --import tsx server/main.ts)': ['--import', 'tsx', 'server/main.ts'],
+  'through tsx (node --import tsx server/main.ts)': [...startFlags(), '--import', 'tsx', 'server/main.ts'],
 } as const;
 type Way = keyof typeof ways;
 type Run = { readyMs: number; idleMb: number; loadedMb: number };

@@ -112,7 +112,7 @@ export async function startTarget(
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   // Only the kafka target may see Kafka settings: KAFKA_BROKERS would turn the embedded target into another Kafka one.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('KAFKA_')));
-  // BENCH_SERVER_FLAGS: node flags for our server only (a V8 heap setting tried against the default, say).
+  // BENCH_SERVER_FLAGS: node flags for our server only, after npm start's (the later of two wins): a V8 heap setting tried, say.
   // Ours runs with npm start's flags (start-command.ts), and these after them.
   const flags = ours ? [...startFlags(), ...(process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(' ') : [])] : [];
   const child = spawn(process.execPath, [...profile, ...flags, script], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

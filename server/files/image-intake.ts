@@ -58,12 +58,19 @@ type Sharp = ReturnType<typeof SharpFactory>;
 
 let loading: Promise<typeof SharpFactory> | null = null;
 /**
- * sharp is loaded with the first upload: libvips is about 25 MB of a
- * process's memory, which a server whose boards have no pictures never
- * needs.
+ * sharp is loaded with the first upload: libvips is memory a server whose
+ * boards have no pictures never needs. A load that fails (a broken install)
+ * fails that upload and is tried again with the next.
  */
 function loadSharp(): Promise<typeof SharpFactory> {
-  return (loading ??= import('sharp').then((module) => module.default));
+  loading ??= import('sharp').then(
+    (module) => module.default,
+    (err: unknown) => {
+      loading = null;
+      throw err;
+    },
+  );
+  return loading;
 }
 
 /**

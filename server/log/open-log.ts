@@ -14,8 +14,9 @@ import type { Placement } from './kafka/settings.ts';
 /** `placement`: the server's (KAFKA_PLACEMENT); tools leave it out and never take a share of the boards. */
 export async function openLog(config: Pick<Config, 'dataDir' | 'kafka'>, logger: Logger, embedded: EmbeddedLogOptions = {}, placement?: Placement): Promise<BoardLog> {
   if (config.kafka) {
-    // Loaded only here: kafkajs and the Kafka backend are about 10 MB of a
-    // process's memory that a server on the embedded log never needs.
+    // Loaded only here: a server on the embedded log never needs kafkajs
+    // and the Kafka backend (with sharp and pino-pretty, also loaded when
+    // needed, about 12 MB of an idle server's memory).
     const { KafkaLog } = await import('./kafka/kafka-log.ts');
     return KafkaLog.open(config.kafka, logger, placement);
   }

@@ -4,7 +4,7 @@
  * statically. Kafka's client, sharp and pino-pretty are loaded when first
  * needed (a Kafka log, an upload, pretty lines), so a server that needs
  * none of them does not carry them: about 12 MB of resident memory
- * (BENCHMARKS.md, "Against the peers").
+ * (BENCHMARKS.md, "Against the peers, with memory cut").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -21,8 +21,9 @@ function staticGraph(entry: string): { files: string[]; packages: Set<string> } 
     if (files.includes(file)) continue;
     files.push(file);
     const text = readFileSync(new URL(file, dist), 'utf8');
-    // Static imports only: `import x from "y"` and `} from "y"` closing a multi-line one; not `import("y")`.
-    for (const [, specifier] of text.matchAll(/^(?:import\s[^;]*?|\}\s*)from\s+"([^"]+)";?$/gm)) {
+    // Static imports only: `import x from "y"`, `export … from "y"`, `} from "y"` closing a
+    // multi-line one, and a bare `import "y"`; not `import("y")`.
+    for (const [, specifier] of text.matchAll(/^(?:(?:import|export)\s[^;]*?from\s+|\}\s*from\s+|import\s*)"([^"]+)";?$/gm)) {
       if (specifier!.startsWith('./')) queue.push(new URL(specifier!, new URL(file, dist)).pathname.slice(dist.pathname.length));
       else packages.add(specifier!.split('/')[0]!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!);
     }

@@ -72,4 +72,5 @@ export async function importPeer<T>(name: keyof typeof PEER_PACKAGES): Promise<T
   return (await import(pathToFileURL(shim).href)) as T;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) ensurePeers();
+// Run as a script (not when compiled into a peer's server, scripts/bench/targets.ts).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && import.meta.url.endsWith('/install.ts')) ensurePeers();

@@ -114,9 +114,12 @@ const saved = (page: Page) => page.waitForFunction(() => (window as unknown as P
 async function replayAt(t: number): Promise<Page> {
   const replay = await env.open(`/b/${BOARD}/replay?t=${t}&speed=0.25`, 'Replayer', {}, SAVED_VIEW);
   await replay.waitForFunction(() => ['playing', 'ended'].includes(document.body.dataset.replay!), undefined, { timeout: 30_000 });
-  if ((await replay.evaluate(() => document.body.dataset.replay)) === 'ended') return replay;
-  await replay.click('#play');
-  await replay.waitForFunction(() => document.body.dataset.replay === 'paused');
+  // Paused within the page's own turn: a replay that ends between a look from here and a
+  // click would take the click as "play again" and never pause.
+  await replay.evaluate(() => {
+    if (document.body.dataset.replay === 'playing') document.querySelector<HTMLButtonElement>('#play')!.click();
+  });
+  await replay.waitForFunction(() => ['paused', 'ended'].includes(document.body.dataset.replay!));
   return replay;
 }
 

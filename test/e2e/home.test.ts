@@ -31,9 +31,13 @@ async function rename(page: Page, name: string): Promise<void> {
   await page.click('#board-name');
 }
 
-/** What this browser keeps of its recent boards. */
+/** What this browser keeps of its recent boards: an entry under a key of each board's own. */
 function listed(page: Page): Promise<Listed[]> {
-  return page.evaluate(() => JSON.parse(localStorage.getItem('whiteboard.recent') ?? '[]') as Listed[]);
+  return page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((key) => key.startsWith('whiteboard.recent.'))
+      .map((key) => JSON.parse(localStorage.getItem(key)!) as Listed),
+  );
 }
 
 /** The home page's boards, top to bottom: name (or id), link and changed time as shown. */
@@ -130,6 +134,51 @@ describe('the home page in Chromium', () => {
     await home.goto(`${env.server.http}/`);
     expect((await shownBoards(home)).map((b) => b.name)).toEqual([fresh, 'Project plan']);
     expect(env.cspViolations).toEqual([]);
+  });
+
+  it("a board page writes only its own board's entry: another tab's save, not yet seen here, is never put back as it was", { timeout: 60_000 }, async () => {
+    // Tabs may run in separate processes, each reading its own copy of localStorage that another tab's write reaches a moment later.
+    const board = 'e2e-home-own-entry';
+    const page = await env.open(`/b/${board}`, 'Ann');
+    await live(page);
+    await page.evaluate(() => {
+      const writes: string[] = [];
+      Object.assign(window, { storageWrites: writes });
+      const [set, remove] = [Storage.prototype.setItem, Storage.prototype.removeItem];
+      Storage.prototype.setItem = function (this: Storage, key: string, value: string) {
+        if (this === localStorage) writes.push(key);
+        set.call(this, key, value);
+      };
+      Storage.prototype.removeItem = function (this: Storage, key: string) {
+        if (this === localStorage) writes.push(key);
+        remove.call(this, key);
+      };
+    });
+    const writes = () => page.evaluate(() => (window as unknown as { storageWrites: string[] }).storageWrites);
+    // A new name is saved at once, a drawing a moment later (its picture), and everything once more as the page is left.
+    await rename(page, 'Mine');
+    await drawLine(page, [150, 150], [600, 400]);
+    await expect.poll(async () => (await listed(page)).find((b) => b.id === board)?.name).toBe('Mine');
+    await expect.poll(async () => (await writes()).filter((key) => key.startsWith('whiteboard.recent')).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide')));
+    // (The page also keeps where its view was, under a key of its board's.)
+    const written = (await writes()).filter((key) => key.startsWith('whiteboard.recent'));
+    expect(written.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(written)).toEqual(new Set([`whiteboard.recent.${board}`]));
+  });
+
+  it('a list kept by an earlier version, under one key, is still shown, each board then under a key of its own', async () => {
+    const home = await env.open('/', 'Returning');
+    const kept = [
+      { id: 'e2e-home-kept-a', name: 'Kept A', opened: 2_000, changed: 0, thumb: '' },
+      { id: 'e2e-home-kept-b', name: '', opened: 1_000, changed: 0, thumb: '' },
+      { id: 'e2e-home-mangled', opened: 'yesterday' },
+    ];
+    await home.evaluate((list) => localStorage.setItem('whiteboard.recent', JSON.stringify(list)), kept);
+    await home.reload();
+    expect((await shownBoards(home)).map((b) => b.name)).toEqual(['Kept A', 'e2e-home-kept-b']);
+    expect(await home.evaluate(() => localStorage.getItem('whiteboard.recent'))).toBeNull();
+    expect((await listed(home)).map((b) => b.id).sort()).toEqual(['e2e-home-kept-a', 'e2e-home-kept-b']);
   });
 
   it("an editor's new name shows live on the other pages and can be undone; a viewer cannot rename", { timeout: 120_000 }, async () => {

@@ -4,7 +4,7 @@
  * when it last changed, and a button taking it off the list. A browser that
  * opened none gets a short welcome instead.
  */
-import { forgetBoard, readRecent, RECENT_KEY, type RecentBoard } from './recent-boards.ts';
+import { forgetBoard, isRecentKey, readRecent, type RecentBoard } from './recent-boards.ts';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
@@ -91,7 +91,7 @@ function show(): void {
 show();
 // Another tab opened or renamed a board, or the page came back from the history: the list as it is now.
 window.addEventListener('storage', (event) => {
-  if (event.key === null || event.key === RECENT_KEY) show();
+  if (isRecentKey(event.key)) show();
 });
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) show();

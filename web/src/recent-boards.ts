@@ -1,18 +1,32 @@
 /**
  * The boards this browser opened, for the home page to list: each one's id,
  * name, when it was last opened here, when it last changed, and a small
- * picture of it. The list lives under one localStorage key, newest opened
- * first and at most MAX_RECENT long, so it never grows past a few hundred
- * kilobytes however many boards are opened.
+ * picture of it. Each board has a localStorage key of its own, and at most
+ * MAX_RECENT are kept (the longest unopened go), so the list never grows
+ * past a few hundred kilobytes however many boards are opened.
+ *
+ * A key per board, not one list: tabs of one browser may run in different
+ * processes, each reading its own copy of the storage, which another tab's
+ * write reaches a moment later. A tab that rewrote a whole list would put
+ * back what it last saw of the other boards, undoing another tab's save
+ * made just before. A board page writes only its own board's key (and
+ * takes out others only to keep to MAX_RECENT, or pictures when the storage
+ * is full).
  *
  * The board page adds its board on opening (rememberBoard) and keeps the
- * entry up to date as the board changes; the home page reads the list and
- * removes entries from it (which never touches the boards themselves).
+ * entry up to date as the board changes; the home page reads the entries and
+ * removes them (which never touches the boards themselves).
  */
 import type { BoardClient } from './board-client.ts';
 
-export const RECENT_KEY = 'whiteboard.recent';
+/** Each board's entry is under this prefix followed by its id. */
+export const RECENT_PREFIX = 'whiteboard.recent.';
+/** Where earlier versions kept the whole list; read once, into keys of their own. */
+const LEGACY_KEY = 'whiteboard.recent';
 export const MAX_RECENT = 50;
+
+/** Whether a change to this localStorage key (null: all cleared) changes the list. */
+export const isRecentKey = (key: string | null): boolean => key === null || key === LEGACY_KEY || key.startsWith(RECENT_PREFIX);
 
 export type RecentBoard = {
   id: string;
@@ -48,48 +62,74 @@ function isRecentBoard(value: unknown): value is RecentBoard {
   );
 }
 
-/** The list, newest opened first; entries this version cannot read (or a list another tab mangled) are left out. */
-export function readRecent(): RecentBoard[] {
-  let parsed: unknown;
+function parsed(text: string | null): unknown {
   try {
-    parsed = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]');
+    return text === null ? null : (JSON.parse(text) as unknown);
   } catch {
-    return [];
+    return null;
   }
-  if (!Array.isArray(parsed)) return [];
-  return parsed.filter(isRecentBoard).sort((a, b) => b.opened - a.opened);
+}
+
+/** One board's entry, or null when it is not listed (or is unreadable: mangled by hand, or written by a later version). */
+function readEntry(id: string): RecentBoard | null {
+  const entry = parsed(localStorage.getItem(RECENT_PREFIX + id));
+  return isRecentBoard(entry) && entry.id === id ? entry : null;
+}
+
+/** The list an earlier version kept under one key, moved to a key per board (an entry already under its own key is newer and stays). */
+function moveLegacyList(): void {
+  const legacy = parsed(localStorage.getItem(LEGACY_KEY));
+  if (legacy === null) return;
+  localStorage.removeItem(LEGACY_KEY);
+  if (!Array.isArray(legacy)) return;
+  for (const entry of legacy) if (isRecentBoard(entry) && readEntry(entry.id) === null) writeEntry(entry);
+}
+
+/** The list, newest opened first; entries this version cannot read are left out. */
+export function readRecent(): RecentBoard[] {
+  moveLegacyList();
+  const list: RecentBoard[] = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    if (!key?.startsWith(RECENT_PREFIX)) continue;
+    const entry = readEntry(key.slice(RECENT_PREFIX.length));
+    if (entry) list.push(entry);
+  }
+  return list.sort((a, b) => b.opened - a.opened);
 }
 
 /**
- * Saves the list, cut to MAX_RECENT. Storage full (other keys of this
- * origin take room too): the older half's pictures go, then the list is
- * given up on rather than the page failing.
+ * Saves one board's entry. Storage full (other keys of this origin take
+ * room too): the pictures of the older half of the list go, then this
+ * entry's own, then the entry is given up on rather than the page failing.
  */
-function writeRecent(list: RecentBoard[]): void {
-  const kept = list.slice(0, MAX_RECENT);
-  try {
-    localStorage.setItem(RECENT_KEY, JSON.stringify(kept));
-  } catch {
-    const half = Math.ceil(kept.length / 2);
+function writeEntry(entry: RecentBoard): void {
+  const put = (value: RecentBoard) => {
     try {
-      localStorage.setItem(RECENT_KEY, JSON.stringify(kept.map((entry, i) => (i < half ? entry : { ...entry, thumb: '' }))));
+      localStorage.setItem(RECENT_PREFIX + value.id, JSON.stringify(value));
+      return true;
     } catch {
-      // Nothing more to do: the home page lists what was saved before.
+      return false;
     }
-  }
+  };
+  if (put(entry)) return;
+  const list = readRecent().filter((e) => e.id !== entry.id);
+  for (const older of list.slice(Math.floor(list.length / 2))) if (older.thumb) put({ ...older, thumb: '' });
+  if (put(entry)) return;
+  put({ ...entry, thumb: '' });
+  // Nothing more to do: the home page lists what was saved before.
 }
 
 /** Takes a board off the list (the home page's Remove). */
 export function forgetBoard(id: string): void {
-  writeRecent(readRecent().filter((entry) => entry.id !== id));
+  localStorage.removeItem(RECENT_PREFIX + id);
 }
 
-/** A page here opened the board now: it goes to the top, keeping what was known of it. */
+/** A page here opened the board now: it goes to the top, keeping what was known of it; past MAX_RECENT, the longest unopened go. */
 export function noteOpened(id: string, at: number): void {
-  const list = readRecent();
-  const known = list.find((entry) => entry.id === id);
-  const entry: RecentBoard = { id, name: '', changed: 0, thumb: '', ...known, opened: at };
-  writeRecent([entry, ...list.filter((e) => e !== known)]);
+  const known = readEntry(id);
+  writeEntry({ id, name: '', changed: 0, thumb: '', ...known, opened: at });
+  for (const old of readRecent().slice(MAX_RECENT)) if (old.id !== id) forgetBoard(old.id);
 }
 
 /**
@@ -98,11 +138,8 @@ export function noteOpened(id: string, at: number): void {
  * stays removed until it is opened again.
  */
 export function noteBoard(id: string, seen: Partial<Pick<RecentBoard, 'name' | 'changed' | 'thumb'>>): void {
-  const list = readRecent();
-  const at = list.findIndex((entry) => entry.id === id);
-  if (at < 0) return;
-  list[at] = { ...list[at]!, ...seen };
-  writeRecent(list);
+  const known = readEntry(id);
+  if (known) writeEntry({ ...known, ...seen });
 }
 
 /**

@@ -1,17 +1,16 @@
 // Compiles the server (server/main.ts and what it imports of ours) into
 // dist/server.mjs and the chunks it imports (dist/chunks/; the Kafka
 // backend's only when KAFKA_BROKERS is set), which `npm start` runs with
-// plain node. Run
-// through tsx instead, the process also holds tsx's loader and esbuild's
-// transform: about a third more memory and a slower start (BENCHMARKS.md,
-// "The server compiled ahead of time"). Packages stay imports, resolved
-// from node_modules as before (lmdb and sharp are native; kafkajs is
-// patched in place, request-queue-fix.ts), except those in BUNDLED. One
-// level below the repository, like server/, so that main.ts finds
-// web/dist at the same relative place.
-import { readdirSync, rmSync } from 'node:fs';
+// plain node. Run through tsx instead, the process also holds tsx's loader
+// and esbuild's transform: about a third more memory and a slower start
+// (BENCHMARKS.md, "The server compiled ahead of time"). Packages stay
+// imports, resolved from node_modules as before (lmdb and sharp are native;
+// kafkajs is patched in place, request-queue-fix.ts), except those in
+// BUNDLED. One level below the repository, like server/, so that main.ts
+// finds web/dist at the same relative place. What imports what is written
+// to dist/meta.json (esbuild's metafile; a test reads it).
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
-
 
 /**
  * Packages compiled into the server. TypeBox is some three hundred small
@@ -33,7 +32,9 @@ const packagesAsImports = {
 };
 
 const { metafile } = await build({
-  entryPoints: [new URL('../server/main.ts', import.meta.url).pathname],
+  // Paths in the metafile are relative to the repository, wherever the build is run from.
+  absWorkingDir: new URL('..', import.meta.url).pathname,
+  entryPoints: ['server/main.ts'],
   outdir: new URL('../dist', import.meta.url).pathname,
   entryNames: 'server',
   outExtension: { '.js': '.mjs' },
@@ -59,4 +60,5 @@ const { metafile } = await build({
 const chunks = new URL('../dist/chunks/', import.meta.url);
 const written = new Set(Object.keys(metafile.outputs).map((path) => path.split('/').pop()));
 for (const file of readdirSync(chunks)) if (!written.has(file)) rmSync(new URL(file, chunks));
+writeFileSync(new URL('../dist/meta.json', import.meta.url), JSON.stringify(metafile));
 console.log('server built into dist/server.mjs');

@@ -25,7 +25,7 @@ import { OrderedDelivery, type Via } from './ownership/ordered-delivery.ts';
 import { ownerAssigner } from './ownership/owner-assigner.ts';
 import type { PartitionOwners } from './ownership/partition-owners.ts';
 import { decodeMessage } from './record-format.ts';
-import { type KafkaSettings } from './settings.ts';
+import type { KafkaSettings } from './settings.ts';
 import { lastingConsumerConfig } from './client-config.ts';
 
 /**

@@ -15,7 +15,7 @@ import type { Logger } from '../../logger.ts';
 import type { LogRecord } from '../../protocol/messages.ts';
 import { RangeReader } from './range-reader.ts';
 import { boardOfKey, decodeMessage } from './record-format.ts';
-import { type KafkaSettings } from './settings.ts';
+import type { KafkaSettings } from './settings.ts';
 import { kafkaClientConfig } from './client-config.ts';
 
 export type BoardTally = {

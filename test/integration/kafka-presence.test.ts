@@ -112,9 +112,10 @@ describe('presence across instances on one Kafka cluster', () => {
     await cat.client.live();
     await expect.poll(() => names(ann.client)).toContain('cat:editor');
     const started = Date.now();
-    await c.close(); // cat is still connected when it goes
+    const closed = c.close(); // cat is still connected when it goes
     await waitUntil(() => !names(ann.client).includes('cat:editor'), 'cat left ann\'s list');
     expect(Date.now() - started).toBeLessThan(1_500); // not the expiry: the goodbye
+    await closed;
   });
 
   it('an instance killed with -9 has its people removed from the others\' lists within seconds, and their cursors hidden', async () => {

@@ -4,7 +4,7 @@
  * when the board is live again (restored). Every instance reads it from its
  * start at open and follows it (a consumer group of its own, deleted on
  * close, as the presence bus does), so each knows of a deletion made
- * anywhere within about a second (the fetch waits at most 100 ms).
+ * anywhere within about a second (a fetch returns as soon as a value is there).
  *
  * `set` resolves once this instance's consumer has read the value back, so
  * the instance that deleted a board answers 410 for it at once, and values

@@ -229,7 +229,7 @@ describe('Kafka settings from the environment', () => {
   });
 
   it('send requests at once and append through one producer unless told otherwise', () => {
-    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })).toMatchObject({ producers: 1, tcpNoDelay: true, fetchMaxWaitMs: 500, heartbeatMs: 1_000 });
+    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })).toMatchObject({ producers: 1, tcpNoDelay: true, fetchMaxWaitMs: 100, heartbeatMs: 1_000 });
     expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_PRODUCERS: '0' })).toThrow(/KAFKA_PRODUCERS/);
   });
 

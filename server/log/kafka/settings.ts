@@ -138,16 +138,10 @@ export function fileTopics(settings: Pick<KafkaSettings, 'topic'>): { parts: str
 export const DEFAULT_PRODUCERS = 1;
 
 /**
- * The fan-out's fetch wait. In broadcast a fetch returns as soon as one
- * record is there (minBytes 1), so this only bounds how long an idle fetch
- * waits. An owner's fetch waits for OWNER_FETCH_MIN_BYTES or this long
- * (board-fanout.ts): its own appends reach its rooms on their
- * acknowledgement, and only records written elsewhere (an import, a fork,
- * a move of partitions under way) wait up to this long. 500 ms rather than
- * 100: each fetch that returns wakes the instance, and an idle instance
- * took 4.5% of a core against 5.9% (BENCHMARKS.md, "An idle instance").
+ * The fan-out's fetch: a fetch returns as soon as one record is there
+ * (minBytes 1), so this only bounds how long an idle fetch waits.
  */
-export const DEFAULT_FETCH_MAX_WAIT_MS = 500;
+export const DEFAULT_FETCH_MAX_WAIT_MS = 100;
 /**
  * The fetch wait of consumers whose records are rare (the indexes, boards'
  * status): new records return a fetch at once all the same, and each idle

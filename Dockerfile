@@ -9,4 +9,4 @@ ENV HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 # The server as `npm start` runs it: compiled by `npm run build`, no TypeScript loader at run time,
 # V8's young generation capped at 2 MB a half (README, "Running it for real").
-CMD ["node", "--max-semi-space-size=2", "dist/server.mjs"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "dist/server.mjs"]

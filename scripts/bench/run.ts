@@ -314,29 +314,29 @@ if (Object.keys(classrooms).length > 0) {
     `\nClassrooms: one board, every client on it receiving every record (2 points per 16 ms batch per drawer); ` +
       `${classroomTiming.durationS} s measured after ${classroomTiming.warmupS} s warm-up; median of ${settings.rounds} round(s), ratios are medians of the same round's ratios\n`,
   );
-  console.log('| classroom | target | p50 ms | p99 ms | max ms | p99 ÷ relay | records delivered/s | delivered ÷ relay | server CPU % | RSS MB | bytes/point up | bytes/point down |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| classroom | target | p50 ms | p99 ms | max ms | p99 ÷ relay | records delivered/s | delivered ÷ relay | server CPU % | RSS MB (mean) | RSS MB (peak) | bytes/point up | bytes/point down |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const room of CLASSROOMS) {
     const relay = classrooms.relay?.[room.name];
     for (const [kind, byRoom] of Object.entries(classrooms)) {
       const c = byRoom[room.name]!;
       const ratio = (pick: (f: LoadFigures) => number) => (relay ? f(median(c.rounds.map((r, i) => pick(r) / pick(relay.rounds[i]!))), 2) + '×' : '–');
       console.log(
-        `| ${room.clients} people, ${room.drawers} drawing | ${kind} | ${f(c.p50)} | ${f(c.p99)} | ${f(c.max)} | ${ratio((r) => r.p99)} | ${f(c.batchesPerS, 0)} | ${ratio((r) => r.batchesPerS)} | ${f(c.cpuPercent, 0)} | ${f(c.rssMB, 0)} | ${f(c.bytesPerPointUp)} | ${f(c.bytesPerPointDown)} |`,
+        `| ${room.clients} people, ${room.drawers} drawing | ${kind} | ${f(c.p50)} | ${f(c.p99)} | ${f(c.max)} | ${ratio((r) => r.p99)} | ${f(c.batchesPerS, 0)} | ${ratio((r) => r.batchesPerS)} | ${f(c.cpuPercent, 0)} | ${f(c.rssMB, 0)} | ${f(c.rssPeakMB, 0)} | ${f(c.bytesPerPointUp)} | ${f(c.bytesPerPointDown)} |`,
       );
     }
   }
   for (const peer of PEER_KINDS.filter((k) => classrooms[k])) {
     console.log(`\nAgainst ${peer}, same run: our figure ÷ ${peer}'s (medians of the same round's ratios; below 1.00× we are ahead)\n`);
-    console.log('| classroom | target | p99 | server CPU | RSS | records delivered/s | bytes/point down |');
-    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| classroom | target | p99 | server CPU | RSS (mean) | RSS (peak) | records delivered/s | bytes/point down |');
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const room of CLASSROOMS) {
       const theirs = classrooms[peer]![room.name]!;
       for (const kind of ours.filter((k) => classrooms[k])) {
         const c = classrooms[kind]![room.name]!;
         const ratio = (pick: (f: LoadFigures) => number) => f(median(c.rounds.map((r, i) => pick(r) / pick(theirs.rounds[i]!))), 2) + '×';
         console.log(
-          `| ${room.clients} people, ${room.drawers} drawing | ${kind} | ${ratio((r) => r.p99)} | ${ratio((r) => r.cpuPercent)} | ${ratio((r) => r.rssMB)} | ${ratio((r) => r.batchesPerS)} | ${ratio((r) => r.bytesPerPointDown)} |`,
+          `| ${room.clients} people, ${room.drawers} drawing | ${kind} | ${ratio((r) => r.p99)} | ${ratio((r) => r.cpuPercent)} | ${ratio((r) => r.rssMB)} | ${ratio((r) => r.rssPeakMB)} | ${ratio((r) => r.batchesPerS)} | ${ratio((r) => r.bytesPerPointDown)} |`,
         );
       }
     }

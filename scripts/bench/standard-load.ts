@@ -34,8 +34,10 @@ export type LoadFigures = {
   pointsPerS: number;
   /** CPU of the servers, summed (% of one core). */
   cpuPercent: number;
-  /** Resident memory of the servers, summed. */
+  /** Resident memory of the servers, summed: each one's mean over the window (sampled every 250 ms). */
   rssMB: number;
+  /** The highest resident memory each server reached in the window, summed. */
+  rssPeakMB: number;
   bytesPerPointUp: number;
   bytesPerPointDown: number;
   errors: string[];
@@ -46,7 +48,7 @@ export type LoadFigures = {
  * `pids`), and when clients that lost their socket were live again
  * (wall-clock ms; an instance killed mid-load: instances.ts).
  */
-export type LoadRun = LoadFigures & { perProcess: { cpuPercent: number; rssMB: number }[]; resyncedAt: number[] };
+export type LoadRun = LoadFigures & { perProcess: { cpuPercent: number; rssMB: number; rssPeakMB: number }[]; resyncedAt: number[] };
 
 /**
  * The servers a load runs against; `pids` are the processes measured, which
@@ -94,6 +96,7 @@ export function medianFigures(all: LoadFigures[]): LoadFigures {
     pointsPerS: m((f) => f.pointsPerS),
     cpuPercent: m((f) => f.cpuPercent),
     rssMB: m((f) => f.rssMB),
+    rssPeakMB: m((f) => f.rssPeakMB),
     bytesPerPointUp: m((f) => f.bytesPerPointUp),
     bytesPerPointDown: m((f) => f.bytesPerPointDown),
     errors: all.flatMap((f) => f.errors),
@@ -104,6 +107,37 @@ export function medianFigures(all: LoadFigures[]): LoadFigures {
 const share = (n: number, i: number, of: number) => Math.floor(n / of) + (i < n % of ? 1 : 0);
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Each process's resident memory sampled through the window, mean and peak
+ * in MB. A garbage-collected heap is a sawtooth (in a class of 40 drawing,
+ * 60 to 108 MB of anonymous memory between major collections): read at one
+ * instant, it was most of the spread between runs.
+ */
+export function sampleRss(pids: number[], everyMs = 250): () => { meanMB: number; peakMB: number }[] {
+  const sums = pids.map(() => 0);
+  const peaks = pids.map(() => 0);
+  const counts = pids.map(() => 0);
+  const sample = () =>
+    pids.forEach((pid, i) => {
+      let bytes: number;
+      try {
+        bytes = processUsage(pid).rssBytes;
+      } catch {
+        return; // a process gone (an instance killed mid-load) is left out from then on
+      }
+      sums[i]! += bytes;
+      counts[i]! += 1;
+      peaks[i] = Math.max(peaks[i]!, bytes);
+    });
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return pids.map((_, i) => ({ meanMB: counts[i] ? sums[i]! / counts[i]! / 2 ** 20 : NaN, peakMB: counts[i] ? peaks[i]! / 2 ** 20 : NaN }));
+  };
+}
 
 /** One load run: warm-up, then a measured window; figures from every worker merged. */
 export async function runLoad(servers: LoadServers, boards: number, seconds: number, shape: LoadShape, hooks?: WindowHooks): Promise<LoadRun> {
@@ -135,9 +169,11 @@ export async function runLoad(servers: LoadServers, boards: number, seconds: num
   for (const w of workers) w.send({ cmd: 'measure' });
   await hooks?.start();
   const before = servers.pids.map(processUsage);
+  const rss = sampleRss(servers.pids);
   const started = performance.now();
   await sleep(seconds * 1_000);
   const after = servers.pids.map(processUsage);
+  const memory = rss();
   const elapsed = (performance.now() - started) / 1_000;
   await hooks?.end();
   const results = (await Promise.all(
@@ -154,7 +190,8 @@ export async function runLoad(servers: LoadServers, boards: number, seconds: num
   const delivered = sum((r) => r.deliveredBatches);
   const perProcess = after.map((a, i) => ({
     cpuPercent: ((a.cpuSeconds - before[i]!.cpuSeconds) / elapsed) * 100,
-    rssMB: a.rssBytes / 1024 / 1024,
+    rssMB: memory[i]!.meanMB,
+    rssPeakMB: memory[i]!.peakMB,
   }));
   return {
     boards,
@@ -167,6 +204,7 @@ export async function runLoad(servers: LoadServers, boards: number, seconds: num
     pointsPerS: sum((r) => r.deliveredPoints) / elapsed,
     cpuPercent: perProcess.reduce((a, p) => a + p.cpuPercent, 0),
     rssMB: perProcess.reduce((a, p) => a + p.rssMB, 0),
+    rssPeakMB: perProcess.reduce((a, p) => a + p.rssPeakMB, 0),
     bytesPerPointUp: sum((r) => r.bytesUp) / Math.max(1, sum((r) => r.sentPoints)),
     bytesPerPointDown: sum((r) => r.bytesDown) / Math.max(1, sum((r) => r.receivedPoints)),
     errors: [...results.flatMap((r) => r.errors), ...(delivered === 0 ? ['no batch was delivered'] : [])],

@@ -85,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(diskGuard ? { diskFreeBytes: () => diskGuard.free } : {}),
     ...(log.fanoutLag ? { fanoutLag: () => log.fanoutLag!() } : {}),
     ...(log.fanoutCounts ? { fanoutRecords: () => log.fanoutCounts!() } : {}),
+    ...(log.produceRequests ? { produceRequests: () => log.produceRequests!() } : {}),
   });
   logBoardOfRequests(app);
   countHttpThrottles(app, metrics);

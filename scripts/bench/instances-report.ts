@@ -33,6 +33,8 @@ export type InstanceFigures = {
   cpu: number;
   /** Records of the topic handed to its rooms a second (logboard_fanout_records_total). */
   recordsPerS: number;
+  /** Produce requests it sent a second (logboard_kafka_produce_requests_total); missing in reports from before. */
+  produceRequestsPerS?: number;
   cpuSPerMRecords: number;
 };
 
@@ -104,8 +106,8 @@ export function printReport({ settings, steps, results }: InstancesReport): void
   }
 
   console.log('\nPer instance (in broadcast every instance consumes every record of the topic; with ownership, its partitions\' records):\n');
-  console.log('| step | instance | clients | boards loaded | idle CPU % | CPU % | records consumed/s | of the topic’s records | CPU-s per million records consumed |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| step | instance | clients | boards loaded | idle CPU % | CPU % | records consumed/s | of the topic’s records | CPU-s per million records consumed | produce requests/s |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   type Row = { step: Step; k: number; clients: number; loaded: number; idle: number; cpu: number; records: number; machine: number };
   const rows: Row[] = [];
   for (const step of steps) {
@@ -119,7 +121,7 @@ export function printReport({ settings, steps, results }: InstancesReport): void
       const machine = medianOf(runs, (r) => r.machineCpu)!;
       const row = { step, k, clients, loaded: (records * boards) / step.boards, idle: pick((i) => i.idleCpu), cpu: pick((i) => i.cpu), records, machine };
       rows.push(row);
-      console.log(`| ${step.name} | ${k + 1} | ${row.clients} | ${loadedBoards} | ${f(row.idle, 1)} | ${f(row.cpu)} | ${f(row.records)} | ${f(records / medianOf(runs, (r) => r.recordsPerS)!, 2)} | ${f(pick((i) => i.cpuSPerMRecords))} |`);
+      console.log(`| ${step.name} | ${k + 1} | ${row.clients} | ${loadedBoards} | ${f(row.idle, 1)} | ${f(row.cpu)} | ${f(row.records)} | ${f(records / medianOf(runs, (r) => r.recordsPerS)!, 2)} | ${f(pick((i) => i.cpuSPerMRecords))} | ${f(medianOf(runs, (r) => r.instances[k]!.produceRequestsPerS ?? null))} |`);
     }
   }
 

@@ -51,7 +51,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { benchBrokers, freePort, LocalKafka } from '../kafka-local.ts';
 import { feed } from './feed.ts';
 import { printReport, type InstancesReport, type RunFigures, type Step } from './instances-report.ts';
-import { runLoad, sleep, STANDARD_LOAD, type WindowHooks } from './standard-load.ts';
+import { runLoad, sampleRss, sleep, STANDARD_LOAD, type WindowHooks } from './standard-load.ts';
 import { processUsage, startTarget, type Target } from './targets.ts';
 
 const { values: args } = parseArgs({
@@ -171,12 +171,16 @@ async function topicEnd(topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((a, p) => a + Number(p.high), 0);
 }
 
-/** Records of the boards' topic an instance has handed to its rooms so far (its metrics, on their own port). */
-async function recordsHanded(metricsPort: number): Promise<number> {
+/**
+ * Records of the boards' topic an instance has handed to its rooms so far,
+ * and the produce requests it has sent (its metrics, on their own port).
+ */
+async function instanceCounts(metricsPort: number): Promise<{ handed: number; produced: number }> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  let sum = 0;
-  for (const m of text.matchAll(/^logboard_fanout_records_total\{via="(?:consumer|ack)"\} (\S+)$/gm)) sum += Number(m[1]);
-  return sum;
+  let handed = 0;
+  for (const m of text.matchAll(/^logboard_fanout_records_total\{via="(?:consumer|ack)"\} (\S+)$/gm)) handed += Number(m[1]);
+  const produced = Number(/^logboard_kafka_produce_requests_total (\S+)$/m.exec(text)?.[1] ?? 0);
+  return { handed, produced };
 }
 
 /**
@@ -208,14 +212,16 @@ async function runFeed(step: Step, topic: string, pids: number[], hooks: WindowH
     await sleep(shape.warmupS * 1_000);
     await hooks.start();
     const before = pids.map(processUsage);
+    const rss = sampleRss(pids);
     const requests = feeder.requests();
     const started = performance.now();
     await sleep(seconds * 1_000);
     const after = pids.map(processUsage);
+    const memory = rss();
     const elapsed = (performance.now() - started) / 1_000;
     await hooks.end();
     return {
-      perProcess: after.map((a, i) => ({ cpuPercent: ((a.cpuSeconds - before[i]!.cpuSeconds) / elapsed) * 100, rssMB: a.rssBytes / 1024 / 1024 })),
+      perProcess: after.map((a, i) => ({ cpuPercent: ((a.cpuSeconds - before[i]!.cpuSeconds) / elapsed) * 100, rssMB: memory[i]!.meanMB, rssPeakMB: memory[i]!.peakMB })),
       produceRequestsPerS: (feeder.requests() - requests) / elapsed,
     };
   } finally {
@@ -252,8 +258,8 @@ async function runStep(step: Step): Promise<RunFigures> {
     const victim = step.kill ? instances[0]! : null;
     const measured = instances.filter((t) => t !== victim);
     let killedAt = 0;
-    let start = { t: 0, records: 0, presence: 0, broker: 0, machine: 0, handed: [] as number[] };
-    const window = { records: 0, presence: 0, brokerCpu: null as number | null, machineCpu: 0, handed: [] as number[] };
+    let start = { t: 0, records: 0, presence: 0, broker: 0, machine: 0, counts: [] as { handed: number; produced: number }[] };
+    const window = { records: 0, presence: 0, brokerCpu: null as number | null, machineCpu: 0, handed: [] as number[], produced: [] as number[] };
     const sample = async () => ({
       t: performance.now(),
       records: await topicEnd(topic),
@@ -261,7 +267,7 @@ async function runStep(step: Step): Promise<RunFigures> {
       presence: step.placement === broadcast ? await topicEnd(presence) : 0,
       broker: broker ? processUsage(broker).cpuSeconds : 0,
       machine: machineBusySeconds(),
-      handed: await Promise.all(instances.map((t, k) => (t === victim ? 0 : recordsHanded(metricsPorts[k]!)))),
+      counts: await Promise.all(instances.map((t, k) => (t === victim ? { handed: 0, produced: 0 } : instanceCounts(metricsPorts[k]!)))),
     });
     const hooks: WindowHooks = {
       start: async () => {
@@ -276,7 +282,8 @@ async function runStep(step: Step): Promise<RunFigures> {
       end: async () => {
         const end = await sample();
         const elapsed = (end.t - start.t) / 1_000;
-        window.handed = end.handed.map((n, k) => (n - start.handed[k]!) / elapsed);
+        window.handed = end.counts.map((n, k) => (n.handed - start.counts[k]!.handed) / elapsed);
+        window.produced = end.counts.map((n, k) => (n.produced - start.counts[k]!.produced) / elapsed);
         window.records = (end.records - start.records) / elapsed;
         window.presence = (end.presence - start.presence) / elapsed;
         window.brokerCpu = broker ? ((end.broker - start.broker) / elapsed) * 100 : null;
@@ -295,7 +302,7 @@ async function runStep(step: Step): Promise<RunFigures> {
     const placed = placement(step);
     // Every client that lost its socket to the kill is live again by then.
     const failoverMs = victim && load.resyncedAt && load.resyncedAt.length > 0 ? Math.max(...load.resyncedAt) - killedAt : null;
-    if (victim) load.perProcess.unshift({ cpuPercent: NaN, rssMB: NaN });
+    if (victim) load.perProcess.unshift({ cpuPercent: NaN, rssMB: NaN, rssPeakMB: NaN });
     return {
       failoverMs,
       load,
@@ -308,6 +315,7 @@ async function runStep(step: Step): Promise<RunFigures> {
         idleCpu: idleCpu[k]!,
         cpu: p.cpuPercent,
         recordsPerS: window.handed[k]!,
+        produceRequestsPerS: window.produced[k]!,
         cpuSPerMRecords: p.cpuPercent / 100 / (window.handed[k]! / 1e6),
       })),
     };
@@ -336,7 +344,8 @@ try {
       process.stderr.write(
         `${r.failoverMs == null ? '' : `  failover: every client live again ${Math.round(r.failoverMs)} ms after the kill\n`}` +
         `  ${Math.round(r.recordsPerS)} records/s, p99 ${r.load.p99?.toFixed(1) ?? '–'} ms, CPU ${r.instances.map((i) => i.cpu.toFixed(0)).join(' / ')} %, ` +
-          `idle ${r.instances.map((i) => i.idleCpu.toFixed(1)).join(' / ')} %, handed ${r.instances.map((i) => Math.round(i.recordsPerS)).join(' / ')} records/s, machine ${r.machineCpu.toFixed(0)} %\n`,
+          `idle ${r.instances.map((i) => i.idleCpu.toFixed(1)).join(' / ')} %, handed ${r.instances.map((i) => Math.round(i.recordsPerS)).join(' / ')} records/s, ` +
+          `produce requests ${r.instances.map((i) => Math.round(i.produceRequestsPerS ?? 0)).join(' / ')}/s, machine ${r.machineCpu.toFixed(0)} %\n`,
       );
     }
   }

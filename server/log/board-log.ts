@@ -115,6 +115,9 @@ export interface BoardLog {
   /** The same: records handed to subscribers so far, consumed or on the produce acknowledgement (for metrics). */
   fanoutCounts?(): Readonly<Record<'consumer' | 'ack', number>>;
 
+  /** Produce requests sent so far (Kafka): appends ÷ requests is how well appends batch (for metrics). */
+  produceRequests?(): number;
+
   /** Stops subscriptions and releases the store. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -25,6 +25,8 @@ export type MetricSources = {
   fanoutLag?: () => Promise<ReadonlyMap<number, number>>;
   /** On Kafka: records of the boards' topic handed to the rooms so far, by the consumer and on the produce acknowledgement. */
   fanoutRecords?: () => Readonly<Record<'consumer' | 'ack', number>>;
+  /** On Kafka: produce requests sent so far. */
+  produceRequests?: () => number;
 };
 
 /**
@@ -138,6 +140,19 @@ export class Metrics {
           this.inc({ via }, Math.max(0, now[via] - counted[via]));
           counted[via] = now[via];
         }
+      },
+    });
+    let produced = 0;
+    new Counter({
+      name: 'logboard_kafka_produce_requests_total',
+      help: 'On Kafka: produce requests sent (appends admitted ÷ this is how many records a request carries)',
+      registers: [this.registry],
+      collect() {
+        const requests = sources().produceRequests;
+        if (!requests) return;
+        const now = requests();
+        this.inc(Math.max(0, now - produced));
+        produced = now;
       },
     });
     // Every label value from the start, so a rate over a first refusal or throttle is not lost.

@@ -187,6 +187,9 @@ describe('metrics', () => {
     expect(observations(m, 'logboard_append_duration_seconds')).toBe(18);
     // Timed from the broker's stamp: each record, once.
     expect(observations(m, 'logboard_fanout_duration_seconds')).toBe(18);
+    // Appends made while a request is out share the next one: at least one request, never more than appends.
+    expect(sampleValue(m, 'logboard_kafka_produce_requests_total')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(m, 'logboard_kafka_produce_requests_total')).toBeLessThanOrEqual(18);
     // Kafka keeps its own disks: no gauge that would read as a full one.
     expect(m.has('logboard_disk_free_bytes')).toBe(false);
   });

@@ -278,6 +278,10 @@ export class KafkaLog implements BoardLog {
     return lag;
   }
 
+  produceRequests(): number {
+    return this.appender.stats.produceRequests;
+  }
+
   /** Records of the boards' topic handed to the rooms, by the consumer and on acknowledgement (metrics). */
   fanoutCounts(): Readonly<Record<'consumer' | 'ack', number>> {
     return this.fanout.delivery.counts;

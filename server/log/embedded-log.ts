@@ -26,7 +26,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { LogRecord } from '../protocol/messages.ts';
-import { LogUnavailableError, type AppendOptions, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from './board-log.ts';
+import { appended, LogUnavailableError, type AppendOptions, type BoardLog, type NewRecord, type ReadyListener, type RecordListener } from './board-log.ts';
 import { BLOCK_RECORDS, blockStart, blockText, decodeBlock, encodeBlock, lastTsOf, type StoredBody } from './record-blocks.ts';
 import { LmdbSnapshots } from './snapshots/lmdb-snapshots.ts';
 import { LmdbFiles } from '../files/lmdb-files.ts';
@@ -150,14 +150,16 @@ export class EmbeddedLog implements BoardLog {
     const pos = head.next++;
     // Wall clocks step backwards; a board's timestamps must not.
     const ts = (head.ts = Math.max(options.at ?? this.now(), head.ts));
-    const { board, ...rest } = input;
+    // Built field by field, as `appended` builds the record (board-log.ts).
+    const { board, user, cid, seq, name, op } = input;
+    const body: StoredBody = name === undefined ? { user, cid, seq, op, ts } : { user, cid, seq, name, op, ts };
     // In a transaction, not a bare put: a put that records a new msgpack
     // structure can resolve after later puts, and subscribers must see the
     // records in position order.
     await this.root.transaction(() => {
-      this.records.put([board, pos], { ...rest, ts });
+      this.records.put([board, pos], body);
     });
-    const record: LogRecord = { ...input, pos, ts };
+    const record = appended(input, pos, ts);
     for (const listener of this.listeners) listener(record);
     if (head.next - head.packed >= MAX_UNPACKED) await this.pack(board);
     else if (head.next - head.packed >= BLOCK_RECORDS) void this.pack(board);

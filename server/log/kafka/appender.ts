@@ -18,7 +18,7 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
-import { LogUnavailableError, type NewRecord } from '../board-log.ts';
+import { appended, LogUnavailableError, type NewRecord } from '../board-log.ts';
 import { encodeValue, recordKeys } from './record-format.ts';
 import type { KafkaCompression } from './settings.ts';
 
@@ -118,7 +118,7 @@ export class Appender {
         }
         for (const p of batch) {
           const slot = next.get(p.partition)!;
-          p.resolve({ ...p.record, pos: slot.offset++, ts: p.at ?? slot.ts });
+          p.resolve(appended(p.record, slot.offset++, p.at ?? slot.ts));
         }
       } catch (err) {
         // Nothing queued behind a failed batch may go out before it: a

@@ -206,6 +206,9 @@ export function registerBoardLogContract(backend: string, makeStorage: () => Pro
       await expect.poll(() => heard.length).toBe(3_000);
       stop();
       expect(heard).toEqual(stored.map((r) => r.pos));
+      // Each record is what was appended, field for field: a name where one was given, none where not.
+      expect(stored.map(({ pos: _pos, ts: _ts, ...rest }) => rest)).toStrictEqual(Array.from({ length: 3_000 }, (_, i) => shapes(i)));
+      expect(await readAll(log, 'shapes')).toStrictEqual(stored);
     });
 
     it('keeps every acknowledged record across close and reopen, and continues after them', async () => {

@@ -74,6 +74,43 @@ describe('Kafka log batching', () => {
   });
 });
 
+describe('Kafka log linger', () => {
+  const open = (lingerMs: number) => {
+    const topic = `linger-${randomBytes(6).toString('hex')}`;
+    return KafkaLog.open({ ...kafkaTestSettings(brokers, topic, 'linger', 1), lingerMs }, pino({ level: 'silent' }));
+  };
+  const clear = (seq: number) => ({ board: 'b', user: 'u', cid: 'c', seq, op: { k: 'clear' as const } });
+
+  it('holds a lone append for the linger, and sends what comes meanwhile in the same request', async () => {
+    const log = await open(300);
+    try {
+      const started = performance.now();
+      const first = log.append(clear(1));
+      await new Promise((r) => setTimeout(r, 20));
+      const second = log.append(clear(2));
+      await new Promise((r) => setTimeout(r, 20));
+      const third = log.append(clear(3));
+      const stored = await Promise.all([first, second, third]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+      expect(log.stats.produceRequests).toBe(1);
+      expect(stored.map((r) => r.seq)).toEqual([1, 2, 3]);
+      expect(stored.map((r) => r.pos)).toEqual([stored[0]!.pos, stored[0]!.pos + 1, stored[0]!.pos + 2]);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('with a linger of 0, sends an append as soon as the lane is free', async () => {
+    const log = await open(0);
+    try {
+      for (let seq = 1; seq <= 3; seq++) await log.append(clear(seq));
+      expect(log.stats.produceRequests).toBe(3);
+    } finally {
+      await log.close();
+    }
+  });
+});
+
 describe('Kafka log reads', () => {
   it('a reader that stops for longer than the session timeout still gets every record, in order', async () => {
     const log = await openTestKafkaLog(brokers, 'slow', 1);

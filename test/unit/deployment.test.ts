@@ -199,6 +199,7 @@ describe('Kafka settings from the environment', () => {
         KAFKA_FETCH_MAX_WAIT_MS: '20',
         KAFKA_HEARTBEAT_MS: '3000',
         KAFKA_COMPRESSION: 'none',
+        KAFKA_LINGER_MS: '0',
         KAFKA_SEGMENT_MS: '3600000',
         KAFKA_MAX_COMPACTION_LAG_MS: '86400000',
         KAFKA_DELETE_RETENTION_MS: '60000',
@@ -217,6 +218,7 @@ describe('Kafka settings from the environment', () => {
       fetchMaxWaitMs: 20,
       heartbeatMs: 3_000,
       compression: 'none',
+      lingerMs: 0,
       erasure: { segmentMs: 3_600_000, maxCompactionLagMs: 86_400_000, deleteRetentionMs: 60_000 },
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
@@ -228,9 +230,10 @@ describe('Kafka settings from the environment', () => {
     expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_COMPRESSION: 'zstd' })).toThrow(/KAFKA_COMPRESSION/);
   });
 
-  it('send requests at once and append through one producer unless told otherwise', () => {
-    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })).toMatchObject({ producers: 1, tcpNoDelay: true, fetchMaxWaitMs: 100, heartbeatMs: 1_000 });
+  it('send requests at once, linger 5 ms for company, and append through one producer unless told otherwise', () => {
+    expect(kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1' })).toMatchObject({ producers: 1, tcpNoDelay: true, fetchMaxWaitMs: 100, heartbeatMs: 1_000, lingerMs: 5 });
     expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_PRODUCERS: '0' })).toThrow(/KAFKA_PRODUCERS/);
+    for (const bad of ['-1', '2.5', 'soon', '1001']) expect(() => kafkaSettingsFromEnv({ KAFKA_BROKERS: 'a:1', KAFKA_LINGER_MS: bad })).toThrow(/KAFKA_LINGER_MS/);
   });
 
   it('share presence on a topic of its own, never the boards\' topic', () => {

@@ -1,6 +1,7 @@
-/** Record keys on Kafka (record-format.ts): unique per record, read back to their board by bytes, old keys too. */
+/** Record keys on Kafka (record-format.ts): unique per record, read back to their board by bytes, old keys too; a board's partition. */
+import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { boardOfKey, keyOfBoard, recordKeys } from '../../server/log/kafka/record-format.ts';
+import { boardOfKey, keyOfBoard, partitionFinder, recordKeys } from '../../server/log/kafka/record-format.ts';
 
 describe('Kafka record keys', () => {
   it('are the board id, a slash and a suffix unique per record and per process', () => {
@@ -24,5 +25,19 @@ describe('Kafka record keys', () => {
     expect(match('a', 'ab')).toBe(false);
     expect(match('ab/x1', 'abc')).toBe(false);
     expect(match('xb/x1', 'ab')).toBe(false);
+  });
+
+  it("put a board on Java's default partition for its id, asked once or again, past what the memo holds", () => {
+    const partitions = 12;
+    const partitionOf = partitionFinder('boards', partitions);
+    const java = Partitioners.DefaultPartitioner();
+    const metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0] }));
+    const boards = Array.from({ length: 10_000 }, (_, i) => `board-${i}`);
+    const expected = boards.map((board) => java({ topic: 'boards', partitionMetadata: metadata, message: { key: board, value: null } }));
+    expect(boards.map(partitionOf)).toEqual(expected);
+    expect(boards.map(partitionOf)).toEqual(expected);
+    expect([...boards].reverse().map(partitionOf)).toEqual([...expected].reverse());
+    // Spread over every partition, as murmur2 does.
+    expect(new Set(expected).size).toBe(partitions);
   });
 });

@@ -5,8 +5,12 @@
  * - Order: a board lives in one partition, so in one lane, whose requests go
  *   out one after another; within one request a partition's records get
  *   consecutive offsets in order.
- * - Batching: kafkajs has no linger, so appends made while a lane's request
- *   is in flight go out together in its next one.
+ * - Batching: appends made while a lane's request is in flight go out
+ *   together in its next one; and a request waits, from its oldest record,
+ *   up to the linger (KAFKA_LINGER_MS, as Kafka's `linger.ms`; kafkajs has
+ *   none) for others to go with it. Under load each instance then makes
+ *   fewer, fuller requests; records that came during a request have waited
+ *   already and go at once.
  * - Several lanes (KAFKA_PRODUCERS): with one, every record waits for the
  *   request before it, whatever its partition; lanes let boards in
  *   different partitions be written at the same time. On a local broker
@@ -20,7 +24,7 @@ import type { LogRecord } from '../../protocol/messages.ts';
 import type { Logger } from '../../logger.ts';
 import { appended, LogUnavailableError, type NewRecord } from '../board-log.ts';
 import { encodeValue, recordKeys } from './record-format.ts';
-import type { KafkaCompression } from './settings.ts';
+import { DEFAULT_LINGER_MS, type KafkaCompression } from './settings.ts';
 
 /**
  * kafkajs's CompressionTypes by number (its enums do not import by name
@@ -33,7 +37,16 @@ const MAX_BATCH = 1_000;
 /** Stay under the broker's default 1 MB request limit, whatever the records weigh. */
 const MAX_BATCH_BYTES = 900_000;
 
-type Pending = { record: NewRecord; value: string; partition: number; at: number | undefined; resolve(r: LogRecord): void; reject(e: Error): void };
+type Pending = {
+  record: NewRecord;
+  value: string;
+  partition: number;
+  at: number | undefined;
+  /** When it was queued (performance.now()): the linger counts from the oldest record waiting. */
+  queuedAt: number;
+  resolve(r: LogRecord): void;
+  reject(e: Error): void;
+};
 
 type Lane = { producer: Producer; queue: Pending[]; sending: boolean; failed: boolean };
 
@@ -60,16 +73,19 @@ export class Appender {
     private readonly logger: Logger,
   ) {}
 
-  static async open(kafka: Kafka, topic: string, lanes: number, logger: Logger, compression: KafkaCompression = 'gzip'): Promise<Appender> {
+  static async open(kafka: Kafka, topic: string, lanes: number, logger: Logger, options: { compression?: KafkaCompression; lingerMs?: number } = {}): Promise<Appender> {
     const producers = Array.from({ length: lanes }, () => newProducer(kafka));
     await Promise.all(producers.map((p) => p.connect()));
     const appender = new Appender(kafka, topic, producers.map((producer) => ({ producer, queue: [], sending: false, failed: false })), logger);
-    appender.compression = COMPRESSION_CODES[compression];
+    appender.compression = COMPRESSION_CODES[options.compression ?? 'gzip'];
+    appender.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     return appender;
   }
 
   /** kafkajs's code of the batch compression produce requests use. */
   private compression = 0;
+  /** How long a request waits for more records after its oldest was queued (KafkaSettings.lingerMs). */
+  private lingerMs = DEFAULT_LINGER_MS;
 
   /**
    * `at`: the record's original time (record-format.ts), kept only when
@@ -79,7 +95,7 @@ export class Appender {
     const lane = this.lanes[partition % this.lanes.length]!;
     const original = at !== undefined && at < Date.now() ? at : undefined;
     return new Promise((resolve, reject) => {
-      lane.queue.push({ record, value: encodeValue(record, original), partition, at: original, resolve, reject });
+      lane.queue.push({ record, value: encodeValue(record, original), partition, at: original, queuedAt: performance.now(), resolve, reject });
       if (!lane.sending) setImmediate(() => void this.flush(lane));
     });
   }
@@ -94,6 +110,9 @@ export class Appender {
     if (lane.sending) return;
     lane.sending = true;
     while (lane.queue.length > 0) {
+      // Records that came while the last request was out have waited already; a first one waits for company.
+      const linger = lane.queue[0]!.queuedAt + this.lingerMs - performance.now();
+      if (linger > 0 && lane.queue.length < MAX_BATCH) await new Promise((r) => setTimeout(r, linger));
       let count = 0;
       let bytes = 0;
       while (count < lane.queue.length && count < MAX_BATCH && (count === 0 || bytes + lane.queue[count]!.value.length <= MAX_BATCH_BYTES)) {

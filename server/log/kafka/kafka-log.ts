@@ -174,7 +174,7 @@ export class KafkaLog implements BoardLog {
     const topics = snapshotTopics(settings);
     const ends = await admin.fetchTopicOffsets(settings.topic);
     const files = fileTopics(settings);
-    const appender = await Appender.open(kafka, settings.topic, settings.producers ?? DEFAULT_PRODUCERS, logger, settings.compression);
+    const appender = await Appender.open(kafka, settings.topic, settings.producers ?? DEFAULT_PRODUCERS, logger, { compression: settings.compression, lingerMs: settings.lingerMs });
     const snapshotProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     await snapshotProducer.connect();
     const reader = await RangeReader.open(kafka, admin, [settings.topic, topics.states, files.parts], settings.groupPrefix, logger);

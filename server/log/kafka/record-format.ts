@@ -97,5 +97,20 @@ export function partitionFinder(topic: string, partitions: number): (board: stri
     replicas: [0],
     isr: [0],
   }));
-  return (board) => partitioner({ topic, partitionMetadata, message: { key: board, value: null } });
+  // Every append asks (murmur2 over the id each time was 1% of an owner's
+  // main thread); the boards in use are few, but ids come from clients, so
+  // the memo is bounded.
+  const known = new Map<string, number>();
+  return (board) => {
+    let partition = known.get(board);
+    if (partition === undefined) {
+      partition = partitioner({ topic, partitionMetadata, message: { key: board, value: null } });
+      if (known.size >= MEMO_BOARDS) known.clear();
+      known.set(board, partition);
+    }
+    return partition;
+  };
 }
+
+/** Boards whose partition partitionFinder remembers. */
+const MEMO_BOARDS = 4_096;

@@ -3,6 +3,7 @@ import { Kafka, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { pino } from 'pino';
 import { KafkaLog } from '../../server/log/kafka/kafka-log.ts';
+import { Appender } from '../../server/log/kafka/appender.ts';
 import { LastingConsumer } from '../../server/log/kafka/lasting-consumer.ts';
 import { INDEX_FORMAT_VERSION } from '../../server/log/kafka/kafka-snapshots.ts';
 import { fileTopics, snapshotTopics } from '../../server/log/kafka/settings.ts';
@@ -97,6 +98,29 @@ describe('Kafka log linger', () => {
       expect(stored.map((r) => r.pos)).toEqual([stored[0]!.pos, stored[0]!.pos + 1, stored[0]!.pos + 2]);
     } finally {
       await log.close();
+    }
+  });
+
+  it('an appender closed while an append lingers refuses it and sends no request', async () => {
+    const topic = `linger-close-${randomBytes(6).toString('hex')}`;
+    const kafka = new Kafka({ brokers: [brokers], clientId: 'linger-close', logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    const appender = await Appender.open(kafka, topic, 1, logger, { lingerMs: 300 });
+    try {
+      const lingering = appender.append(clear(1), 0);
+      await new Promise((r) => setTimeout(r, 20));
+      await appender.close();
+      await expect(lingering).rejects.toThrow(/closed/);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(appender.stats.produceRequests).toBe(0);
+      expect(warnings).toEqual([]);
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
     }
   });
 

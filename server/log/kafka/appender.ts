@@ -112,7 +112,11 @@ export class Appender {
     while (lane.queue.length > 0) {
       // Records that came while the last request was out have waited already; a first one waits for company.
       const linger = lane.queue[0]!.queuedAt + this.lingerMs - performance.now();
-      if (linger > 0 && lane.queue.length < MAX_BATCH) await new Promise((r) => setTimeout(r, linger));
+      if (linger > 0 && lane.queue.length < MAX_BATCH) {
+        await new Promise((r) => setTimeout(r, linger));
+        // Closed meanwhile: its records were refused already.
+        if (lane.queue.length === 0) break;
+      }
       let count = 0;
       let bytes = 0;
       while (count < lane.queue.length && count < MAX_BATCH && (count === 0 || bytes + lane.queue[count]!.value.length <= MAX_BATCH_BYTES)) {

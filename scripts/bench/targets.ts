@@ -109,7 +109,7 @@ export async function startTarget(
   Object.assign(env, options.env);
   // BENCH_SERVER_ENV ("KEY=value KEY2=value"): settings for our server on top, a Kafka setting tried, say.
   if (kind !== 'relay' && !PEER_KINDS.includes(kind) && process.env.BENCH_SERVER_ENV) {
-    for (const pair of process.env.BENCH_SERVER_ENV.split(' ').filter(Boolean)) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+    for (const [key, ...value] of process.env.BENCH_SERVER_ENV.split(' ').filter(Boolean).map((pair) => pair.split('='))) env[key!] = value.join('=');
   }
   const peer = PEER_KINDS.includes(kind);
   if (peer) ensurePeers();

@@ -71,21 +71,18 @@ export class Appender {
     private readonly topic: string,
     private readonly lanes: Lane[],
     private readonly logger: Logger,
+    /** kafkajs's code of the batch compression produce requests use. */
+    private readonly compression: number,
+    /** How long a request waits for more records after its oldest was queued (KafkaSettings.lingerMs). */
+    private readonly lingerMs: number,
   ) {}
 
   static async open(kafka: Kafka, topic: string, lanes: number, logger: Logger, options: { compression?: KafkaCompression; lingerMs?: number } = {}): Promise<Appender> {
     const producers = Array.from({ length: lanes }, () => newProducer(kafka));
     await Promise.all(producers.map((p) => p.connect()));
-    const appender = new Appender(kafka, topic, producers.map((producer) => ({ producer, queue: [], sending: false, failed: false })), logger);
-    appender.compression = COMPRESSION_CODES[options.compression ?? 'gzip'];
-    appender.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
-    return appender;
+    const laneOf = (producer: Producer): Lane => ({ producer, queue: [], sending: false, failed: false });
+    return new Appender(kafka, topic, producers.map(laneOf), logger, COMPRESSION_CODES[options.compression ?? 'gzip'], options.lingerMs ?? DEFAULT_LINGER_MS);
   }
-
-  /** kafkajs's code of the batch compression produce requests use. */
-  private compression = 0;
-  /** How long a request waits for more records after its oldest was queued (KafkaSettings.lingerMs). */
-  private lingerMs = DEFAULT_LINGER_MS;
 
   /**
    * `at`: the record's original time (record-format.ts), kept only when

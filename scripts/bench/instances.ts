@@ -2,7 +2,7 @@
  * What each instance pays when several serve the same boards on one Kafka
  * topic (docs/scaling.md):
  *
- *   npx tsx scripts/bench/instances.ts       # --rounds 3 --seconds 30 --warmup 15 --idle 10 --steps 1,1o,2,2o,3,3o,kill-o --json f
+ *   npx tsx scripts/bench/instances.ts       # --rounds 3 --seconds 30 --warmup 60 --idle 10 --steps 1,1o,2,2o,3,3o,kill-o --json f
  *   npx tsx scripts/bench/instances.ts --from-json f,g   the tables and the model again, from runs' --json files
  *
  * KAFKA_BROKERS, or a broker started by scripts/kafka-local.ts. Each step
@@ -58,7 +58,14 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: String(STANDARD_LOAD.durationS) },
-    warmup: { type: 'string', default: String(STANDARD_LOAD.warmupS) },
+    /**
+     * Longer than the standard load's: each instance compiles its hot paths
+     * over its first minute or two (V8's optimizing compiler took 3.2% of a
+     * core 40 s after start, 1.3% two minutes after), and three instances
+     * compile three times. A window after 15 s measured that start-up as if
+     * it were the cost of the load.
+     */
+    warmup: { type: 'string', default: '60' },
     idle: { type: 'string', default: '10' },
     /** Boards of the standard load (the doubled step has twice as many). */
     boards: { type: 'string', default: String(STANDARD_LOAD.boards) },

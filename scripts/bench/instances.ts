@@ -60,8 +60,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: String(STANDARD_LOAD.durationS) },
     /**
      * Longer than the standard load's: each instance compiles its hot paths
-     * over its first minute or two (V8's optimizing compiler took 3.2% of a
-     * core 40 s after start, 1.3% two minutes after), and three instances
+     * over its first minute or two (V8 compiling took 3.2% of a core
+     * 30-45 s after start, 1.3% two minutes after), and three instances
      * compile three times. A window after 15 s measured that start-up as if
      * it were the cost of the load.
      */
